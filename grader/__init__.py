@@ -1,0 +1,1 @@
+"""convkit's engine: stub generation, grading, the nbgrader course and MNIST data."""

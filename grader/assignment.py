@@ -1,0 +1,37 @@
+"""What the ``cnn`` assignment is made of, and where its files live.
+
+The reference solutions in ``solutions/cnn/`` are the single source of truth: student
+stubs (``assignments/cnn/``) and notebooks are generated from them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions" / "cnn"
+ASSIGNMENTS = REPO / "assignments"
+STUBS = ASSIGNMENTS / "cnn"
+
+ASSIGNMENT = "cnn"
+
+# The seven graded exercises, in teaching order; each is one module or one notebook.
+EXERCISES: tuple[str, ...] = (
+    "output_size",
+    "loop_conv",
+    "im2col_conv",
+    "maxpool",
+    "backward",
+    "worked_example",
+    "mnist",
+)
+
+# Modules every submission receives unchanged and the grader supplies itself, so a
+# student cannot alter them: argument checking shared by all exercises.
+GIVEN: tuple[str, ...] = ("conv_args",)
+
+LANGUAGES: tuple[str, ...] = ("en", "es")
+
+
+def solution_path(module: str) -> Path:
+    """The reference source of an exercise or given module, e.g. ``solutions/cnn/maxpool.py``."""
+    return SOLUTIONS / f"{module}.py"
