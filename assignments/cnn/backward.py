@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import torch
 
-from conv_args import IntOrTuple, conv2d_args, require_ndim, require_non_negative, require_positive, spatial_tuple
+from conv_args import IntOrTuple, conv2d_args, require_fits, require_ndim, require_non_negative, require_positive, spatial_tuple
 from im2col_conv import conv2d_unfold, im2col
 from output_size import calculate_out
 
@@ -52,6 +52,7 @@ def col2im(
     for name, value in (("output_size", size), ("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         require_positive(value, name, "col2im")
     require_non_negative(padding, "padding", "col2im")
+    require_fits(size, kernel, dilation, padding, "kernel_size", "col2im")
     if cols.dim() == 2:
         return col2im(cols.unsqueeze(0), size, kernel, stride, padding, dilation).squeeze(0)
     H_out, W_out = calculate_out((1, 1) + size, kernel, stride, dilation, padding)

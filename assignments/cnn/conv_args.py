@@ -65,6 +65,45 @@ def require_ndim(X: torch.Tensor, ndims: tuple[int, ...], name: str, func: str) 
         raise ValueError(f"{func}: {name} must have {allowed} dims, got shape {tuple(X.shape)}")
 
 
+def require_channels(X: torch.Tensor, channels: int, name: str, func: str) -> None:
+    """Raise ``ValueError`` unless ``X`` (batch x channel x ...) has ``channels`` channels."""
+    if X.shape[1] != channels:
+        raise ValueError(f"{func}: {name} has {X.shape[1]} channels, expected {channels} (shape {tuple(X.shape)})")
+
+
+def require_fits(
+    size: Sequence[int],
+    kernel: tuple[int, ...],
+    dilation: tuple[int, ...],
+    padding: tuple[int, ...],
+    name: str,
+    func: str,
+) -> None:
+    """Raise ``ValueError`` if the dilated kernel is larger than the padded input, as torch does.
+
+    Args:
+        size: the input's spatial sizes, e.g. (height, width).
+        kernel, dilation, padding: one int per spatial dim, already checked.
+        name: the argument the kernel comes from, for the error message.
+        func: the calling function's name, for the error message.
+    """
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    padded = tuple(s + 2 * p for s, p in zip(size, padding))
+    if any(s > p for s, p in zip(span, padded)):
+        raise ValueError(
+            f"{func}: {name} {kernel} with dilation {dilation} spans {span}, larger than the input "
+            f"{tuple(size)} padded by {padding} = {padded}"
+        )
+
+
+def layer_args(func: str, in_channels: int, out_channels: int, stride: int, kernel_size: int, padding: int) -> None:
+    """Check the constructor arguments of a ``Conv1D`` / ``Conv2D`` layer (all ints)."""
+    require_positive((in_channels, out_channels), "in_channels and out_channels", func)
+    require_positive((kernel_size,), "kernel_size", func)
+    require_positive((stride,), "stride", func)
+    require_non_negative((padding,), "padding", func)
+
+
 def conv2d_args(
     func: str,
     X: torch.Tensor,
@@ -102,4 +141,6 @@ def conv2d_args(
     require_positive(stride, "stride", func)
     require_positive(dilation, "dilation", func)
     require_non_negative(padding, "padding", func)
+    # Checked here, not left to calculate_out, so the error names the caller and its argument.
+    require_fits(X.shape[2:], tuple(weight.shape[2:]), dilation, padding, "weight's kernel size", func)
     return stride, padding, dilation

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 import torch
 import torch.nn.functional as F
 
-from conv_args import IntOrTuple, require_ndim, require_positive, spatial_tuple
+from conv_args import IntOrTuple, require_fits, require_ndim, require_positive, spatial_tuple
 from output_size import calculate_out
 
 
@@ -46,6 +46,7 @@ def maxpool2d_unfold(
     stride = kernel if stride is None else spatial_tuple(stride, 2, "stride", "maxpool2d_unfold")
     require_positive(kernel, "kernel_size", "maxpool2d_unfold")
     require_positive(stride, "stride", "maxpool2d_unfold")
+    require_fits(H.shape[2:], kernel, (1, 1), (0, 0), "kernel_size", "maxpool2d_unfold")
     # YOUR CODE HERE
     raise NotImplementedError("maxpool2d_unfold: not implemented yet. Hint: F.unfold(H, kernel, stride=stride) -> reshape (N, C, kH*kW, L) -> .max(dim=2); turn the in-window argmax (r, c) of window (i, j) into (i*sH + r) * W + (j*sW + c)")
 

@@ -15,7 +15,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 
-from conv_args import IntOrTuple, conv2d_args, require_ndim, require_non_negative, require_positive, spatial_tuple
+from conv_args import IntOrTuple, conv2d_args, require_fits, require_ndim, require_non_negative, require_positive, spatial_tuple
 from output_size import calculate_out
 
 
@@ -51,6 +51,7 @@ def im2col(
     require_positive(stride, "stride", "im2col")
     require_positive(dilation, "dilation", "im2col")
     require_non_negative(padding, "padding", "im2col")
+    require_fits(X.shape[-2:], kernel, dilation, padding, "kernel_size", "im2col")
     if X.dim() == 3:
         return im2col(X.unsqueeze(0), kernel, stride, padding, dilation).squeeze(0)
     ### BEGIN SOLUTION

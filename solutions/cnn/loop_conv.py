@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from conv_args import IntOrTuple, conv2d_args, require_ndim, require_positive, spatial_tuple
+from conv_args import IntOrTuple, conv2d_args, layer_args, require_channels, require_fits, require_ndim, require_positive
 from output_size import calculate_out
 
 
@@ -85,7 +85,7 @@ class Conv1D(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int, kernel_size: int, padding: int):
         super().__init__()
-        require_positive((in_channels, out_channels, kernel_size), "channels and kernel_size", "Conv1D")
+        layer_args("Conv1D", in_channels, out_channels, stride, kernel_size, padding)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
@@ -96,6 +96,8 @@ class Conv1D(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x: batch x in_channels x length. Returns: batch x out_channels x L_out."""
         require_ndim(x, (3,), "x", "Conv1D")
+        require_channels(x, self.in_channels, "x", "Conv1D")
+        require_fits(x.shape[2:], (self.kernel_size,), (1,), (self.padding,), "kernel_size", "Conv1D")
         ### BEGIN SOLUTION
         # HINT en: pad x, then for every window start i (step self.stride) apply self.kernel to x[:, :, i:i+k].reshape(N, -1) and torch.stack the results on dim 2
         # HINT es: rellena x y, para cada inicio de ventana i (paso self.stride), aplica self.kernel a x[:, :, i:i+k].reshape(N, -1) y apila los resultados con torch.stack en dim 2
@@ -119,7 +121,7 @@ class Conv2D(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int, kernel_size: int, padding: int):
         super().__init__()
-        require_positive((in_channels, out_channels, kernel_size), "channels and kernel_size", "Conv2D")
+        layer_args("Conv2D", in_channels, out_channels, stride, kernel_size, padding)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
@@ -130,6 +132,8 @@ class Conv2D(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Args: x: batch x in_channels x height x width. Returns: batch x out_channels x H_out x W_out."""
         require_ndim(x, (4,), "x", "Conv2D")
+        require_channels(x, self.in_channels, "x", "Conv2D")
+        require_fits(x.shape[2:], (self.kernel_size,) * 2, (1, 1), (self.padding,) * 2, "kernel_size", "Conv2D")
         ### BEGIN SOLUTION
         # HINT en: get (H_out, W_out) from calculate_out, pad x, apply self.kernel to every flattened window, stack on dim 2 and reshape to (N, out, H_out, W_out)
         # HINT es: obtén (H_out, W_out) con calculate_out, rellena x, aplica self.kernel a cada ventana aplanada, apila en dim 2 y cambia la forma a (N, out, H_out, W_out)
