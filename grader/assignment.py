@@ -26,8 +26,8 @@ EXERCISES: tuple[str, ...] = (
 )
 
 # Modules every submission receives unchanged and the grader supplies itself, so a
-# student cannot alter them: argument checking shared by all exercises.
-GIVEN: tuple[str, ...] = ("conv_args",)
+# student cannot alter them: argument checking shared by all exercises, and the MNIST loader.
+GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
 
