@@ -10,6 +10,7 @@ import sys
 COMMAND_MODULES = (
     "grader.stubgen",
     "grader.demo",
+    "grader.grade",
 )
 
 
