@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "grader.stubgen",
     "grader.demo",
     "grader.grade",
+    "grader.examples",
     "grader.mnist_results",
 )
 

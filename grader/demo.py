@@ -1,54 +1,73 @@
-"""``convkit demo``: show that every reference exercise agrees with torch."""
+"""``convkit demo``: grade the bundled example submissions and print the score table.
+
+It runs exactly what an instructor runs (``convkit grade examples/ --jobs 2``) on the
+submissions of ``examples/`` (see grader/examples.py), over every exercise but mnist,
+and shows each example's score next to the score it is documented to get.
+"""
 from __future__ import annotations
 
-from typing import Callable
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-from grader.reference import load
-
-
-def _max_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    return (a.double() - b.double()).abs().max().item()
+from grader.examples import DEMO_EXERCISES, EXAMPLE_LIST, EXAMPLES
+from grader.grade import DEFAULT_SEED, add_grading_options, discover, grade_class, report, settings_from
+from grader.outputs import OutputError, number
 
 
-def _checks() -> list[tuple[str, Callable[[], str]]]:
-    out, loop, im2col, pool, back, tiny, mnist = (
-        load(m) for m in ("output_size", "loop_conv", "im2col_conv", "maxpool", "backward", "worked_example", "mnist")
-    )
-    g = torch.Generator().manual_seed(0)
-    X = torch.randn(2, 3, 9, 7, generator=g)
-    w = torch.randn(4, 3, 3, 2, generator=g)
-    b = torch.randn(4, generator=g)
-    conf = dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2))
-    ref = F.conv2d(X, w, b, **conf)
-    cols = F.unfold(X, (3, 2), conf["dilation"], conf["padding"], conf["stride"])
-    values, indices = F.max_pool2d(X, 3, 2, return_indices=True)
-    counts = [sum(p.numel() for p in f().parameters()) for f in (mnist.build_cnn, mnist.build_cnn2d, mnist.build_cnn1d)]
-    return [
-        ("output_size", lambda: f"calculate_out {out.calculate_out(X, (3, 2), **conf)} == F.conv2d {tuple(ref.shape[2:])}"),
-        ("loop_conv", lambda: f"conv2d_loop max |error| vs F.conv2d = {_max_error(loop.conv2d_loop(X, w, b, **conf), ref):.1e}"),
-        ("im2col_conv", lambda: f"conv2d_unfold max |error| vs F.conv2d = {_max_error(im2col.conv2d_unfold(X, w, b, **conf), ref):.1e}"),
-        ("maxpool", lambda: "maxpool2d_unfold indices equal F.max_pool2d: "
-            f"{torch.equal(pool.maxpool2d_unfold(X, 3, 2)[1], indices)}, values: {torch.equal(pool.maxpool2d_unfold(X, 3, 2)[0], values)}"),
-        ("backward", lambda: "col2im max |error| vs F.fold = "
-            f"{_max_error(back.col2im(cols, (9, 7), (3, 2), **conf), F.fold(cols, (9, 7), (3, 2), conf['dilation'], conf['padding'], conf['stride'])):.1e}"),
-        ("worked_example", lambda: f"6x6 example forward = {tiny.tiny_forward(*tiny.course_data()).item():g} (course: 18)"),
-        ("mnist", lambda: f"parameters cnn/cnn2d/cnn1d = {counts} (course: 21578/21578/33370)"),
-    ]
+def score_table(document: dict, exercises: Sequence[str], expected: Mapping[str, float] = {}) -> str:
+    """The grades as a text table: one row per student, one column per exercise, the
+    total, and (when known) the expected total with ``ok``/``DIFFERS``."""
+    head = ["student", *exercises, "total"] + (["expected"] if expected else [])
+    rows = [head]
+    for sub in document["submissions"]:
+        row = [sub["student"], *(number(sub["exercises"][e]["score"]) for e in exercises),
+               f"{number(sub['score'])} / {number(sub['max_score'])}"]
+        if expected:
+            want = expected.get(sub["student"])
+            row.append("" if want is None else f"{number(want)} " + ("ok" if abs(want - sub["score"]) < 1e-9 else "DIFFERS"))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
-def run(args=None) -> int:
-    """Print one line per exercise: the reference's agreement with torch."""
-    torch.set_num_threads(1)
-    for name, check in _checks():
-        print(f"{name:15s} {check()}")
-    return 0
+def expected_totals(exercises: Sequence[str]) -> dict[str, float]:
+    """Each example's documented total over ``exercises`` (only where all are documented)."""
+    return {
+        example.name: sum(example.expected[e] for e in exercises)
+        for example in EXAMPLE_LIST if all(e in example.expected for e in exercises)
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade examples/ into ``--out`` (or a temporary folder) and print the table."""
+    settings = settings_from(args)
+    submissions = discover([args.examples])
+    with tempfile.TemporaryDirectory(prefix="convkit-demo-") as scratch:
+        out: Path = args.out or Path(scratch)
+        print(f"convkit demo: grading {len(submissions)} example submissions in {args.examples} "
+              f"with --jobs {args.jobs} (exercises: {', '.join(settings.exercises)})", file=sys.stderr)
+        try:
+            graded = grade_class(submissions, out, settings, jobs=args.jobs, progress=args.progress)
+        except OutputError as error:
+            print(f"convkit demo: {error}", file=sys.stderr)
+            return 1
+        official = args.examples == EXAMPLES and settings.seed == DEFAULT_SEED and settings.lang == "en"
+        print(score_table(graded.document, settings.exercises, expected_totals(settings.exercises) if official else {}))
+        if args.out:
+            print(f"grades.csv, grades.json and feedback/ are in {out}")
+        return report(graded, out)
 
 
 def add_parser(subparsers) -> None:
     """Register ``convkit demo``."""
-    parser = subparsers.add_parser("demo", help="show the reference solutions agreeing with torch")
-    parser.set_defaults(run=run)
+    parser = subparsers.add_parser("demo", help="grade the example submissions in examples/ and print the score table")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="keep the outputs in DIR (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--examples", type=Path, default=EXAMPLES, help=f"the example submissions (default: {EXAMPLES})")
+    add_grading_options(parser, jobs=2)
+    parser.set_defaults(run=run, exercises=list(DEMO_EXERCISES))

@@ -221,6 +221,7 @@ class Run:
     reused: list[str] = field(default_factory=list)
     graded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    document: dict = field(default_factory=dict)  # grades.json's content, once written
 
 
 def grade_all(
@@ -313,7 +314,7 @@ def grade_class(
     probe_writable(out)
     remove_stale_temporaries(out)
     run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress)
-    write_outputs(out, [run.results[s] for s in sorted(run.results)], settings.exercises, settings.lang)
+    run.document = write_outputs(out, [run.results[s] for s in sorted(run.results)], settings.exercises, settings.lang)
     return run
 
 
