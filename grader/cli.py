@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "grader.grade",
     "grader.examples",
     "grader.mnist_results",
+    "grader.notebooks",
 )
 
 
