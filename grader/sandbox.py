@@ -13,13 +13,16 @@ Where ``bwrap`` works (Linux with namespaces), a worker sees only:
   own (already unprivileged) uid inside a user namespace.
 
 Elsewhere the grader falls back to process-level limits only and says so once
-(:func:`announce`). The process limits (:class:`Limits`) apply in both modes.
+(:func:`announce`). The rlimits of ``grader.launch.Limits`` apply in both modes.
+grader/launch.py passes every worker through :func:`wrap_spec`.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from grader.assignment import REPO
+from grader.launch import Limits, WorkerSpec, _Capture
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -56,31 +60,9 @@ _uid_counter = itertools.count()
 ENV_MODE = "CONVKIT_SANDBOX"  # "off" forces the process-level fallback
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-worker limits; the defaults are the documented ones.
-
-    memory_bytes: RLIMIT_DATA, the worker's private writable memory (heap, tensors,
-        thread stacks). ``import torch`` alone uses about 0.8 GiB of it. Address space
-        (RLIMIT_AS) can't be used: the torch build maps ~3 GiB of libraries at import.
-    cpu_seconds: RLIMIT_CPU per process (SIGXCPU, then SIGKILL 5 s later).
-    processes: RLIMIT_NPROC, processes and threads of the worker's uid.
-    file_bytes: RLIMIT_FSIZE, the largest file the worker may write (SIGXFSZ/EFBIG).
-    folder_bytes: size of each tmpfs (/work and /tmp) in the sandbox: filling the
-        working folder gives ENOSPC and never touches the host disk.
-    output_bytes: how much of stdout and of stderr is kept; the rest is dropped with
-        a note.
-    """
-
-    memory_bytes: int = 2 * GIB
-    cpu_seconds: int = 600
-    processes: int = 64
-    file_bytes: int = 64 * MIB
-    folder_bytes: int = 256 * MIB
-    output_bytes: int = 64 * KIB
-
-
-DEFAULT_LIMITS = Limits()
+# Size of each tmpfs in the sandbox (/work and /tmp): filling the working folder gives
+# ENOSPC ("No space left on device") and never touches the host disk.
+FOLDER_BYTES = 256 * MIB
 
 
 @dataclass(frozen=True)
@@ -146,9 +128,8 @@ def probe() -> Probe:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return Probe("process", "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
-    missing = [tool for tool in ("setpriv", "prlimit") if shutil.which(tool) is None]
-    if missing:
-        return Probe("process", f"{', '.join(missing)} (util-linux) missing")
+    if _is_root() and shutil.which("setpriv") is None:
+        return Probe("process", "setpriv (util-linux) is missing, so root could not drop privileges")
     failure = _try_bwrap(bwrap)
     if failure is not None:
         return Probe("process", failure)
@@ -194,9 +175,9 @@ def runtime_paths() -> list[Path]:
 def _inside(host: Path, index: int) -> str:
     """Where a read-only host path appears in the sandbox.
 
-    Paths of the repo go to the same relative place under OPT (so the grader package
-    is importable from OPT); paths under the sandbox's own mount points are relocated;
-    anything else (the Python prefix, which the venv's symlinks name) keeps its path.
+    Paths of the repo go to the same relative place under OPT; paths under the
+    sandbox's own mount points are relocated under OPT; anything else (the Python
+    prefix, which the venv's symlinks name) keeps its path.
     """
     if host.is_relative_to(REPO):
         return f"{OPT}/{host.relative_to(REPO).as_posix()}"
@@ -211,134 +192,104 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def _translate(arg: str, mapping: dict[str, str]) -> str:
-    """Rewrite an argument that names a host path into its sandbox path."""
-    for host, inside in sorted(mapping.items(), key=lambda item: -len(item[0])):
-        if arg == host or arg.startswith(host + "/"):
-            return inside + arg[len(host):]
-    return arg
+def _translator(mapping: dict[str, str]) -> Callable[[str], str]:
+    """Rewrites every host path of ``mapping`` inside a string (an argument, code, env value)."""
+    hosts = sorted(mapping, key=len, reverse=True)
+    # A path ends at the end, a slash, a quote, whitespace or a PATH separator.
+    pattern = re.compile("(" + "|".join(map(re.escape, hosts)) + r")(?=$|[/'\"\s:])")
+    return lambda text: pattern.sub(lambda match: mapping[match.group(1)], text)
 
 
-def wrap(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = (),
-         limits: Limits = DEFAULT_LIMITS) -> list[str]:
+def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callable[[str], str]]:
+    """The bwrap command prefix for one worker, and the host-to-sandbox path translator."""
+    paths = [Path(p).absolute() for p in (*runtime_paths(), *readonly)]
+    mapping = {p.as_posix(): _inside(p, i) for i, p in enumerate(dict.fromkeys(paths))}
+    mounts: list[str] = []
+    made: set[str] = set()
+    sources = [*mapping.items(), (Path(workdir).absolute().as_posix(), SOURCE)]
+    for host, inside in sources:
+        for parent in _ancestors(inside):
+            # bwrap makes missing parents 0700, which the worker's uid could not enter.
+            if parent not in made and not Path(parent).is_symlink() and parent != "/usr":
+                made.add(parent)
+                mounts += ["--perms", "0755", "--dir", parent]
+        mounts += ["--ro-bind", host, inside]
+    mapping[sources[-1][0]] = MOUNT
+    # The submission is copied into the tmpfs (why a tmpfs: see FOLDER_BYTES) while
+    # still root in the sandbox, then made the worker's; then privileges are dropped.
+    start = f'cp -R {SOURCE}/. {MOUNT} && chmod -R a+rwX {MOUNT} && exec "$@"'
+    prefix = ["bwrap", *_system_binds(),
+              "--proc", "/proc", "--dev", "/dev",
+              "--size", str(FOLDER_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+              "--size", str(FOLDER_BYTES), "--perms", "0777", "--tmpfs", MOUNT,
+              *mounts, *_namespace_flags(), "--chdir", MOUNT,
+              "--", "/bin/sh", "-c", start, "sh", *_drop_privileges()]
+    return prefix, _translator(mapping)
+
+
+def wrap(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = ()) -> list[str]:
     """The command that runs ``argv`` as a worker of the submission copy ``workdir``.
 
-    ``readonly`` are the host files/folders the worker needs besides the runtime
-    (e.g. ``grader/worker.py``, ``grader/wire.py``); the runtime prefix and venv are
-    added here. Arguments naming a bound host path (or ``workdir``) are rewritten to
-    their sandbox path, PYTHONPATH points at the grader files, cwd is MOUNT.
-    Without a working bwrap the argv is returned unchanged (process-level mode).
+    ``readonly`` are the host files/folders the worker needs besides the runtime prefix
+    and venv (added here), e.g. its private copy of the grader's worker code. Host
+    paths named in the arguments are rewritten to their sandbox paths. Without a
+    working bwrap the argv is returned unchanged (process-level mode).
     """
     if not probe().isolated:
         return list(argv)
-    paths = [Path(p).absolute() for p in (*runtime_paths(), *readonly)]
-    mapping = {p.as_posix(): _inside(p, i) for i, p in enumerate(dict.fromkeys(paths))}
-    mapping[Path(workdir).absolute().as_posix()] = MOUNT
-    mounts: list[str] = []
-    made: set[str] = {"/usr"}
-    for host, inside in mapping.items():
-        source = SOURCE if inside == MOUNT else inside
-        for parent in _ancestors(source):
-            # bwrap makes missing parents 0700 (unreadable to the worker's uid).
-            if parent not in made and not Path(parent).is_symlink():
-                made.add(parent)
-                mounts += ["--perms", "0755", "--dir", parent]
-        mounts += ["--ro-bind", host, source]
-    # Copy the submission into the tmpfs before dropping privileges (why a tmpfs: see
-    # Limits). RLIMIT_NPROC is set in here: inside the namespaces it counts only the
-    # sandbox's processes, whereas from outside it would count all of the caller's.
-    start = (f"cp -R {SOURCE}/. {MOUNT} && chmod -R a+rwX {MOUNT} "
-             f'&& exec prlimit --nproc={limits.processes}:{limits.processes} -- "$@"')
-    return ["bwrap", *_system_binds(),
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.folder_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-            "--size", str(limits.folder_bytes), "--perms", "0777", "--tmpfs", MOUNT,
-            *mounts,
-            "--setenv", "PYTHONPATH", OPT, "--setenv", "HOME", "/tmp",
-            "--setenv", "TMPDIR", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp",
-            *_namespace_flags(), "--chdir", MOUNT,
-            "--", "/bin/sh", "-c", start, "sh",
-            *_drop_privileges(), *(_translate(a, mapping) for a in argv)]
+    prefix, translate = _sandbox(workdir, readonly)
+    return [*prefix, *map(translate, argv)]
 
 
-def _user_threads() -> int:
-    """How many threads the calling uid runs now (RLIMIT_NPROC counts them all)."""
-    uid, count = str(os.getuid()), 0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
-        except (OSError, ValueError):
-            continue
-        if fields.get("Uid", "").split()[:1] == [uid]:
-            count += int(fields.get("Threads", "1"))
-    return count
+def wrap_spec(spec: WorkerSpec) -> WorkerSpec:
+    """grader/launch.py's seam: the same worker, sandboxed when this machine allows it.
 
-
-def set_limits(limits: Limits = DEFAULT_LIMITS, *, processes: int | None = None) -> None:
-    """Apply the process limits to the calling process (``processes``: RLIMIT_NPROC, if any)."""
-    values = [(resource.RLIMIT_DATA, limits.memory_bytes),
-              (resource.RLIMIT_FSIZE, limits.file_bytes),
-              (resource.RLIMIT_CORE, 0)]
-    if processes is not None:
-        values.append((resource.RLIMIT_NPROC, processes))
-    for name, value in values:
-        resource.setrlimit(name, (value, value))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-
-
-def preexec(limits: Limits = DEFAULT_LIMITS) -> Callable[[], None]:
-    """A ``preexec_fn`` for ``subprocess.Popen`` starting a worker: limits + new session.
-
-    In the sandbox, RLIMIT_NPROC is set inside it (see :func:`wrap`). Without it, the
-    count is per uid over the whole machine, so the worker may start ``processes`` more
-    than the caller already runs (root is exempt from it: the fallback can't cap root).
+    The runtime (worker code) and Python prefixes are bound read-only, the submission
+    copy becomes the writable tmpfs at MOUNT; paths in argv and env are translated.
     """
-    isolated = probe().isolated
-    processes = None if isolated else _user_threads() + limits.processes
-
-    def start() -> None:
-        os.setsid()
-        set_limits(limits, processes=processes)
-    return start
+    if not probe().isolated:
+        return spec
+    prefix, translate = _sandbox(spec.workdir, (*spec.python_prefixes, spec.runtime))
+    return dataclasses.replace(spec, argv=[*prefix, *map(translate, spec.argv)],
+                               env={key: translate(value) for key, value in spec.env.items()})
 
 
-_SIGNAL_LIMITS = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file"}
+_SIGNAL_LIMITS = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file", signal.SIGKILL: "cpu"}
 
 _MESSAGES = {
     "en": {
-        "cpu": "the worker was stopped: CPU time limit ({cpu_seconds} s) exceeded",
-        "file": "the worker was stopped: file size limit ({file_mib} MiB per file) exceeded",
+        "cpu": "CPU time limit reached ({cpu_seconds} s per worker)",
+        "file": "file size limit reached ({file_mib} MiB per file)",
         "memory": "memory limit reached ({memory_gib:g} GiB per worker)",
         "processes": "process limit reached ({processes} processes and threads per worker)",
         "folder": "working folder limit reached ({folder_mib} MiB)",
-        "output": "[convkit: output limit of {output_kib} KiB reached; {dropped} more bytes dropped]",
     },
     "es": {
-        "cpu": "se detuvo el proceso: se superó el límite de tiempo de CPU ({cpu_seconds} s)",
-        "file": "se detuvo el proceso: se superó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
+        "cpu": "se alcanzó el límite de tiempo de CPU ({cpu_seconds} s por proceso)",
+        "file": "se alcanzó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
         "memory": "se alcanzó el límite de memoria ({memory_gib:g} GiB por proceso)",
         "processes": "se alcanzó el límite de procesos ({processes} procesos e hilos por proceso)",
         "folder": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
-        "output": "[convkit: se alcanzó el límite de salida de {output_kib} KiB; se descartaron {dropped} bytes más]",
     },
 }
 
 
-def limit_message(kind: str, limits: Limits = DEFAULT_LIMITS, lang: str = "en", **extra) -> str:
+def limit_message(kind: str, limits: Limits = Limits(), lang: str = "en") -> str:
     """The student-facing sentence naming a breached limit (kind: a key of _MESSAGES)."""
     values = dict(cpu_seconds=limits.cpu_seconds, file_mib=limits.file_bytes // MIB,
                   memory_gib=limits.memory_bytes / GIB, processes=limits.processes,
-                  folder_mib=limits.folder_bytes // MIB, output_kib=limits.output_bytes // KIB)
-    return _MESSAGES.get(lang, _MESSAGES["en"])[kind].format(**values, **extra)
+                  folder_mib=FOLDER_BYTES // MIB)
+    return _MESSAGES.get(lang, _MESSAGES["en"])[kind].format(**values)
 
 
 def breached_limit(returncode: int | None) -> str | None:
     """Which limit killed a worker, from its exit status, or None.
 
     A signal shows as a negative status outside the sandbox and as 128 + signal
-    through bwrap, which exits with its child's status.
+    through bwrap, which exits with its child's status. SIGKILL counts as CPU time only
+    with a status (the hard RLIMIT_CPU); a grader's own kill is known to the caller.
     """
-    if returncode is None:
+    if returncode is None or returncode == 0:
         return None
     number = -returncode if returncode < 0 else returncode - 128
     try:
@@ -347,51 +298,34 @@ def breached_limit(returncode: int | None) -> str | None:
         return None
 
 
-def error_limit(type_name: str, message: str) -> str | None:
-    """Which limit an exception raised in the worker points at, or None.
+def error_limit(text: str) -> str | None:
+    """Which limit an error raised in the worker points at, or None.
 
-    MemoryError and torch's "can't allocate memory" come from RLIMIT_DATA; EAGAIN on
-    fork/thread start from RLIMIT_NPROC; ENOSPC from the tmpfs size.
+    ``text`` is "Type: message" (or a traceback). MemoryError and torch's "can't
+    allocate memory" come from RLIMIT_DATA, EAGAIN on fork or thread start from
+    RLIMIT_NPROC, ENOSPC from the tmpfs size, EFBIG from RLIMIT_FSIZE.
     """
-    text = f"{type_name}: {message}"
-    if "MemoryError" in text or "can't allocate memory" in text or "Cannot allocate memory" in text:
-        return "memory"
-    if "Resource temporarily unavailable" in text or "can't start new thread" in text:
-        return "processes"
-    if "No space left on device" in text:
-        return "folder"
-    if "File too large" in text:
-        return "file"
+    for kind, signs in (("memory", ("MemoryError", "can't allocate memory", "Cannot allocate memory")),
+                        ("processes", ("Resource temporarily unavailable", "can't start new thread")),
+                        ("folder", ("No space left on device",)),
+                        ("file", ("File too large",))):
+        if any(sign in text for sign in signs):
+            return kind
     return None
 
 
-class CappedReader:
-    """Drains a pipe in a thread, keeping its first ``limit`` bytes and counting the rest.
+def preexec(limits: Limits = Limits()) -> Callable[[], None]:
+    """A ``preexec_fn`` for a sandboxed command outside the worker protocol (tests, benchmark).
 
-    Draining everything keeps a flooding worker from blocking on a full pipe.
+    Workers proper set the same rlimits on themselves (grader/worker.py).
     """
+    rlimits = [(getattr(resource, name), value) for name, value in limits.rlimits().items()]
 
-    def __init__(self, stream, limit: int) -> None:
-        self.limit = limit
-        self.kept = bytearray()
-        self.dropped = 0
-        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _drain(self, stream) -> None:
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            room = self.limit - len(self.kept)
-            self.kept += chunk[:room]
-            self.dropped += max(0, len(chunk) - room)
-        stream.close()
-
-    def text(self, limits: Limits = DEFAULT_LIMITS, lang: str = "en", timeout: float = 5.0) -> str:
-        """What was kept, decoded, with a note naming the limit when bytes were dropped."""
-        self._thread.join(timeout)
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.dropped:
-            text += "\n" + limit_message("output", limits, lang, dropped=self.dropped) + "\n"
-        return text
+    def start() -> None:
+        os.setsid()
+        for which, value in rlimits:
+            resource.setrlimit(which, (value, value))
+    return start
 
 
 @dataclass
@@ -406,17 +340,19 @@ class Result:
 
 
 def run(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = (), *,
-        limits: Limits = DEFAULT_LIMITS, timeout: float = 60.0, env: dict | None = None) -> Result:
+        limits: Limits = Limits(), timeout: float = 60.0) -> Result:
     """Run ``argv`` once as a worker would run (sandboxed when possible), capturing output.
 
-    Used by the tests and the benchmark; the grader's own workers go through
-    grader/launch.py, which calls :func:`wrap` and :func:`preexec`.
+    For the tests and the benchmark: workers proper start through grader/launch.py,
+    whose ``Worker`` calls :func:`wrap_spec`.
     """
-    process = subprocess.Popen(wrap(argv, workdir, readonly, limits), cwd=workdir, env=env,
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8"}
+    process = subprocess.Popen(wrap(argv, workdir, readonly), cwd=workdir, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, preexec_fn=preexec(limits))
-    out = CappedReader(process.stdout, limits.output_bytes)
-    err = CappedReader(process.stderr, limits.output_bytes)
+    captures = [_Capture(process.stdout, limits.output_bytes), _Capture(process.stderr, limits.output_bytes)]
+    for capture in captures:
+        capture.start()
     timed_out = False
     try:
         process.wait(timeout)
@@ -424,8 +360,10 @@ def run(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = (), *,
         timed_out = True
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    stdout, stderr = out.text(limits), err.text(limits)
-    limit = breached_limit(process.returncode) or error_limit("", stderr[-2000:])
+    for capture in captures:
+        capture.join(5.0)
+    stdout, stderr = (capture.text() for capture in captures)
+    limit = None if timed_out else breached_limit(process.returncode) or error_limit(stderr[-2000:])
     return Result(process.returncode, stdout, stderr, timed_out, limit)
 
 
