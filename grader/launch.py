@@ -1,0 +1,291 @@
+"""Start and stop one worker process for one submission, with process-level limits.
+
+Each worker gets, in a fresh private temporary folder:
+
+- ``work/``: a copy of the submission's top-level files plus the GIVEN modules from
+  ``solutions/cnn`` (the grader's copies win, so a student cannot alter them);
+- ``runtime/grader/``: copies of the worker's own code (``worker.py``, ``wire.py``
+  and the op modules), so the worker never reads the repository.
+
+The worker runs in its own session (its process group is killed at the end), with
+rlimits on memory, address space, CPU time, processes and file size, set by the
+worker itself before any student code runs. Its stdout and stderr go to pipes drained
+by the grader, which keeps the first ``Limits.output_bytes`` of each and drops the
+rest. It dies with the grading process (PR_SET_PDEATHSIG).
+
+The seam for sandboxing: ``build_spec`` returns a ``WorkerSpec`` (argv, cwd, env,
+pass_fds, the folders the worker needs); if ``grader/sandbox.py`` defines
+``wrap_spec(spec: WorkerSpec) -> WorkerSpec``, every spec goes through it before the
+process starts (e.g. to prefix bubblewrap's argv and bind ``spec.runtime`` read-only,
+``spec.workdir`` writable and ``spec.python_prefixes`` read-only).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from grader import wire
+from grader.assignment import GIVEN, SOLUTIONS
+
+GRADER_DIR = Path(__file__).resolve().parent
+# The worker's code, copied into each worker's runtime folder (op modules only if present).
+RUNTIME_FILES: tuple[str, ...] = ("worker.py", "wire.py", "conv_ops.py", "mnist_ops.py")
+MAX_SUBMISSION_BYTES = 50 << 20
+MAX_SUBMISSION_FILES = 200
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-worker limits (documented defaults; see README "Grading limits").
+
+    memory_bytes caps the data segment (RLIMIT_DATA: heap and private anonymous
+    mappings, where tensors live); address_space_bytes is a looser backstop
+    (RLIMIT_AS) because importing torch alone maps over 3 GiB of shared libraries.
+    """
+
+    memory_bytes: int = 2 << 30
+    address_space_bytes: int = 16 << 30
+    cpu_seconds: int = 600
+    processes: int = 64
+    file_bytes: int = 64 << 20
+    output_bytes: int = 64 << 10
+
+    def rlimits(self) -> dict[str, int]:
+        """Resource names and values for the worker to apply to itself."""
+        limits = {
+            "RLIMIT_DATA": self.memory_bytes,
+            "RLIMIT_AS": self.address_space_bytes,
+            "RLIMIT_CPU": self.cpu_seconds,
+            "RLIMIT_FSIZE": self.file_bytes,
+            "RLIMIT_CORE": 0,
+        }
+        if os.name == "posix" and os.geteuid() != 0:
+            # RLIMIT_NPROC counts every task of the user, so allow the ones that exist already.
+            limits["RLIMIT_NPROC"] = _tasks_of_user() + self.processes
+        elif os.name == "posix":
+            limits["RLIMIT_NPROC"] = self.processes  # not enforced for root; the sandbox's PID namespace is
+        return limits
+
+
+@dataclass
+class WorkerSpec:
+    """Everything needed to start a worker; ``wrap_spec`` hooks may rewrite it."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+    pass_fds: tuple[int, ...]
+    workdir: Path  # the submission copy (writable by the worker)
+    runtime: Path  # the worker's code (read-only)
+    python_prefixes: tuple[Path, ...] = field(default_factory=tuple)  # interpreter + packages (read-only)
+
+
+def _tasks_of_user() -> int:
+    uid, count = os.geteuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: Limits) -> WorkerSpec:
+    """The command that starts the worker on ``workdir`` talking over ``wire_fd``."""
+    # -I: ignore PYTHON* variables and user site-packages; the bootstrap puts only the
+    # runtime folder on sys.path (the worker adds the submission folder itself).
+    bootstrap = f"import sys; sys.path.insert(0, {str(runtime)!r}); import grader.worker as w; w.main(sys.argv)"
+    argv = [python, "-I", "-c", bootstrap, "--fd", str(wire_fd), "--limits", json.dumps(limits.rlimits())]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "CONVKIT_GRADING": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    prefixes = tuple(dict.fromkeys(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)))
+    return WorkerSpec(argv, workdir, env, (wire_fd,), workdir, runtime, prefixes)
+
+
+def _sandbox_hook() -> Callable[[WorkerSpec], WorkerSpec] | None:
+    try:
+        sandbox = importlib.import_module("grader.sandbox")
+    except ModuleNotFoundError:
+        return None
+    return getattr(sandbox, "wrap_spec", None)
+
+
+def copy_submission(src: Path, dest: Path) -> list[str]:
+    """Copy the submission's top-level regular files, then the GIVEN modules, into ``dest``.
+
+    Symlinks, folders and anything past the size/count caps are left out.
+
+    Returns:
+        the names of files left out, for a note.
+    """
+    dest.mkdir(parents=True)
+    skipped, total = [], 0
+    for entry in sorted(os.scandir(src), key=lambda e: e.name):
+        if not entry.is_file(follow_symlinks=False):
+            skipped.append(entry.name)
+            continue
+        size = entry.stat(follow_symlinks=False).st_size
+        if total + size > MAX_SUBMISSION_BYTES or len(os.listdir(dest)) >= MAX_SUBMISSION_FILES:
+            skipped.append(entry.name)
+            continue
+        total += size
+        shutil.copyfile(entry.path, dest / entry.name)
+    for name in GIVEN:
+        for stale in (dest / f"{name}.ipynb", dest / f"{name}.py"):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(SOLUTIONS / f"{name}.py", dest / f"{name}.py")
+    return skipped
+
+
+def _write_runtime(runtime: Path) -> None:
+    package = runtime / "grader"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('"""The worker\'s private copy of its own code."""\n')
+    for name in RUNTIME_FILES:
+        if (GRADER_DIR / name).exists():
+            shutil.copyfile(GRADER_DIR / name, package / name)
+
+
+class _Capture(threading.Thread):
+    """Drains one pipe, keeping the first ``limit`` bytes and counting the rest."""
+
+    def __init__(self, pipe: Any, limit: int):
+        super().__init__(daemon=True)
+        self.pipe, self.limit = pipe, limit
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        while chunk := self.pipe.read1(1 << 16) if hasattr(self.pipe, "read1") else self.pipe.read(1 << 16):
+            room = self.limit - len(self.kept)
+            self.kept += chunk[: max(room, 0)]
+            self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        out = self.kept.decode("utf-8", "replace")
+        return out + (f"\n[... {self.dropped} more bytes dropped]" if self.dropped else "")
+
+
+class WorkerGone(Exception):
+    """The worker died, closed its socket or sent something that is not a valid frame."""
+
+
+class Worker:
+    """One running worker process and the grading side's end of its socket."""
+
+    def __init__(self, src: Path, limits: Limits):
+        self.limits = limits
+        self.tmp = Path(tempfile.mkdtemp(prefix="convkit-worker-"))
+        self.workdir = self.tmp / "work"
+        self.skipped = copy_submission(src, self.workdir)
+        runtime = self.tmp / "runtime"
+        _write_runtime(runtime)
+        self.sock, child = socket.socketpair()
+        spec = build_spec(sys.executable, runtime, self.workdir, child.fileno(), limits)
+        hook = _sandbox_hook()
+        if hook is not None:
+            spec = hook(spec)
+        try:
+            self.proc = subprocess.Popen(
+                spec.argv, cwd=spec.cwd, env=spec.env, pass_fds=spec.pass_fds,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        finally:
+            child.close()
+        self.stdout = _Capture(self.proc.stdout, limits.output_bytes)
+        self.stderr = _Capture(self.proc.stderr, limits.output_bytes)
+        self.stdout.start()
+        self.stderr.start()
+        self._next_id = 0
+        self._stopped = False
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send a request and wait up to ``timeout`` seconds for its reply.
+
+        Raises:
+            TimeoutError: no reply in time (the worker is then stopped).
+            WorkerGone: the worker died or broke the protocol (it is then stopped).
+        """
+        self._next_id += 1
+        message = dict(message, id=self._next_id)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        try:
+            wire.send(self.sock, message)
+            reply = wire.receive(self.sock, deadline)
+        except TimeoutError:
+            self.stop()
+            raise
+        except (EOFError, OSError, wire.WireError) as exc:
+            reason = self._death_reason(exc)
+            self.stop()
+            raise WorkerGone(reason) from None
+        if type(reply) is not dict or reply.get("id") != self._next_id:
+            self.stop()
+            raise WorkerGone("the worker sent a reply that does not answer the request")
+        return reply
+
+    def _death_reason(self, exc: Exception) -> str:
+        try:
+            code = self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return f"the worker broke the protocol ({type(exc).__name__}: {exc})"
+        if code < 0:
+            return f"the worker process was killed by signal {signal.Signals(-code).name}"
+        return f"the worker process exited with status {code}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        """Kill the worker's whole process group, collect its output, remove its folder."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self.sock.close()
+        for capture in (self.stdout, self.stderr):
+            capture.join(timeout=2.0)
+        shutil.rmtree(self.tmp, onerror=_force_remove)
+
+    def output(self) -> tuple[str, str]:
+        """The captured (stdout, stderr), capped."""
+        return self.stdout.text(), self.stderr.text()
+
+
+def _force_remove(function: Any, path: str, exc_info: Any) -> None:
+    # A student may have made files or folders read-only; the grader still cleans up.
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        (shutil.rmtree if os.path.isdir(path) else os.unlink)(path)
+    except OSError:
+        pass
+

@@ -1,0 +1,1 @@
+"""The hidden suites: one pytest file per exercise, run by grader/grade_one.py."""

@@ -1,0 +1,104 @@
+"""Fixtures of the hidden suites: how a test reaches the student's code.
+
+The suites run only through ``grader.grade_one.grade_submission`` (never as the kit's
+own tests), which passes a ``GradingContext`` for one submission. A test file is
+``test_<exercise>.py``; each test is a function ``test_<name>`` with
+``@pytest.mark.points(n)`` and, optionally, ``@pytest.mark.budget(seconds)`` to allow
+each student call in that test more than the default 10 s (still within the
+submission's total budget). The test's name (without ``test_``) is what the student
+sees. A test must never use a bare ``assert``: pytest would print test code. It
+checks results with the ``check`` fixture, whose ``Mismatch`` messages teach.
+
+Fixtures
+--------
+``student`` (``grader.session.StudentSession``)
+    ``student.call(module, function, *args, **kwargs)`` runs ``module.function`` in the
+    worker and returns plain values (tensors, numbers, tuples, lists, dicts,
+    ``grader.wire.Opaque`` for anything else). ``student.call_and_inputs(...)`` also
+    returns the arguments as they are after the call (mutation checks).
+    ``student.op(name, module, forbid=None, **payload)`` runs a worker op registered
+    with ``@grader.worker.op(name)`` (built-in ones are in ``grader/conv_ops.py``;
+    ``grader/mnist_ops.py`` adds MNIST ones). ``forbid="function"`` applies that
+    function's forbidden-routine rule (``grader/forbidden.py``).
+    Failures raise ``grader.session.StudentProblem`` subclasses (StudentError,
+    MissingExercise, MissingFunction, LoadError, StudentTimeout, BudgetExhausted,
+    WorkerCrashed, ForbiddenCall); let them propagate: the plugin turns each into the
+    test's status and message. Catch ``StudentError`` only to expect an exception
+    (``check.raises_value_error``).
+``check`` (``grader.compare.Checker``)
+    ``check.tensor(actual, expected, function, part, call=..., window=...)``,
+    ``check.value(...)`` for ints/tuples, ``check.raises_value_error(lambda: ..., function,
+    case)``, ``check.unchanged(before, after, names, function)``, and window
+    describers ``check.conv_window(kernel, stride, padding, dilation)``,
+    ``check.length_window``, ``check.column_window``, ``check.pixel_window``.
+    ``part`` is a ``part_*`` key of ``grader/messages.py`` ("output", "indices", "dW"...)
+    or plain text.
+``seed`` (int), ``rng`` (``random.Random``), ``gen`` (``torch.Generator``)
+    Seeded from the run seed, the student id and the test's name: configurations
+    differ between students and runs and are reproducible.
+``ref`` (``grader.reference.load``)
+    ``ref("maxpool").maxpool2d_unfold`` is the reference solution, run here (trusted).
+``lang`` ("en" or "es")
+
+Shared random configurations (conv/pool cases) live in ``grader/suites/configs.py``.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Callable, Iterator
+
+import pytest
+import torch
+
+from grader import reference
+from grader.compare import Checker
+from grader.grade_one import CONTEXT, GradingContext, per_test_seed
+from grader.session import StudentSession
+
+
+@pytest.fixture
+def context(request: pytest.FixtureRequest) -> GradingContext:
+    try:
+        return request.config.stash[CONTEXT]
+    except KeyError:
+        raise RuntimeError("the hidden suites run only through grader.grade_one.grade_submission") from None
+
+
+@pytest.fixture
+def student(context: GradingContext, request: pytest.FixtureRequest) -> Iterator[StudentSession]:
+    marker = request.node.get_closest_marker("budget")
+    if marker is None:
+        yield context.student
+    else:
+        with context.student.time_limit(float(marker.args[0])):
+            yield context.student
+
+
+@pytest.fixture
+def check(context: GradingContext) -> Checker:
+    return context.check
+
+
+@pytest.fixture
+def lang(context: GradingContext) -> str:
+    return context.lang
+
+
+@pytest.fixture
+def seed(context: GradingContext, request: pytest.FixtureRequest) -> int:
+    return per_test_seed(context.seed, request.node.name)
+
+
+@pytest.fixture
+def rng(seed: int) -> random.Random:
+    return random.Random(seed)
+
+
+@pytest.fixture
+def gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+@pytest.fixture
+def ref() -> Callable[[str], Any]:
+    return reference.load

@@ -1,0 +1,211 @@
+"""The only format in which data crosses between the grader and a student's worker.
+
+Frames are a 4-byte big-endian length followed by that many bytes of UTF-8 JSON,
+sent over a dedicated socket (never the worker's stdout, which student code owns).
+Values are plain JSON (None, bool, int, float, str, list, dict with str keys) plus
+three tagged objects, each a dict with the key ``"$t"``:
+
+- ``{"$t": "tensor", "dtype": "float32", "shape": [2, 3], "data": "<base64>"}``: a
+  dense CPU tensor, row-major; only the dtypes in ``DTYPES`` are accepted and the data
+  length must equal ``numel * itemsize``.
+- ``{"$t": "tuple", "items": [...]}``: a tuple (JSON only has lists).
+- ``{"$t": "opaque", "type": "MyTensor", "repr": "..."}``: something the worker could
+  not encode; the grading side reports "expected a tensor, got MyTensor".
+
+Decoding never executes or unpickles anything: a malformed frame raises
+``WireError``, which the grading side treats as a misbehaving worker. This module is
+imported by the worker too, so it uses only the standard library and torch.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+# dtype name -> (torch dtype, bytes per element); nothing else crosses the wire.
+DTYPES: dict[str, tuple[torch.dtype, int]] = {
+    "float16": (torch.float16, 2),
+    "float32": (torch.float32, 4),
+    "float64": (torch.float64, 8),
+    "uint8": (torch.uint8, 1),
+    "int8": (torch.int8, 1),
+    "int16": (torch.int16, 2),
+    "int32": (torch.int32, 4),
+    "int64": (torch.int64, 8),
+    "bool": (torch.bool, 1),
+}
+_NAMES = {dtype: name for name, (dtype, _) in DTYPES.items()}
+
+MAX_FRAME_BYTES = 256 << 20  # a frame bigger than this is refused, whoever sent it
+MAX_TENSOR_ELEMENTS = 32 << 20
+MAX_DEPTH = 32
+_HEADER = struct.Struct(">I")
+
+
+class WireError(Exception):
+    """A frame or value that does not follow this format."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value the worker returned that is not plain data (type name and short repr)."""
+
+    type: str
+    repr: str
+
+
+# ---------------------------------------------------------------- values <-> JSON
+def encode(value: Any, depth: int = 0) -> Any:
+    """Turn a Python value into JSON-ready data; unknown objects become ``Opaque``.
+
+    Tensor subclasses are stripped to their plain data, so a subclass's overridden
+    methods never matter to the grader.
+    """
+    if depth > MAX_DEPTH:
+        return _opaque(value)
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else {"$t": "float", "value": repr(value)}
+    # type() rather than isinstance(): an object can fake isinstance through __class__.
+    if issubclass(type(value), torch.Tensor):
+        return _encode_tensor(value)
+    if type(value) in (tuple, torch.Size):
+        return {"$t": "tuple", "items": [encode(v, depth + 1) for v in value]}
+    if type(value) is list:
+        return [encode(v, depth + 1) for v in value]
+    if type(value) is dict and all(type(k) is str for k in value):
+        if "$t" in value:
+            return _opaque(value)
+        return {k: encode(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, Opaque):
+        return {"$t": "opaque", "type": value.type, "repr": value.repr}
+    return _opaque(value)
+
+
+def _opaque(value: Any) -> dict:
+    try:
+        text = object.__repr__(value)
+    except Exception:
+        text = "?"
+    return {"$t": "opaque", "type": str(type(value).__name__)[:100], "repr": text[:200]}
+
+
+def _encode_tensor(t: torch.Tensor) -> dict:
+    plain = torch.Tensor.as_subclass(t, torch.Tensor).detach()
+    if plain.dtype not in _NAMES or plain.layout != torch.strided or plain.device.type != "cpu":
+        return {"$t": "opaque", "type": f"Tensor[{plain.dtype}, {plain.layout}, {plain.device}]", "repr": ""}
+    data = plain.contiguous().view(torch.uint8).numpy().tobytes() if plain.numel() else b""
+    return {
+        "$t": "tensor",
+        "dtype": _NAMES[plain.dtype],
+        "shape": list(plain.shape),
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """Rebuild a value from JSON data, checking every tagged object strictly."""
+    if depth > MAX_DEPTH:
+        raise WireError("value nested too deeply")
+    if data is None or type(data) in (bool, int, str):
+        return data
+    if type(data) is float:
+        return data
+    if type(data) is list:
+        return [decode(v, depth + 1) for v in data]
+    if type(data) is not dict:
+        raise WireError(f"unexpected JSON value of type {type(data).__name__}")
+    tag = data.get("$t")
+    if tag is None:
+        return {str(k): decode(v, depth + 1) for k, v in data.items()}
+    if tag == "tensor":
+        return _decode_tensor(data)
+    if tag == "tuple" and type(data.get("items")) is list:
+        return tuple(decode(v, depth + 1) for v in data["items"])
+    if tag == "float" and data.get("value") in ("nan", "inf", "-inf"):
+        return float(data["value"])
+    if tag == "opaque":
+        return Opaque(str(data.get("type", "?"))[:100], str(data.get("repr", ""))[:200])
+    raise WireError(f"unknown tagged value {tag!r}")
+
+
+def _decode_tensor(data: dict) -> torch.Tensor:
+    if set(data) != {"$t", "dtype", "shape", "data"}:
+        raise WireError("tensor with unexpected fields")
+    if data["dtype"] not in DTYPES:
+        raise WireError(f"tensor dtype {data['dtype']!r} is not allowed")
+    shape = data["shape"]
+    if type(shape) is not list or len(shape) > 8 or not all(type(s) is int and 0 <= s for s in shape):
+        raise WireError(f"bad tensor shape {shape!r}")
+    numel = math.prod(shape)
+    if numel > MAX_TENSOR_ELEMENTS:
+        raise WireError(f"tensor of {numel} elements is too large")
+    dtype, itemsize = DTYPES[data["dtype"]]
+    if type(data["data"]) is not str:
+        raise WireError("tensor data must be base64 text")
+    try:
+        raw = base64.b64decode(data["data"], validate=True)
+    except ValueError as exc:
+        raise WireError(f"tensor data is not base64: {exc}") from None
+    if len(raw) != numel * itemsize:
+        raise WireError(f"tensor data has {len(raw)} bytes, shape {shape} of {data['dtype']} needs {numel * itemsize}")
+    if numel == 0:
+        return torch.empty(shape, dtype=dtype)
+    return torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape).clone()
+
+
+# ---------------------------------------------------------------- frames on a socket
+def send(sock: socket.socket, message: Any) -> None:
+    """Send one message (any value ``encode`` accepts) as a frame."""
+    body = json.dumps(encode(message), allow_nan=False, separators=(",", ":")).encode("utf-8")
+    if len(body) > MAX_FRAME_BYTES:
+        body = json.dumps(encode({"error": {"type": "WireError", "mro": ["WireError"],
+                                            "message": f"reply of {len(body)} bytes is too large", "trace": []}})).encode()
+    sock.sendall(_HEADER.pack(len(body)) + body)
+
+
+def receive(sock: socket.socket, deadline: float | None = None) -> Any:
+    """Read one frame and decode it.
+
+    Raises ``EOFError`` if the other side closed the socket, ``TimeoutError`` once
+    ``time.monotonic()`` passes ``deadline`` (None waits forever), ``WireError`` for
+    a malformed frame.
+    """
+    (length,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size, deadline))
+    if length > MAX_FRAME_BYTES:
+        raise WireError(f"frame of {length} bytes is too large")
+    body = _read_exactly(sock, length, deadline)
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"frame is not JSON: {exc}") from None
+    return decode(data)
+
+
+def _refuse_constant(name: str) -> None:
+    raise WireError(f"bare {name} in a frame")
+
+
+def _read_exactly(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
+    chunks, remaining = [], n
+    while remaining:
+        if deadline is not None:
+            # The deadline bounds the whole frame, so a worker cannot stall by dripping bytes.
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no complete reply before the deadline")
+            sock.settimeout(left)
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
