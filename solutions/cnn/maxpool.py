@@ -54,9 +54,11 @@ def maxpool2d_unfold(
     (kH, kW), (sH, sW) = kernel, stride
     cols = F.unfold(H, kernel, stride=stride).view(N, C, kH * kW, H_out * W_out)
     values, within = cols.max(dim=2)  # torch.max keeps the first maximum on ties
-    rows = torch.arange(H_out).repeat_interleave(W_out) * sH + within // kW
-    columns = torch.arange(W_out).repeat(H_out) * sW + within % kW
-    indices = rows * W_in + columns
+    # index = (i*sH + r) * W_in + (j*sW + c) = window corner + offset of (r, c): both are small
+    # tables, so one lookup and one add replace division and remainder over the whole output.
+    corner = (torch.arange(H_out).view(-1, 1) * (sH * W_in) + torch.arange(W_out) * sW).view(-1)
+    offset = (torch.arange(kH).view(-1, 1) * W_in + torch.arange(kW)).view(-1)
+    indices = offset[within] + corner
     return values.view(N, C, H_out, W_out), indices.view(N, C, H_out, W_out)
     ### END SOLUTION
 
