@@ -196,12 +196,6 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
         os._exit(128 + signal.SIGTERM)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: each grading process starts clean (no inherited threads or torch state).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
-
-
 def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
     processes = list((pool._processes or {}).values())  # noqa: SLF001 - no public way to reach them
     pool.shutdown(wait=False, cancel_futures=True)
@@ -267,7 +261,9 @@ def grade_all(
     if not todo:
         return run
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    pool = futures.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=_context(),
+    # spawn: each grading process is a fresh interpreter (no inherited threads or torch
+    # state) and a direct child of this one, so it can be told to die with it.
+    pool = futures.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_init_grading_process)
     try:
         pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in todo}
@@ -379,15 +375,26 @@ def main(args: argparse.Namespace, grade_fn: Optional[GradeFn] = None) -> int:
     return report(run, args.out)
 
 
-def add_parser(subparsers) -> None:
-    """Register ``convkit grade``."""
-    parser = subparsers.add_parser(
-        "grade", help="grade submissions: grades.csv, grades.json and feedback in --out",
-        description=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a submission folder, or a folder of submission folders")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
     add_grading_options(parser)
     parser.set_defaults(run=main)
+    return parser
+
+
+_HELP = "grade submissions: grades.csv, grades.json and feedback in --out"
+_DESCRIPTION = "\n\n".join(__doc__.split("\n\n")[:2])
+
+
+def parser() -> argparse.ArgumentParser:
+    """A standalone parser of ``convkit grade``'s arguments (without the other subcommands)."""
+    return _define(argparse.ArgumentParser(prog="convkit grade", description=_DESCRIPTION,
+                                           formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def add_parser(subparsers) -> None:
+    """Register ``convkit grade``."""
+    _define(subparsers.add_parser("grade", help=_HELP, description=_DESCRIPTION,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter))
