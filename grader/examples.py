@@ -142,9 +142,7 @@ EXAMPLE_LIST: tuple[Example, ...] = (
         "position in the input plane: the values are right, the indices (and all that uses them) wrong.",
         mutated(Mutation(
             "maxpool",
-            "    rows = torch.arange(H_out).repeat_interleave(W_out) * sH + within // kW\n"
-            "    columns = torch.arange(W_out).repeat(H_out) * sW + within % kW\n"
-            "    indices = rows * W_in + columns\n",
+            "    indices = offset[within] + corner\n",
             "    indices = within\n",
         )),
     ),

@@ -1,0 +1,52 @@
+# Student stub generated from solutions/cnn by `convkit stubs`. Write your code where it says YOUR CODE HERE.
+"""Exercise 1 - the output size of a convolution or a pooling layer.
+
+Every spatial dimension follows the same formula (the one in the ``nn.Conv2d`` docs):
+
+    out = floor((in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1)
+
+>>> calculate_out(torch.zeros(1, 1, 6, 6), k_size=(3, 3))
+(4, 4)
+"""
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import torch
+
+from conv_args import IntOrTuple, require_non_negative, require_positive, spatial_tuple
+
+Shape = Union[torch.Tensor, torch.Size, Sequence[int]]
+
+
+def calculate_out(
+    X: Shape,
+    k_size: IntOrTuple = (3, 3),
+    stride: IntOrTuple = 1,
+    dilation: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+) -> tuple[int, ...]:
+    """Spatial output size of a convolution (or max-pool) applied to ``X``.
+
+    Args:
+        X: a tensor, or its shape: batch x channel x length (1-D),
+            batch x channel x height x width (2-D) or
+            batch x channel x depth x height x width (3-D).
+        k_size: kernel size, an int or one int per spatial dim.
+        stride: step between windows, an int or one per spatial dim.
+        dilation: spacing between kernel elements, an int or one per spatial dim.
+        padding: zeros added on each side, an int or one per spatial dim.
+
+    Returns:
+        one int per spatial dim, e.g. ``(H_out, W_out)`` for a 4-dim ``X``.
+
+    Raises:
+        ValueError: if ``X`` does not have 3, 4 or 5 dims, a kernel size, stride or
+            dilation is not positive, a padding is negative, or an output size would
+            be smaller than 1 (the kernel does not fit in the padded input).
+
+    >>> calculate_out((8, 3, 100), k_size=3, stride=2, padding=1)
+    (50,)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("calculate_out: not implemented yet. Hint: for each spatial dim use floor division: (in + 2p - d*(k-1) - 1) // s + 1, and raise ValueError for bad arguments")
