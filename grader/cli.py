@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "grader.examples",
     "grader.mnist_results",
     "grader.notebooks",
+    "grader.course",
 )
 
 

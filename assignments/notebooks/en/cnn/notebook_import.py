@@ -10,6 +10,11 @@ Skipped cells: nbgrader's autograder tests, and the cells the notebooks mark as 
 or checks (``metadata.convkit.role``), so importing never trains a model or plots.
 A cell that raises is reported as a warning and the next cells still run: the
 functions defined so far stay importable.
+
+``nbgrader autograde`` writes a student's notebooks into ``autograded/`` one at a
+time, so an earlier exercise may not be there yet. The course's nbgrader_config.py
+sets ``CONVKIT_NOTEBOOK_MIRRORS=<autograded>=<submitted>``: a notebook missing from a
+folder under the first path is then read from the same place under the second.
 """
 from __future__ import annotations
 
@@ -58,14 +63,25 @@ class NotebookLoader(importlib.abc.Loader):
                 warnings.warn(f"{self.path.name}: cell {number} raised {type(error).__name__}: {error}", stacklevel=2)
 
 
+def search_folders() -> list[Path]:
+    """``sys.path`` (the current folder for ``""``), then the mirrors of those folders."""
+    folders = [Path(entry or os.getcwd()).resolve() for entry in sys.path]
+    for pair in filter(None, os.environ.get("CONVKIT_NOTEBOOK_MIRRORS", "").split(os.pathsep)):
+        origin, _, mirror = pair.partition("=")
+        for folder in list(folders):
+            if folder.is_relative_to(Path(origin).resolve()):
+                folders.append(Path(mirror) / folder.relative_to(Path(origin).resolve()))
+    return folders
+
+
 class NotebookFinder(importlib.abc.MetaPathFinder):
     """Finds ``<name>.ipynb`` for a top-level import no other finder resolved."""
 
     def find_spec(self, name: str, path=None, target=None):
         if path is not None or "." in name:
             return None
-        for entry in sys.path:
-            candidate = Path(entry or os.getcwd()) / f"{name}.ipynb"
+        for folder in search_folders():
+            candidate = folder / f"{name}.ipynb"
             if candidate.is_file():
                 return importlib.util.spec_from_loader(name, NotebookLoader(candidate), origin=str(candidate))
         return None
