@@ -54,6 +54,11 @@ def describe_call(function: str, *args: Any, **kwargs: Any) -> str:
     return f"{function}({', '.join(parts)})"
 
 
+def describe_module_call(cls: str, args: Sequence[Any], x: Any) -> str:
+    """E.g. ``Conv2D(3, 4, 2, 3, 1)(tensor(2, 3, 7, 7) float32)``: build, then apply."""
+    return f"{describe_call(cls, *args)}({describe(x)})"
+
+
 def _number(x: float | int | bool) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 

@@ -251,6 +251,7 @@ def _student_frames(tb: Any, folder: Path) -> list[str]:
             continue
         shown = os.path.basename(name) if in_folder else name
         code = (frame.line or "").strip()
+        code = code if len(code) <= 100 else code[:97] + "..."
         lines.append(f'{shown}, line {frame.lineno}, in {frame.name}' + (f": {code}" if code else ""))
     return lines[-6:]
 

@@ -106,3 +106,9 @@ def pool_case(rng: random.Random, gen: torch.Generator, *, overlapping: bool = F
 def course_data(ref: Any) -> tuple[torch.Tensor, ...]:
     """The 6x6 example of the course notes: (X, weight, bias, fc_weight, fc_bias)."""
     return ref("worked_example").course_data()
+
+
+def conv_reference(case: ConvCase) -> torch.Tensor:
+    """``F.conv2d`` of the case: what every student convolution must return."""
+    stride, padding, dilation = case.pairs()
+    return torch.nn.functional.conv2d(case.X, case.weight, case.bias, stride, padding, dilation)

@@ -1,0 +1,136 @@
+"""Hidden suite for exercise 5, ``backward`` (20 points).
+
+| test                     | points | what                                                             |
+|--------------------------|--------|------------------------------------------------------------------|
+| col2im_random            | 4      | random settings incl. overlapping windows, vs F.fold              |
+| col2im_unbatched         | 1      | (C*kH*kW) x L columns, vs F.fold                                  |
+| conv2d_backward_random   | 6      | dX, dW, db vs autograd of F.conv2d (float64)                      |
+| conv2d_function          | 5      | Conv2dFunction forward + backward vs autograd of F.conv2d (float64), with and without bias |
+| bad_input                | 1      | a valid call is right, then ValueError for columns of the wrong shape |
+| no_mutation              | 3      | right results and the inputs come back unchanged                  |
+
+``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd. The trusted
+side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
+backward in the worker and comparing with autograd here (in place of gradcheck).
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.compare import describe_call
+from grader.suites.configs import ConvCase, conv_case, conv_reference
+
+
+def fold_case(rng, gen, dtype=torch.float32):
+    """Random columns and the settings that fold them: (cols, output_size, kernel, settings)."""
+    case = conv_case(rng, gen, dtype=dtype)
+    if rng.random() < 0.5:  # make windows overlap more often
+        case.stride = 1
+    stride, padding, dilation = case.pairs()
+    cols_shape = F.unfold(case.X, case.kernel, dilation, padding, stride).shape
+    cols = torch.randn(cols_shape, generator=gen, dtype=dtype)
+    return cols, tuple(case.X.shape[2:]), case.kernel, case.settings()
+
+
+def check_col2im(student, check, cols, size, kernel, settings) -> None:
+    expected = F.fold(cols, size, kernel, settings["dilation"], settings["padding"], settings["stride"])
+    got = student.call("backward", "col2im", cols, size, kernel, **settings)
+    check.tensor(got, expected, "col2im", "image", window=check.pixel_window(),
+                 call=describe_call("col2im", cols, size, kernel, **settings))
+
+
+def autograd_grads(case: ConvCase, dout: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """(output, dX, dW, db) of F.conv2d by autograd; db is None without a bias."""
+    X = case.X.clone().requires_grad_(True)
+    w = case.weight.clone().requires_grad_(True)
+    b = None if case.bias is None else case.bias.clone().requires_grad_(True)
+    stride, padding, dilation = case.pairs()
+    out = F.conv2d(X, w, b, stride, padding, dilation)
+    out.backward(dout)
+    return out.detach(), X.grad, w.grad, None if b is None else b.grad
+
+
+def random_dout(case: ConvCase, gen) -> torch.Tensor:
+    return torch.randn(conv_reference(case).shape, generator=gen, dtype=case.X.dtype)
+
+
+def check_conv2d_backward(student, check, case: ConvCase, dout: torch.Tensor) -> None:
+    _, dX, dW, _ = autograd_grads(case, dout)
+    db = dout.sum((0, 2, 3))
+    got = student.call("backward", "conv2d_backward", dout, case.X, case.weight, **case.settings())
+    call = describe_call("conv2d_backward", dout, case.X, case.weight, **case.settings())
+    if type(got) not in (tuple, list) or len(got) != 3:
+        check.value(type(got).__name__, "tuple (dX, dW, db)", "conv2d_backward", "output", call=call)
+    check.tensor(got[0], dX, "conv2d_backward", "dX", call=call, window=check.pixel_window())
+    check.tensor(got[1], dW, "conv2d_backward", "dW", call=call)
+    check.tensor(got[2], db, "conv2d_backward", "db", call=call)
+
+
+@pytest.mark.points(4)
+def test_col2im_random(student, check, rng, gen):
+    for _ in range(3):
+        check_col2im(student, check, *fold_case(rng, gen))
+
+
+@pytest.mark.points(1)
+def test_col2im_unbatched(student, check, rng, gen):
+    cols, size, kernel, settings = fold_case(rng, gen)
+    check_col2im(student, check, cols[0], size, kernel, settings)
+
+
+@pytest.mark.points(6)
+def test_conv2d_backward_random(student, check, rng, gen):
+    for _ in range(3):
+        case = conv_case(rng, gen, dtype=torch.float64)
+        check_conv2d_backward(student, check, case, random_dout(case, gen))
+
+
+@pytest.mark.points(5)
+def test_conv2d_function(student, check, rng, gen):
+    for bias in (True, False):
+        case = conv_case(rng, gen, dtype=torch.float64, bias=bias)
+        dout = random_dout(case, gen)
+        out, dX, dW, db = autograd_grads(case, dout)
+        stride, padding, dilation = case.pairs()
+        call = describe_call("Conv2dFunction.apply", case.X, case.weight, case.bias, stride, padding, dilation)
+        got = student.op("function_forward_backward", "backward", cls="Conv2dFunction",
+                         inputs=[case.X, case.weight, case.bias], args=[stride, padding, dilation], dout=dout)
+        check.tensor(got["output"], out, "Conv2dFunction.forward", "output", call=call,
+                     window=check.conv_window(case.kernel, stride, padding, dilation))
+        grads = got["grads"]
+        check.tensor(grads[0], dX, "Conv2dFunction.backward", "dX", call=call, window=check.pixel_window())
+        check.tensor(grads[1], dW, "Conv2dFunction.backward", "dW", call=call)
+        if bias:
+            check.tensor(grads[2], db, "Conv2dFunction.backward", "db", call=call)
+        else:
+            check.value(grads[2], None, "Conv2dFunction.backward", "db", call=call)
+
+
+@pytest.mark.points(1)
+def test_bad_input(student, check, rng, gen):
+    cols, size, kernel, settings = fold_case(rng, gen)
+    check_col2im(student, check, cols, size, kernel, settings)
+    wrong = cols[:, :, :-1] if cols.shape[2] > 1 else torch.cat([cols, cols], 2)
+    check.raises_value_error(lambda: student.call("backward", "col2im", wrong, size, kernel, **settings),
+                             "col2im", "columns whose count does not match output_size",
+                             call=describe_call("col2im", wrong, size, kernel, **settings))
+
+
+@pytest.mark.points(3)
+def test_no_mutation(student, check, rng, gen):
+    cols, size, kernel, settings = fold_case(rng, gen)
+    got, after, _ = student.call_and_inputs("backward", "col2im", cols, size, kernel, **settings)
+    call = describe_call("col2im", cols, size, kernel, **settings)
+    expected = F.fold(cols, size, kernel, settings["dilation"], settings["padding"], settings["stride"])
+    check.tensor(got, expected, "col2im", "image", call=call)
+    check.unchanged([cols], after, ["cols"], "col2im", call=call)
+    case = conv_case(rng, gen, dtype=torch.float64)
+    dout = random_dout(case, gen)
+    args = (dout, case.X, case.weight)
+    got, after, _ = student.call_and_inputs("backward", "conv2d_backward", *args, **case.settings())
+    call = describe_call("conv2d_backward", *args, **case.settings())
+    _, dX, _, _ = autograd_grads(case, dout)
+    check.tensor(got[0] if type(got) in (tuple, list) and got else got, dX, "conv2d_backward", "dX", call=call)
+    check.unchanged(args, after, ("dout", "X", "weight"), "conv2d_backward", call=call)

@@ -1,0 +1,102 @@
+"""Hidden suite for exercise 3, ``im2col_conv`` (15 points).
+
+| test                       | points | what                                                           |
+|----------------------------|--------|----------------------------------------------------------------|
+| im2col_random              | 4      | random kernel/stride/padding/dilation, vs F.unfold (row order)  |
+| im2col_unbatched           | 1      | a channel x height x width input, vs F.unfold                   |
+| conv2d_unfold_course       | 1      | the course's 6x6 example, vs F.conv2d                           |
+| conv2d_unfold_random       | 4      | random configurations, vs F.conv2d                              |
+| conv2d_unfold_dtype_bias   | 2      | float64 keeps its dtype; bias None                              |
+| bad_input                  | 1      | valid calls are right, then ValueError for bad settings         |
+| no_mutation                | 2      | right results and the inputs come back unchanged                |
+
+``im2col`` may not use F.unfold; ``conv2d_unfold`` may not use F.conv2d.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.compare import describe_call
+from grader.suites.configs import conv_case, conv_reference, course_data
+
+
+def check_im2col(student, check, X: torch.Tensor, kernel, settings: dict) -> None:
+    stride, padding, dilation = (settings[k] for k in ("stride", "padding", "dilation"))
+    expected = F.unfold(X, kernel, dilation=dilation, padding=padding, stride=stride)
+    got = student.call("im2col_conv", "im2col", X, kernel, **settings)
+    pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (kernel, stride, padding, dilation)]
+    X4 = X if X.dim() == 4 else X.unsqueeze(0)
+    out_w = F.conv2d(X4[:1, :1], torch.zeros(1, 1, *pairs[0]), None, pairs[1], pairs[2], pairs[3]).shape[-1]
+    check.tensor(got, expected, "im2col", "columns", call=describe_call("im2col", X, kernel, **settings),
+                 window=check.column_window(*pairs, out_w))
+
+
+def check_conv2d_unfold(student, check, case) -> None:
+    got = student.call("im2col_conv", "conv2d_unfold", case.X, case.weight, case.bias, **case.settings())
+    check.tensor(got, conv_reference(case), "conv2d_unfold", "output",
+                 call=describe_call("conv2d_unfold", case.X, case.weight, case.bias, **case.settings()),
+                 window=check.conv_window(case.kernel, *case.pairs()))
+
+
+@pytest.mark.points(4)
+def test_im2col_random(student, check, rng, gen):
+    for _ in range(3):
+        case = conv_case(rng, gen)
+        check_im2col(student, check, case.X, case.kernel, case.settings())
+
+
+@pytest.mark.points(1)
+def test_im2col_unbatched(student, check, rng, gen):
+    case = conv_case(rng, gen)
+    check_im2col(student, check, case.X[0], case.kernel, case.settings())
+
+
+@pytest.mark.points(1)
+def test_conv2d_unfold_course(student, check, ref):
+    X, weight, bias, _, _ = course_data(ref)
+    got = student.call("im2col_conv", "conv2d_unfold", X, weight, bias)
+    check.tensor(got, F.conv2d(X, weight, bias), "conv2d_unfold", "output",
+                 call=describe_call("conv2d_unfold", X, weight, bias),
+                 window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1)))
+
+
+@pytest.mark.points(4)
+def test_conv2d_unfold_random(student, check, rng, gen):
+    for _ in range(3):
+        check_conv2d_unfold(student, check, conv_case(rng, gen))
+
+
+@pytest.mark.points(2)
+def test_conv2d_unfold_dtype_bias(student, check, rng, gen):
+    check_conv2d_unfold(student, check, conv_case(rng, gen, dtype=torch.float64, bias=True))
+    check_conv2d_unfold(student, check, conv_case(rng, gen, bias=False))
+
+
+@pytest.mark.points(1)
+def test_bad_input(student, check, rng, gen):
+    case = conv_case(rng, gen)
+    check_im2col(student, check, case.X, case.kernel, case.settings())
+    check_conv2d_unfold(student, check, case)
+    check.raises_value_error(lambda: student.call("im2col_conv", "im2col", case.X, case.kernel, padding=-1),
+                             "im2col", "padding -1", call=describe_call("im2col", case.X, case.kernel, padding=-1))
+    wrong = torch.zeros(2, case.X.shape[1] + 1, 1, 1)
+    check.raises_value_error(lambda: student.call("im2col_conv", "conv2d_unfold", case.X, wrong),
+                             "conv2d_unfold", "a weight with a different channel count than X",
+                             call=describe_call("conv2d_unfold", case.X, wrong))
+
+
+@pytest.mark.points(2)
+def test_no_mutation(student, check, rng, gen):
+    case = conv_case(rng, gen, bias=True)
+    got, after, _ = student.call_and_inputs("im2col_conv", "im2col", case.X, case.kernel, **case.settings())
+    call = describe_call("im2col", case.X, case.kernel, **case.settings())
+    stride, padding, dilation = case.pairs()
+    check.tensor(got, F.unfold(case.X, case.kernel, dilation, padding, stride), "im2col", "columns", call=call)
+    check.unchanged([case.X], after, ["X"], "im2col", call=call)
+    args = (case.X, case.weight, case.bias)
+    got, after, _ = student.call_and_inputs("im2col_conv", "conv2d_unfold", *args, **case.settings())
+    call = describe_call("conv2d_unfold", *args, **case.settings())
+    check.tensor(got, conv_reference(case), "conv2d_unfold", "output", call=call)
+    check.unchanged(args, after, ("X", "weight", "bias"), "conv2d_unfold", call=call)

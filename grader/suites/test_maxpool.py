@@ -1,0 +1,92 @@
+"""Hidden suite for exercise 4, ``maxpool`` (15 points).
+
+| test                | points | what                                                                |
+|---------------------|--------|---------------------------------------------------------------------|
+| unfold_random       | 4      | values and flat indices vs F.max_pool2d(return_indices=True)         |
+| unfold_ties         | 3      | few distinct values: ties must go to the first maximum (row-major)   |
+| unfold_overlapping  | 2      | stride smaller than the kernel                                       |
+| unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]]   |
+| backward_random     | 3      | gradient to each window's argmax (summed on overlap), vs autograd    |
+| bad_input           | 1      | a valid call is right, then ValueError for kernel_size 0             |
+| no_mutation         | 1      | right result and the input comes back unchanged                      |
+
+``maxpool2d_unfold`` may not use F.max_pool2d or nn.MaxPool2d.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.compare import describe_call
+from grader.suites.configs import PoolCase, course_data, pool_case
+
+
+def check_pool(student, check, case: PoolCase) -> None:
+    kernel, stride = case.pairs()
+    values, indices = F.max_pool2d(case.H, kernel, stride, return_indices=True)
+    got = student.call("maxpool", "maxpool2d_unfold", case.H, case.kernel_size, stride=case.stride)
+    call = describe_call("maxpool2d_unfold", case.H, case.kernel_size, stride=case.stride)
+    window = check.conv_window(kernel, stride, (0, 0), (1, 1))
+    if type(got) not in (tuple, list) or len(got) != 2:
+        check.value(type(got).__name__, "tuple (values, indices)", "maxpool2d_unfold", "output", call=call)
+    check.tensor(got[0], values, "maxpool2d_unfold", "values", call=call, window=window)
+    check.tensor(got[1], indices, "maxpool2d_unfold", "indices", call=call, window=window)
+
+
+@pytest.mark.points(4)
+def test_unfold_random(student, check, rng, gen):
+    for _ in range(3):
+        check_pool(student, check, pool_case(rng, gen))
+
+
+@pytest.mark.points(3)
+def test_unfold_ties(student, check, rng, gen):
+    for _ in range(2):
+        check_pool(student, check, pool_case(rng, gen, ties=True))
+
+
+@pytest.mark.points(2)
+def test_unfold_overlapping(student, check, rng, gen):
+    check_pool(student, check, pool_case(rng, gen, overlapping=True))
+    check_pool(student, check, pool_case(rng, gen, overlapping=True, ties=True))
+
+
+@pytest.mark.points(1)
+def test_unfold_course(student, check, ref):
+    X, weight, bias, _, _ = course_data(ref)
+    check_pool(student, check, PoolCase(F.conv2d(X, weight, bias), 2, None))
+
+
+@pytest.mark.points(3)
+def test_backward_random(student, check, rng, gen):
+    for overlapping in (False, True):
+        case = pool_case(rng, gen, overlapping=overlapping, dtype=torch.float64)
+        kernel, stride = case.pairs()
+        H = case.H.clone().requires_grad_(True)
+        values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
+        dout = torch.randn(values.shape, generator=gen, dtype=torch.float64)
+        (expected,) = torch.autograd.grad(values, H, dout)
+        shape = tuple(case.H.shape)
+        got = student.call("maxpool", "maxpool2d_backward", dout, indices, shape)
+        check.tensor(got, expected, "maxpool2d_backward", "input_grad", window=check.pixel_window(),
+                     call=describe_call("maxpool2d_backward", dout, indices, shape))
+
+
+@pytest.mark.points(1)
+def test_bad_input(student, check, rng, gen):
+    case = pool_case(rng, gen)
+    check_pool(student, check, case)
+    check.raises_value_error(lambda: student.call("maxpool", "maxpool2d_unfold", case.H, 0),
+                             "maxpool2d_unfold", "kernel_size 0", call=describe_call("maxpool2d_unfold", case.H, 0))
+
+
+@pytest.mark.points(1)
+def test_no_mutation(student, check, rng, gen):
+    case = pool_case(rng, gen)
+    kernel, stride = case.pairs()
+    got, after, _ = student.call_and_inputs("maxpool", "maxpool2d_unfold", case.H, case.kernel_size, case.stride)
+    call = describe_call("maxpool2d_unfold", case.H, case.kernel_size, case.stride)
+    values, _ = F.max_pool2d(case.H, kernel, stride, return_indices=True)
+    check.tensor(got[0] if type(got) in (tuple, list) and got else got, values, "maxpool2d_unfold", "values", call=call)
+    check.unchanged([case.H], after, ["H"], "maxpool2d_unfold", call=call)

