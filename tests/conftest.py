@@ -39,7 +39,7 @@ class ConvCase:
         """``stride``, ``padding`` and ``dilation`` as keyword arguments."""
         return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
 
-    def tensors(self, gen: torch.Generator, dtype: torch.dtype = torch.float32):
+    def tensors(self, gen: torch.Generator, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(X, weight, bias)``: batch x in x H x W, out x in x kH x kW, and out."""
         X = torch.randn(self.batch, self.in_channels, *self.size, generator=gen, dtype=dtype)
         weight = torch.randn(self.out_channels, self.in_channels, *self.kernel, generator=gen, dtype=dtype)
@@ -57,6 +57,7 @@ def _pair_or_int(rng: random.Random, low: int, high: int) -> IntOrPair:
 
 
 def _pair(value: IntOrPair) -> tuple[int, int]:
+    """``3 -> (3, 3)``; a pair stays as it is."""
     return (value, value) if isinstance(value, int) else value
 
 
