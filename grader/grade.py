@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from grader.assignment import EXERCISES, LANGUAGES, REPO, SOLUTIONS
+from grader import gradebook
 from grader.outputs import OutputError, probe_writable, write_atomic, write_outputs
 
 DEFAULT_SEED = 0
@@ -325,7 +326,7 @@ def _exercises(names: Optional[Sequence[str]]) -> tuple[str, ...]:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The grading settings of parsed ``convkit grade``-style arguments."""
-    return Settings(seed=args.seed, lang=args.lang, exercises=_exercises(args.exercises), budget_s=args.budget)
+    return Settings(seed=args.seed, lang=args.lang or "en", exercises=_exercises(args.exercises), budget_s=args.budget)
 
 
 def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
@@ -333,7 +334,7 @@ def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
     parser.add_argument("--jobs", "-j", type=int, default=jobs, help=f"submissions graded at once (default: {jobs})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"run seed; combined with each student id it picks the random test configurations (default: {DEFAULT_SEED})")
-    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of messages and feedback (default: en)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of messages and feedback (default: en; with --nbgrader the course's)")
     parser.add_argument("--exercises", nargs="+", metavar="NAME", help=f"grade only these exercises (default: all of {', '.join(EXERCISES)})")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="time budget per submission (default: the grader's)")
@@ -352,6 +353,11 @@ def report(run: Run, out: Path) -> int:
 def main(args: argparse.Namespace, grade_fn: Optional[GradeFn] = None) -> int:
     """``convkit grade``: exit 0 when every submission was graded (whatever the scores),
     2 for usage errors, 1 for an unusable output folder or a submission the grader failed on."""
+    if args.nbgrader is not None:
+        return gradebook.main(args, grade_fn)
+    if args.out is None:
+        print("convkit grade: --out DIR is required (or --nbgrader COURSE_DIR)", file=sys.stderr)
+        return 2
     if args.jobs < 1:
         print("convkit grade: --jobs must be at least 1", file=sys.stderr)
         return 2
@@ -378,8 +384,9 @@ def main(args: argparse.Namespace, grade_fn: Optional[GradeFn] = None) -> int:
 def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a submission folder, or a folder of submission folders")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (created if needed; required without --nbgrader)")
     add_grading_options(parser)
+    gradebook.add_option(parser)
     parser.set_defaults(run=main)
     return parser
 
