@@ -3,9 +3,10 @@
 Run: ``.venv/bin/python benchmarks/bench_reference.py`` (one thread, a minute or two).
 
 Every line compares two ways of computing the same thing in the same run: both are
-timed in alternation, in several rounds; each round keeps the median of its
-repetitions and the report keeps each side's fastest round (min of medians), which
-is robust to the load of a shared machine. Ratios are what matter, not seconds.
+timed call by call in alternation, in several rounds after a warm-up; each round
+keeps the median of its repetitions and the report keeps each side's fastest round
+(min of medians), which is robust to the load of a shared machine. Ratios are what
+matter, not seconds.
 """
 from __future__ import annotations
 
@@ -28,24 +29,29 @@ im2col_conv, maxpool, backward, loop_conv, mnist = (
 )
 
 
-def _median_seconds(fn: Callable[[], object], repetitions: int) -> float:
-    times = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _seconds(fn: Callable[[], object]) -> float:
+    """Time one call, right after an untimed one that warms the caches the other side used."""
+    fn()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def compare(ours: Callable[[], object], theirs: Callable[[], object], rounds: int, repetitions: int) -> tuple[float, float]:
-    """Seconds per call of ``ours`` and ``theirs``: min over rounds of the median of repetitions."""
-    for fn in (ours, theirs):  # warm-up: allocator, lazy init, caches
-        fn()
+    """Seconds per call of ``ours`` and ``theirs``: min over rounds of the median of repetitions.
+
+    The two run call by call in alternating order, so a burst of load from other
+    processes slows both sides alike instead of one side's whole round.
+    """
+    for fn in (ours, theirs):  # warm-up: allocator, lazy init
         fn()
     best = [float("inf"), float("inf")]
     for _ in range(rounds):
-        for side, fn in enumerate((ours, theirs)):
-            best[side] = min(best[side], _median_seconds(fn, repetitions))
+        samples: tuple[list[float], list[float]] = ([], [])
+        for repetition in range(repetitions):
+            for side in ((0, 1) if repetition % 2 == 0 else (1, 0)):
+                samples[side].append(_seconds((ours, theirs)[side]))
+        best = [min(b, statistics.median(s)) for b, s in zip(best, samples)]
     return best[0], best[1]
 
 
