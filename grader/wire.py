@@ -102,7 +102,8 @@ def _encode_tensor(t: torch.Tensor) -> dict:
     plain = torch.Tensor.as_subclass(t, torch.Tensor).detach()
     if plain.dtype not in _NAMES or plain.layout != torch.strided or plain.device.type != "cpu":
         return {"$t": "opaque", "type": f"Tensor[{plain.dtype}, {plain.layout}, {plain.device}]", "repr": ""}
-    data = plain.contiguous().view(torch.uint8).numpy().tobytes() if plain.numel() else b""
+    # numpy's tobytes() is row-major whatever the strides (size-1 dims may have any stride).
+    data = plain.resolve_conj().resolve_neg().numpy().tobytes() if plain.numel() else b""
     return {
         "$t": "tensor",
         "dtype": _NAMES[plain.dtype],

@@ -1,0 +1,205 @@
+"""grade_submission end to end: full marks, zero, notebooks, broken files, forbidden routines.
+
+Test submissions are built in temporary folders from the reference source with small
+text substitutions (``make_submission``), never committed as copies. The helpers here
+are shared with tests/test_cheats.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from grader.assignment import SOLUTIONS, STUBS
+from grader.grade_one import grade_submission
+
+torch.set_num_threads(1)
+
+GRADED = ("output_size", "loop_conv", "im2col_conv", "maxpool", "backward", "worked_example")
+# Each exercise's total, as documented in its suite's docstring.
+TOTALS = {"output_size": 10, "loop_conv": 20, "im2col_conv": 15, "maxpool": 15, "backward": 20, "worked_example": 15}
+
+
+def make_submission(root: Path, name: str = "alice", edits: dict[str, list[tuple[str, str]]] | None = None,
+                    drop: tuple[str, ...] = (), files: dict[str, str] | None = None,
+                    source: Path = SOLUTIONS) -> Path:
+    """A submission folder: ``source``'s exercise files, with ``edits`` (old -> new text, each
+    old text must occur), without ``drop``, plus extra ``files`` (name -> text)."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    for exercise in GRADED:
+        if exercise in drop:
+            continue
+        text = (source / f"{exercise}.py").read_text()
+        for old, new in (edits or {}).get(exercise, []):
+            assert old in text, f"{old!r} not in {exercise}.py: update the test's substitution"
+            text = text.replace(old, new)
+        (folder / f"{exercise}.py").write_text(text)
+    for filename, text in (files or {}).items():
+        (folder / filename).write_text(text)
+    return folder
+
+
+def grade(folder: Path, exercises=GRADED, **kwargs) -> dict:
+    return grade_submission(folder, folder.name, seed=kwargs.pop("seed", 7), exercises=exercises, **kwargs)
+
+
+def scores(result: dict) -> dict[str, float]:
+    return {name: ex["score"] for name, ex in result["exercises"].items()}
+
+
+def by_name(result: dict, exercise: str) -> dict[str, dict]:
+    return {t["name"]: t for t in result["exercises"][exercise]["tests"]}
+
+
+def test_reference_gets_full_mark():
+    result = grade(SOLUTIONS)
+    assert {n: ex["max_score"] for n, ex in result["exercises"].items()} == TOTALS
+    bad = [(n, t["name"], t["message"]) for n, ex in result["exercises"].items() for t in ex["tests"]
+           if t["status"] != "passed"]
+    assert bad == []
+    assert result["score"] == result["max_score"] == sum(TOTALS.values())
+    assert result["notes"] == []
+
+
+def test_stubs_get_zero():
+    result = grade(STUBS, lang="es")
+    assert result["score"] == 0 and result["max_score"] == sum(TOTALS.values())
+    for exercise in GRADED:
+        for test in result["exercises"][exercise]["tests"]:
+            assert test["status"] == "error" and test["score"] == 0
+            assert "NotImplementedError" in test["message"] and "lanzó" in test["message"]
+
+
+CEIL = {"output_size": [("(size + 2 * p - d * (k - 1) - 1) // s + 1", "-(-(size + 2 * p - d * (k - 1) - 1) // s) + 1")]}
+
+
+def test_same_seed_same_grade_and_seed_changes_configurations(tmp_path):
+    folder = make_submission(tmp_path, edits=CEIL)
+    first = grade(folder, ("output_size",), seed=1)
+    assert grade(folder, ("output_size",), seed=1) == first
+    assert by_name(first, "output_size")["floor_formula_2d"]["status"] == "failed"
+    # The failing configuration, quoted in the message, changes with the run seed.
+    other = grade(folder, ("output_size",), seed=2)
+    assert by_name(other, "output_size")["floor_formula_2d"]["message"] != \
+        by_name(first, "output_size")["floor_formula_2d"]["message"]
+
+
+def notebook_from(source: str, *, broken_cell: bool, test_cell: bool) -> nbformat.NotebookNode:
+    """A notebook holding ``source`` split at its top-level definitions, as students write them."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Exercise"))
+    nb.cells.append(nbformat.v4.new_code_cell("%matplotlib inline\nimport os"))
+    chunks = source.split("\ndef ")
+    nb.cells.append(nbformat.v4.new_code_cell(chunks[0]))
+    for i, chunk in enumerate(chunks[1:]):
+        nb.cells.append(nbformat.v4.new_code_cell("def " + chunk))
+        if i == 0 and broken_cell:
+            nb.cells.append(nbformat.v4.new_code_cell("undefined_name + 1"))
+    if test_cell:
+        cell = nbformat.v4.new_code_cell("assert False, 'autograder test cell: never run by the grader'")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+        nb.cells.append(cell)
+    return nb
+
+
+def test_notebook_submission_grades_like_py(tmp_path):
+    py = make_submission(tmp_path, "py")
+    nb_folder = tmp_path / "nb"
+    nb_folder.mkdir()
+    for exercise in ("output_size", "maxpool"):
+        nb = notebook_from((SOLUTIONS / f"{exercise}.py").read_text(), broken_cell=exercise == "maxpool",
+                           test_cell=True)
+        nbformat.write(nb, nb_folder / f"{exercise}.ipynb")
+    exercises = ("output_size", "maxpool")
+    from_py = grade_submission(py, "alice", seed=3, exercises=exercises)
+    from_nb = grade_submission(nb_folder, "alice", seed=3, exercises=exercises)
+    assert from_nb["exercises"] == from_py["exercises"]
+    assert from_nb["score"] == sum(TOTALS[e] for e in exercises)
+    # The failing cell (after maxpool2d_unfold, before maxpool2d_backward) is reported, not fatal.
+    assert len(from_nb["notes"]) == 1
+    assert "cell 5 of maxpool.ipynb raised NameError" in from_nb["notes"][0]
+
+
+def test_broken_files_cost_only_their_exercise(tmp_path):
+    folder = make_submission(
+        tmp_path,
+        edits={"loop_conv": [("class Conv1D(nn.Module):", "class Conv1D(nn.Module)")],
+               "backward": [("class Conv2dFunction(", "class Conv2dFunctoin(")]},
+        drop=("worked_example",),
+        files={"worked_example.ipynb": '{"cells": [ this is not json'},
+    )
+    result = grade(folder, GRADED, lang="en")
+    got = scores(result)
+    assert got["output_size"] == TOTALS["output_size"]
+    assert got["im2col_conv"] == TOTALS["im2col_conv"] and got["maxpool"] == TOTALS["maxpool"]
+    assert got["loop_conv"] == 0 and got["worked_example"] == 0
+    for test in by_name(result, "loop_conv").values():
+        assert test["status"] == "error" and "SyntaxError" in test["message"] and "loop_conv.py" in test["message"]
+    for test in by_name(result, "worked_example").values():
+        assert "worked_example.ipynb is not a valid notebook" in test["message"]
+    backward = by_name(result, "backward")
+    assert backward["conv2d_function"]["status"] == "failed"
+    assert "does not define Conv2dFunction" in backward["conv2d_function"]["message"]
+    assert got["backward"] == TOTALS["backward"] - backward["conv2d_function"]["max_score"]
+
+
+def test_missing_file_scores_zero_with_a_message(tmp_path):
+    folder = make_submission(tmp_path, drop=("maxpool",))
+    result = grade(folder, ("output_size", "maxpool"), lang="es")
+    assert scores(result) == {"output_size": TOTALS["output_size"], "maxpool": 0}
+    for test in by_name(result, "maxpool").values():
+        assert test["status"] == "failed" and "no tiene maxpool.py ni maxpool.ipynb" in test["message"]
+
+
+def test_forbidden_routine_found_in_source(tmp_path):
+    folder = make_submission(tmp_path, edits={"im2col_conv": [
+        ("import torch.nn.functional as F\n", "import torch.nn.functional as F\nfrom torch.nn.functional import unfold as u\n"),
+        ("    H_out, W_out = calculate_out(X, kernel, stride, dilation, padding)\n    (kH, kW)",
+         "    return u(X, kernel, dilation, padding, stride)\n    H_out, W_out = calculate_out(X, kernel, stride, dilation, padding)\n    (kH, kW)"),
+    ]})
+    result = grade(folder, ("im2col_conv",))
+    tests = by_name(result, "im2col_conv")
+    for name in ("im2col_random", "im2col_unbatched", "bad_input", "no_mutation"):
+        assert tests[name]["status"] == "forbidden", name
+        assert "F.unfold" in tests[name]["message"] and "line" in tests[name]["message"]
+    for name in ("conv2d_unfold_random", "conv2d_unfold_course", "conv2d_unfold_dtype_bias"):
+        assert tests[name]["status"] == "passed", name
+
+
+def test_forbidden_routine_caught_at_run_time(tmp_path):
+    folder = make_submission(tmp_path, edits={
+        "maxpool": [("    N, C, H_in, W_in = H.shape\n",
+                     "    return getattr(torch._C._nn, 'max_pool2d' + '_with_indices')(H, kernel, stride)\n"
+                     "    N, C, H_in, W_in = H.shape\n")],
+        "backward": [("    N, C_out = dout.shape[:2]\n    X_col",
+                      "    Xg, wg = X.detach().requires_grad_(), weight.detach().requires_grad_()\n"
+                      "    out = conv2d_unfold(Xg, wg, None, stride, padding, dilation)\n"
+                      "    dX, dW = getattr(torch.autograd, 'gr' + 'ad')(out, (Xg, wg), dout)\n"
+                      "    return dX, dW, dout.sum((0, 2, 3))\n"
+                      "    N, C_out = dout.shape[:2]\n    X_col")],
+    })
+    result = grade(folder, ("maxpool", "backward"))
+    pool, back = by_name(result, "maxpool"), by_name(result, "backward")
+    assert pool["unfold_random"]["status"] == "forbidden" and "F.max_pool2d" in pool["unfold_random"]["message"]
+    assert pool["backward_random"]["status"] == "passed"
+    assert back["conv2d_backward_random"]["status"] == "forbidden"
+    assert "autograd" in back["conv2d_backward_random"]["message"]
+    # Conv2dFunction.backward calls the same conv2d_backward, but autograd is allowed there.
+    assert back["col2im_random"]["status"] == "passed"
+
+
+def test_wrong_results_get_teaching_messages(tmp_path):
+    folder = make_submission(tmp_path, edits={
+        "maxpool": [("values, within = cols.max(dim=2)", "values, within = cols.flip(2).max(dim=2)\n"
+                                                          "    within = kH * kW - 1 - within")],
+    })
+    result = grade(folder, ("maxpool",), lang="en")
+    tests = by_name(result, "maxpool")
+    assert tests["unfold_random"]["status"] == "passed"  # no ties in random normal data
+    message = tests["unfold_ties"]["message"]
+    assert tests["unfold_ties"]["status"] == "failed"
+    assert message.startswith("maxpool2d_unfold: indices: first wrong element at index (")
+    assert "reads input rows" in message and "expected" in message and "call: maxpool2d_unfold(tensor(" in message
