@@ -124,6 +124,10 @@ MESSAGES = {
         "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
               "{budget:.0f} s (las épocas tardaron {seconds} s).",
     },
+    "reply": {
+        "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
+        "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
+    },
     "predictions": {
         "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
         "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
@@ -193,12 +197,61 @@ def require_logits(check, got: Any, shape: tuple[int, ...], function: str, call:
         check.tensor(got, torch.zeros(shape), function, "output", call=call)
 
 
+def linear_probe(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.nn.Module]:
+    """Seeded weights of a Flatten + Linear(784 -> 10) model and that model, built here."""
+    weight, bias = weights_by_shape([(10, 784), (10,)], gen)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
+    load_by_shape(model, [weight, bias], "probe model")
+    return weight, bias, model
+
+
+def batches(images: torch.Tensor, labels: torch.Tensor, size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The probe's fixed batches, as the worker cuts them (images as float N x 1 x 28 x 28)."""
+    return list(zip(inputs_for("build_cnn", images).split(size), labels.split(size)))
+
+
+def fields(got: Any, lang: str, *keys: str) -> list[Any]:
+    """The op reply's ``keys``; any other reply (student code tampered with the op) fails the test."""
+    if type(got) is not dict or any(key not in got for key in keys):
+        raise Mismatch(say("reply", lang, got=describe(got)))
+    return [got[key] for key in keys]
+
+
+def rounded(values: Any) -> Any:
+    """Per-epoch or per-batch losses for a message: floats to 4 digits, anything else described."""
+    if type(values) is list and all(type(v) in (float, int) for v in values):
+        return [round(v, 4) for v in values]
+    return describe(values)
+
+
+class RecordedLoss(torch.nn.CrossEntropyLoss):
+    """Cross-entropy that keeps each batch's loss, to show the student."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[float] = []
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        loss = super().forward(logits, labels)
+        self.values.append(loss.item())
+        return loss
+
+
+def require_number(got: Any, function: str, lang: str) -> float:
+    """``got`` as a float, or a Mismatch when it is not a real number."""
+    if type(got) not in (float, int):
+        raise Mismatch(say("not_number", lang, function=function, got=describe(got)))
+    return float(got)
+
+
 @pytest.mark.points(1)
 @pytest.mark.parametrize("builder", BUILDERS)
-def test_model_size(student, check, lang, builder):
+def test_model_size(student, lang, builder):
     x = inputs_for(builder, torch.zeros(1, 28, 28, dtype=torch.uint8))
-    got = student.op("mnist_describe", "mnist", builder=builder, inputs=x)
-    shapes, expected = [tuple(s) for s in got["shapes"]], reference_shapes(builder)
+    (shapes,) = fields(student.op("mnist_describe", "mnist", builder=builder, inputs=x), lang, "shapes")
+    if type(shapes) is not list or not all(type(s) is tuple and all(type(d) is int for d in s) for s in shapes):
+        raise Mismatch(say("reply", lang, got=describe(shapes)))
+    expected = reference_shapes(builder)
     count = sum(math.prod(s) for s in shapes)
     if count != PARAMETERS[builder] or sorted(shapes) != sorted(expected):
         raise Mismatch(say("size", lang, builder=builder, count=count, shapes=shapes,
@@ -207,10 +260,10 @@ def test_model_size(student, check, lang, builder):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("builder", BUILDERS)
-def test_output_shape(student, check, rng, builder):
+def test_output_shape(student, check, lang, rng, builder):
     batch = rng.randint(2, 6)
     x = inputs_for(builder, torch.zeros(batch, 28, 28, dtype=torch.uint8))
-    got = student.op("mnist_describe", "mnist", builder=builder, inputs=x)["output"]
+    (got,) = fields(student.op("mnist_describe", "mnist", builder=builder, inputs=x), lang, "output")
     require_logits(check, got, (batch, 10), f"{builder}()", f"{builder}()({describe(x)})")
 
 
@@ -234,44 +287,23 @@ def test_first_step_loss(student, check, lang, gen, ref, builder):
                            actual_logit=got[index].item(), expected_logit=expected[index].item()))
 
 
-def linear_probe(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.nn.Module]:
-    """Seeded weights of a Flatten + Linear(784 -> 10) model and that model, built here."""
-    weight, bias = weights_by_shape([(10, 784), (10,)], gen)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 10))
-    load_by_shape(model, [weight, bias], "probe model")
-    return weight, bias, model
-
-
-def batches(images: torch.Tensor, labels: torch.Tensor, size: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """The probe's fixed batches, as the worker cuts them (images as float N x 1 x 28 x 28)."""
-    return list(zip(inputs_for("build_cnn", images).split(size), labels.split(size)))
-
-
-def require_number(got: Any, function: str, lang: str) -> float:
-    """``got`` as a float, or a Mismatch when it is not a real number."""
-    if type(got) not in (float, int):
-        raise Mismatch(say("not_number", lang, function=function, got=describe(got)))
-    return float(got)
-
-
 @pytest.mark.points(2)
 def test_train_epoch(student, check, lang, gen, ref):
     images, labels = sample("train", 48, gen)
     weight, bias, model = linear_probe(gen)
-    got = student.op("mnist_train_epoch_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
-                     batch_size=16, lr=0.5)
-    losses = []
-    criterion = torch.nn.CrossEntropyLoss()
-    loss_of = lambda out, y: losses.append(criterion(out, y).item()) or criterion(out, y)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    expected = ref("mnist").train_epoch(model, batches(images, labels, 16), optimizer, loss_of)
-    actual = require_number(got["loss"], "train_epoch", lang)
+    loss, new_weight, new_bias = fields(
+        student.op("mnist_train_epoch_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
+                   batch_size=16, lr=0.5), lang, "loss", "weight", "bias")
+    criterion = RecordedLoss()
+    expected = ref("mnist").train_epoch(model, batches(images, labels, 16), torch.optim.SGD(model.parameters(), lr=0.5),
+                                        criterion)
+    actual = require_number(loss, "train_epoch", lang)
     if not math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-5):
-        raise Mismatch(say("mean_loss", lang, actual=actual, expected=expected, batches=len(losses),
-                           losses=[round(l, 4) for l in losses]))
-    for part, value in (("weight", model[1].weight), ("bias", model[1].bias)):
+        raise Mismatch(say("mean_loss", lang, actual=actual, expected=expected, batches=len(criterion.values),
+                           losses=rounded(criterion.values)))
+    for part, got, value in (("weight", new_weight, model[1].weight), ("bias", new_bias, model[1].bias)):
         try:
-            check.tensor(got[part], value.detach(), "train_epoch", f"Linear {part} after one pass")
+            check.tensor(got, value.detach(), "train_epoch", f"Linear {part} after one pass")
         except Mismatch as error:
             raise Mismatch(say("weights_after", lang, detail=error)) from None
 
@@ -280,16 +312,17 @@ def test_train_epoch(student, check, lang, gen, ref):
 def test_evaluate(student, check, lang, gen):
     images, labels = sample("train", 40, gen)
     weight, bias, model = linear_probe(gen)
-    got = student.op("mnist_evaluate_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
-                     batch_size=16)
+    accuracy, grad_enabled = fields(
+        student.op("mnist_evaluate_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
+                   batch_size=16), lang, "accuracy", "grad_enabled")
     with torch.no_grad():
         correct = int((model(inputs_for("build_cnn", images)).argmax(1) == labels).sum())
     expected = 100.0 * correct / len(labels)
-    actual = require_number(got["accuracy"], "evaluate", lang)
+    actual = require_number(accuracy, "evaluate", lang)
     if not math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6):
-        raise Mismatch(say("accuracy", lang, actual=describe(got["accuracy"]), correct=correct,
+        raise Mismatch(say("accuracy", lang, actual=describe(accuracy), correct=correct,
                            total=len(labels), expected=expected))
-    if any(got["grad_enabled"]):
+    if type(grad_enabled) is not list or any(grad_enabled):
         raise Mismatch(say("no_grad", lang))
 
 
@@ -308,16 +341,14 @@ def test_training_accuracy(student, check, lang, seed):
         if error.key != "timeout":
             raise  # the whole submission's budget is spent, or it already timed out: the session's message
         raise TrainingTimeout(seconds=run.budget_s + STOP_GRACE_S, epochs=run.epochs, digits=len(labels)) from None
-    predictions = got["predictions"]
+    predictions, losses, seconds = fields(got, lang, "predictions", "losses", "epoch_seconds")
     if type(predictions) is not torch.Tensor or tuple(predictions.shape) != (len(test_labels),) \
             or predictions.dtype != torch.int64:
         raise Mismatch(say("predictions", lang, got=describe(predictions), count=len(test_labels)))
     accuracy = 100.0 * float((predictions == test_labels).double().mean())
     if accuracy < run.bar:
-        done = len(got["epoch_seconds"])
-        stopped = say("stopped", lang, budget=run.budget_s, seconds=[round(s, 1) for s in got["epoch_seconds"]]) \
-            if done < run.epochs else ""
-        losses = [round(l, 3) if type(l) is float else describe(l) for l in got["losses"]]
+        done = len(seconds) if type(seconds) is list else 0
+        stopped = say("stopped", lang, budget=run.budget_s, seconds=rounded(seconds)) if done < run.epochs else ""
         raise Mismatch(say("bar", lang, done=done, epochs=run.epochs, digits=len(labels), source=data.source,
-                           losses=losses, accuracy=accuracy, tests=len(test_labels), bar=run.bar,
+                           losses=rounded(losses), accuracy=accuracy, tests=len(test_labels), bar=run.bar,
                            reference=run.reference, stopped=stopped))

