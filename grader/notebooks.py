@@ -52,11 +52,12 @@ from grader.stubgen import BEGIN, regions
 LESSONS = Path(__file__).resolve().parent / "lessons"
 NOTEBOOKS = ASSIGNMENTS / "notebooks"
 
-# Points of each exercise's autograded test cell; ``convkit grade --nbgrader`` scales the
-# isolated grader's score of the exercise onto them.
+# Points of each exercise's autograded test cell: the maximum of the exercise's hidden
+# suite (grader/suites), so nbgrader's and convkit's totals agree (tests/test_course_e2e.py
+# checks it). ``convkit grade --nbgrader`` scales each exercise's score onto its cell.
 POINTS: dict[str, int] = {
-    "output_size": 10, "loop_conv": 15, "im2col_conv": 15, "maxpool": 15,
-    "backward": 20, "worked_example": 10, "mnist": 15,
+    "output_size": 10, "loop_conv": 20, "im2col_conv": 15, "maxpool": 15,
+    "backward": 20, "worked_example": 15, "mnist": 20,
 }
 
 CHECKS_MODULE = "convkit_checks"  # the shipped copy of grader/public_checks.py
