@@ -253,9 +253,9 @@ class Worker:
             code = self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return f"the worker broke the protocol ({type(exc).__name__}: {exc})"
-        if code < 0:
-            return f"the worker process was killed by signal {signal.Signals(-code).name}"
-        return f"the worker process exited with status {code}"
+        from grader.sandbox import death_reason  # not at the top: grader.sandbox imports this module
+
+        return death_reason(code, self.limits)
 
     def alive(self) -> bool:
         return self.proc.poll() is None

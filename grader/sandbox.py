@@ -254,7 +254,7 @@ def wrap_spec(spec: WorkerSpec) -> WorkerSpec:
                                env={key: translate(value) for key, value in spec.env.items()})
 
 
-_SIGNAL_LIMITS = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file", signal.SIGKILL: "cpu"}
+_SIGNAL_LIMITS = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file"}
 
 _MESSAGES = {
     "en": {
@@ -282,20 +282,31 @@ def limit_message(kind: str, limits: Limits = Limits(), lang: str = "en") -> str
     return _MESSAGES.get(lang, _MESSAGES["en"])[kind].format(**values)
 
 
-def breached_limit(returncode: int | None) -> str | None:
-    """Which limit killed a worker, from its exit status, or None.
-
-    A signal shows as a negative status outside the sandbox and as 128 + signal
-    through bwrap, which exits with its child's status. SIGKILL counts as CPU time only
-    with a status (the hard RLIMIT_CPU); a grader's own kill is known to the caller.
-    """
-    if returncode is None or returncode == 0:
-        return None
-    number = -returncode if returncode < 0 else returncode - 128
+def _signal_of(returncode: int) -> signal.Signals | None:
+    """The signal that ended a worker: a negative status outside the sandbox, 128 +
+    signal through bwrap (which exits with its child's status)."""
+    number = -returncode if returncode < 0 else returncode - 128 if probe().isolated else 0
     try:
-        return _SIGNAL_LIMITS.get(signal.Signals(number))
+        return signal.Signals(number) if number > 0 else None
     except ValueError:
         return None
+
+
+def breached_limit(returncode: int | None) -> str | None:
+    """Which limit killed a worker (a key of _MESSAGES), from its exit status, or None."""
+    if returncode is None:
+        return None
+    return _SIGNAL_LIMITS.get(_signal_of(returncode))
+
+
+def death_reason(returncode: int, limits: Limits = Limits()) -> str:
+    """How a worker process ended, for a student: the signal, and the limit it means."""
+    number = _signal_of(returncode)
+    if number is None:
+        return f"the worker process exited with status {returncode}"
+    limit = _SIGNAL_LIMITS.get(number)
+    return f"the worker process was killed by signal {number.name}" + (
+        f" ({limit_message(limit, limits)})" if limit else "")
 
 
 def error_limit(text: str) -> str | None:
@@ -317,14 +328,16 @@ def error_limit(text: str) -> str | None:
 def preexec(limits: Limits = Limits()) -> Callable[[], None]:
     """A ``preexec_fn`` for a sandboxed command outside the worker protocol (tests, benchmark).
 
-    Workers proper set the same rlimits on themselves (grader/worker.py).
+    Workers proper set the same rlimits on themselves (grader/worker.py). The CPU hard
+    limit is 5 s above the soft one so SIGXCPU, which names the cause, comes first.
     """
     rlimits = [(getattr(resource, name), value) for name, value in limits.rlimits().items()]
 
     def start() -> None:
         os.setsid()
         for which, value in rlimits:
-            resource.setrlimit(which, (value, value))
+            slack = 5 if which == resource.RLIMIT_CPU else 0
+            resource.setrlimit(which, (value, value + slack))
     return start
 
 

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 from grader import forbidden, messages
 from grader.launch import Limits, Worker, WorkerGone
+from grader.sandbox import error_limit, limit_message
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
@@ -38,8 +39,10 @@ class StudentProblem(Exception):
         self.key, self.fields = key, fields
 
     def message(self, lang: str) -> str:
-        """The explanation for the student, in ``lang``."""
-        return messages.text(self.key, lang, **self.fields)
+        """The explanation for the student, in ``lang``, naming the worker limit an error came from."""
+        text = messages.text(self.key, lang, **self.fields)
+        limit = error_limit(f"{self.fields.get('type', '')}: {self.fields['error']}") if "error" in self.fields else None
+        return text + (f" ({limit_message(limit, lang=lang)})" if limit else "")
 
 
 class StudentError(StudentProblem):
@@ -179,9 +182,14 @@ class StudentSession:
         try:
             reply = self._request(message, self.call_timeout_s, function)
         except StudentTimeout as exc:
+            # A function that hung (or killed its worker) once is not run again: each
+            # retry would cost a worker restart and the same wait in every later test.
             if not isinstance(exc, BudgetExhausted):
                 self._failed[key] = StudentTimeout("timeout_again", function=function,
                                                    seconds=exc.fields.get("seconds", 0))
+            raise
+        except WorkerCrashed as exc:
+            self._failed[key] = WorkerCrashed("crashed_again", function=function, reason=exc.fields["reason"])
             raise
         if "forbidden" in reply:
             raise ForbiddenCall("forbidden_runtime", function=function, routine=str(reply["forbidden"]))

@@ -8,8 +8,8 @@ Each hostile ``output_size.py`` is built in a temporary folder from a snippet in
   a classmate's folder, the network), else raises NotImplementedError like the stub.
   Any point scored means the attack got through.
 - "behaviour" snippets run at import after the reference code (daemonised
-  grandchildren, an output flood, a folder filler): they must cost at most their own
-  exercise, never another submission, and leave nothing running.
+  grandchildren, an output flood, a folder filler, a memory hog): they must cost at
+  most their own exercise, never another submission, and leave nothing running.
 """
 from __future__ import annotations
 
@@ -136,6 +136,14 @@ def test_filling_the_folder_costs_only_that_submission(tmp_path: Path) -> None:
     assert written and max(written) <= 2 * sandbox.FOLDER_BYTES >> 20, graded["tests"][0]["message"]
     honest = grade(hostile(tmp_path / "honest", "flood_output", False))
     assert honest["score"] == honest["max_score"] > 0
+
+
+def test_a_memory_hog_fails_its_calls_with_a_message_naming_the_limit(tmp_path: Path) -> None:
+    graded = grade(hostile(tmp_path / "hog", "memory_hog", False))
+    assert graded["score"] == 0
+    limit = sandbox.limit_message("memory")
+    failed = [test for test in graded["tests"] if limit in test["message"]]
+    assert len(failed) == len(graded["tests"]), [test["message"] for test in graded["tests"]]
 
 
 def _read(path: Path) -> bytes:

@@ -3,12 +3,14 @@
 Tries where the grader keeps them on the host (the test fills in the repo path, as if
 the student knew the layout) and walks the whole visible file system.
 """
+import functools
 import os
 
 REPO = "@REPO@"
 FOUND = ("output_size.py", "test_output_size.py")
 
 
+@functools.cache  # one walk per worker, not one per graded call
 def attack():
     candidates = [os.path.join(REPO, "solutions", "cnn", "output_size.py"),
                   os.path.join(REPO, "grader", "suites", "test_output_size.py")]
