@@ -51,6 +51,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{function} stopped the grading process: {reason}",
         "es": "{function} detuvo el proceso de corrección: {reason}",
     },
+    "crashed_again": {
+        "en": "{function} already stopped the grading process in an earlier test ({reason}), so it was not run again",
+        "es": "{function} ya detuvo el proceso de corrección en una prueba anterior ({reason}), así que no se volvió a ejecutar",
+    },
     "forbidden_static": {
         "en": "{function} uses {routine} ({file}, line {line}: `{text}`), which this exercise forbids: "
               "compute it yourself",
