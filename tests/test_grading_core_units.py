@@ -1,0 +1,155 @@
+"""Unit tests of the grading core's pieces that need no worker: wire, forbidden, compare."""
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import struct
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader import forbidden, wire
+from grader.assignment import SOLUTIONS
+from grader.compare import Checker, Mismatch
+
+torch.set_num_threads(1)
+
+
+# ---------------------------------------------------------------- wire
+def test_wire_round_trips_plain_values_and_tensors(gen):
+    value = {"t": torch.randn(2, 3, generator=gen).t(), "i": torch.arange(6).view(2, 3)[:, ::2],
+             "b": torch.tensor([True, False]), "pair": (1, (2.5, None)), "list": [1, "x"],
+             "size": torch.Size([4, 5]), "nan": float("nan"), "empty": torch.zeros(0, 3, dtype=torch.float64)}
+    sent, received = socket.socketpair()
+    with sent, received:
+        wire.send(sent, value)
+        got = wire.receive(received, time.monotonic() + 5)
+    for key in ("t", "i", "b", "empty"):
+        assert type(got[key]) is torch.Tensor and got[key].dtype == value[key].dtype
+        assert torch.equal(got[key], value[key])
+    assert got["pair"] == (1, (2.5, None)) and got["list"] == [1, "x"] and got["size"] == (4, 5)
+    assert got["nan"] != got["nan"]
+
+
+def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():
+    class Liar(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    class Fake:
+        __class__ = property(lambda self: torch.Tensor)
+
+    got = wire.decode(wire.encode((torch.zeros(2).as_subclass(Liar), Fake())))
+    assert type(got[0]) is torch.Tensor and torch.equal(got[0], torch.zeros(2))
+    assert isinstance(got[1], wire.Opaque) and got[1].type == "Fake"
+
+
+@pytest.mark.parametrize("data, problem", [
+    ({"$t": "tensor", "dtype": "complex64", "shape": [1], "data": ""}, "not allowed"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [2], "data": base64.b64encode(b"\0" * 4).decode()}, "needs 8"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [-1], "data": ""}, "bad tensor shape"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [1 << 30], "data": ""}, "too large"),
+    ({"$t": "pickle", "data": "gASVAAAAAAAAAACMBXBvc2l4"}, "unknown tagged value"),
+])
+def test_wire_refuses_malformed_values(data, problem):
+    with pytest.raises(wire.WireError, match=problem):
+        wire.decode(data)
+
+
+def test_wire_refuses_oversized_and_non_json_frames():
+    sent, received = socket.socketpair()
+    with sent, received:
+        sent.sendall(struct.pack(">I", wire.MAX_FRAME_BYTES + 1))
+        with pytest.raises(wire.WireError, match="too large"):
+            wire.receive(received, time.monotonic() + 5)
+    sent, received = socket.socketpair()
+    with sent, received:
+        sent.sendall(struct.pack(">I", 3) + b"NaN")
+        with pytest.raises(wire.WireError):
+            wire.receive(received, time.monotonic() + 5)
+    sent, received = socket.socketpair()
+    with sent, received:
+        sent.sendall(struct.pack(">I", 10) + b"{}")  # a frame that never completes
+        with pytest.raises(TimeoutError):
+            wire.receive(received, time.monotonic() + 0.2)
+
+
+# ---------------------------------------------------------------- forbidden (static)
+def finding(tmp_path: Path, source: str, function: str, routines) -> forbidden.Finding | None:
+    path = tmp_path / "student.py"
+    path.write_text(source)
+    return forbidden.static_check(path, function, routines)
+
+
+@pytest.mark.parametrize("source", [
+    "import torch.nn.functional as F\ndef im2col(X, k):\n    return F.unfold(X, k)\n",
+    "from torch.nn.functional import unfold as u\ndef im2col(X, k):\n    return u(X, k)\n",
+    "import torch\ndef im2col(X, k):\n    return torch._C._nn.im2col(X, k, 1, 0, 1)\n",
+    "import torch\ndef im2col(X, k):\n    return torch.nn.Unfold(k)(X)\n",
+    "import torch.nn.functional as F\ncheat = F.unfold\ndef im2col(X, k):\n    return cheat(X, k)\n",
+    "import torch.nn.functional as F\ndef helper(X, k):\n    return getattr(F, 'unfold')(X, k)\ndef im2col(X, k):\n    return helper(X, k)\n",
+    "from torch.nn.functional import *\ndef im2col(X, k):\n    return unfold(X, k)\n",
+    "import torch as t\ndef im2col(X, k):\n    return t.ops.aten.im2col(X, k, 1, 0, 1)\n",
+])
+def test_static_check_sees_through_aliases(tmp_path, source):
+    found = finding(tmp_path, source, "im2col", forbidden.rules_for("im2col_conv", "im2col"))
+    assert found is not None and found.routine.name == "F.unfold" and found.line >= 2
+
+
+def test_static_check_allows_tensor_unfold_and_other_functions(tmp_path):
+    source = ("import torch.nn.functional as F\n"
+              "def im2col(X, k):\n    return X.unfold(2, k, 1).unfold(3, k, 1)\n"
+              "def unused(X, k):\n    return F.unfold(X, k)\n")
+    assert finding(tmp_path, source, "im2col", forbidden.rules_for("im2col_conv", "im2col")) is None
+
+
+def test_static_check_finds_autograd(tmp_path):
+    source = "import torch\ndef conv2d_backward(dout, X, w):\n    out = X * w\n    out.backward(dout)\n"
+    found = finding(tmp_path, source, "conv2d_backward", forbidden.rules_for("backward", "conv2d_backward"))
+    assert found is not None and found.routine.autograd and found.line == 4
+
+
+def test_reference_solutions_use_no_forbidden_routine():
+    for (module, function), routines in forbidden.RULES.items():
+        assert forbidden.static_check(SOLUTIONS / f"{module}.py", function, routines) is None, function
+
+
+def test_static_check_reads_notebook_cells(tmp_path):
+    cells = [{"cell_type": "code", "metadata": {}, "source": ["%matplotlib inline\n", "import torch\n"]},
+             {"cell_type": "code", "metadata": {}, "source": "def broken(:\n"},
+             {"cell_type": "code", "metadata": {},
+              "source": "def maxpool2d_unfold(H, k=2, stride=None):\n    return torch.max_pool2d(H, k)\n"}]
+    path = tmp_path / "maxpool.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    found = forbidden.static_check(path, "maxpool2d_unfold", forbidden.rules_for("maxpool", "maxpool2d_unfold"))
+    assert found is not None and found.routine.name == "F.max_pool2d"
+
+
+# ---------------------------------------------------------------- compare
+def test_value_mismatch_names_index_window_values_and_stage():
+    check = Checker("en")
+    expected = torch.arange(24.).view(1, 2, 3, 4)
+    actual = expected.clone()
+    actual[0, 1, 2, 1] = -5.0
+    with pytest.raises(Mismatch) as error:
+        check.tensor(actual, expected, "conv2d_loop", "output", call="conv2d_loop(...)",
+                     window=check.conv_window((3, 3), (2, 1), (1, 0), (1, 2)))
+    message = str(error.value)
+    assert message.startswith("conv2d_loop: output: first wrong element at index (0, 1, 2, 1)")
+    assert "reads input rows 3..5 and columns 1, 3" in message and "counting the zero padding" in message
+    assert "expected 21, got -5 (1 of 24 elements differ)" in message and "call: conv2d_loop(...)" in message
+
+
+def test_shape_dtype_and_type_mismatches_in_spanish():
+    check = Checker("es")
+    expected = torch.zeros(2, 3)
+    with pytest.raises(Mismatch, match=r"maxpool2d_unfold: índices: se esperaba la forma \(2, 3\), se obtuvo la forma \(3, 2\)"):
+        check.tensor(torch.zeros(3, 2), expected, "maxpool2d_unfold", "indices")
+    with pytest.raises(Mismatch, match="se esperaba el dtype torch.float32, se obtuvo torch.float64"):
+        check.tensor(torch.zeros(2, 3, dtype=torch.float64), expected, "im2col", "columns")
+    with pytest.raises(Mismatch, match="se esperaba un tensor, se obtuvo Liar object"):
+        check.tensor(wire.Opaque("Liar", ""), expected, "col2im", "image")
+    check.tensor(expected + 1e-6, expected, "col2im", "image")  # within float32 tolerance
