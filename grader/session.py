@@ -107,10 +107,14 @@ class StudentSession:
 
     # ------------------------------------------------------------ public API
     def exercise_file(self, module: str) -> Path | None:
-        """The submission's file for ``module`` (``.py`` preferred over ``.ipynb``), if any."""
+        """The submission's file for ``module`` (``.py`` preferred over ``.ipynb``), if any.
+
+        Symlinks do not count: the worker's copy leaves them out, and this process must
+        not read whatever they point at (a device, a huge file).
+        """
         for suffix in (".py", ".ipynb"):
             path = self.src / f"{module}{suffix}"
-            if path.is_file():
+            if path.is_file() and not path.is_symlink():
                 return path
         return None
 
