@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Optional, Sequence
 from grader.assignment import EXERCISES, LANGUAGES, REPO, SOLUTIONS
 from grader import gradebook
 from grader.outputs import OutputError, probe_writable, write_atomic, write_outputs
+from grader.sandbox import announce
 
 DEFAULT_SEED = 0
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
@@ -261,6 +262,8 @@ def grade_all(
             run.reused.append(student)
     if not todo:
         return run
+    if grade_fn is None:
+        announce()  # once per run, before any worker starts: sandboxed, or why not
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     # spawn: each grading process is a fresh interpreter (no inherited threads or torch
     # state) and a direct child of this one, so it can be told to die with it.
