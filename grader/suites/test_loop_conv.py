@@ -102,8 +102,8 @@ def test_conv2d_module(student, check, rng, gen):
         c_in, c_out, k = rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 3)
         stride, padding = (2, rng.randint(0, 1)) if uneven else (rng.randint(1, 2), rng.randint(0, 2))
         h = max(1, k - 2 * padding) + rng.randint(0, 6)
-        if uneven and (h + 2 * padding - k) % 2 == 0:
-            h += 1  # floor((h + 2p - k) / s) + 1 differs from h // s here
+        while uneven and (h + 2 * padding - k) // stride + 1 == h // stride:
+            h += 1  # the formula and h // stride must disagree here
         x = torch.randn(rng.randint(1, 2), c_in, h, h + rng.randint(0, 2), generator=gen)
         state = {"kernel.weight": torch.randn(c_out, c_in * k * k, generator=gen),
                  "kernel.bias": torch.randn(c_out, generator=gen)}
