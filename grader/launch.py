@@ -136,7 +136,8 @@ def _sandbox_hook() -> Callable[[WorkerSpec], WorkerSpec] | None:
 def copy_submission(src: Path, dest: Path) -> list[str]:
     """Copy the submission's top-level regular files, then the GIVEN modules, into ``dest``.
 
-    Symlinks, folders and anything past the size/count caps are left out.
+    Folders (``__pycache__``, ``.ipynb_checkpoints``...) are left out silently;
+    symlinks and files past the size/count caps are left out with a note.
 
     Returns:
         the names of files left out, for a note.
@@ -144,6 +145,8 @@ def copy_submission(src: Path, dest: Path) -> list[str]:
     dest.mkdir(parents=True)
     skipped, total = [], 0
     for entry in sorted(os.scandir(src), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False):
+            continue
         if not entry.is_file(follow_symlinks=False):
             skipped.append(entry.name)
             continue
