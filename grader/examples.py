@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-import nbformat
-
 from grader.assignment import EXERCISES, REPO, solution_path
 from grader.stubgen import render_stubs
 
@@ -90,6 +88,8 @@ def notebook(module: str, broken_cell: Mutation | None = None) -> Callable[[], F
     docstring as a text cell, then one code cell per top-level definition, with
     ``broken_cell`` applied to the one cell holding its text."""
     def build() -> Files:
+        import nbformat  # slow to import; only the notebook example needs it
+
         files = reference_files()
         source = files.pop(f"{module}.py")
         code = _cells(source)

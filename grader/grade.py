@@ -30,7 +30,6 @@ from typing import Callable, Iterable, Optional, Sequence
 from grader.assignment import EXERCISES, LANGUAGES, REPO, SOLUTIONS
 from grader import gradebook
 from grader.outputs import OutputError, probe_writable, write_atomic, write_outputs
-from grader.sandbox import announce
 
 DEFAULT_SEED = 0
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
@@ -263,6 +262,8 @@ def grade_all(
     if not todo:
         return run
     if grade_fn is None:
+        from grader.sandbox import announce  # imports torch: only when really grading
+
         announce()  # once per run, before any worker starts: sandboxed, or why not
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     # spawn: each grading process is a fresh interpreter (no inherited threads or torch

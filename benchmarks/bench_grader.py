@@ -1,0 +1,74 @@
+"""Benchmark of ``convkit grade``: one complete submission, then a class of 20.
+
+Goals (issue 3, Speed): grading one complete submission (every exercise but mnist, the
+reference solutions, so every test runs to the end) takes under 15 s of wall time on a
+2-core machine; and the throughput of 20 copies graded with ``--jobs 2`` is printed in
+submissions per minute. Both go through ``grade_class``, exactly as the CLI does
+(grading processes, workers, outputs), into fresh folders so nothing is reused.
+
+Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--jobs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from grader.examples import DEMO_EXERCISES, reference_files  # noqa: E402
+from grader.grade import Settings, grade_class  # noqa: E402
+
+GOAL_ONE_S = 15.0
+
+
+def make_class(root: Path, copies: int) -> dict[str, Path]:
+    """``copies`` identical reference submissions under ``root``: student id -> folder."""
+    files = reference_files()
+    students = {}
+    for i in range(copies):
+        folder = root / f"student{i:02d}"
+        folder.mkdir(parents=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        students[folder.name] = folder
+    return students
+
+
+def timed_grade(students: dict[str, Path], out: Path, jobs: int) -> float:
+    """Wall seconds to grade ``students`` into a fresh ``out``; fails if any is not graded."""
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    run = grade_class(students, out, Settings(exercises=DEMO_EXERCISES), jobs=jobs, progress=False)
+    elapsed = time.perf_counter() - start
+    if run.failed or len(run.graded) != len(students):
+        raise SystemExit(f"bench_grader: grading failed: {run.failed}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=2, help="repetitions of the single-submission run (min is kept)")
+    parser.add_argument("--copies", type=int, default=20, help="submissions in the class run")
+    parser.add_argument("--jobs", type=int, default=2, help="--jobs of the class run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:
+        root = Path(scratch)
+        one = make_class(root / "one", 1)
+        times = [timed_grade(one, root / "out-one", jobs=1) for _ in range(args.reps)]
+        best = min(times)
+        verdict = "PASS" if best < GOAL_ONE_S else "MISS"
+        print(f"one complete submission ({len(DEMO_EXERCISES)} exercises, mnist excluded): "
+              f"{best:.1f} s wall (runs: {', '.join(f'{t:.1f}' for t in times)}); goal < {GOAL_ONE_S:.0f} s: {verdict}")
+        many = make_class(root / "class", args.copies)
+        wall = timed_grade(many, root / "out-class", jobs=args.jobs)
+        print(f"{args.copies} submissions with --jobs {args.jobs}: {wall:.1f} s wall, "
+              f"{60 * args.copies / wall:.1f} submissions per minute ({wall / args.copies:.2f} s each)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
