@@ -146,6 +146,17 @@ def test_corrupt_files_raise_an_error_naming_the_path(tiny_root, damage, expecte
     assert expected.format(raw=raw) in str(error.value)
 
 
+def test_compressed_files_are_named_with_how_to_extract_them(tiny_root):
+    raw = tiny_root[0] / "MNIST" / "raw"
+    for name in ("train-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (raw / f"{name}.gz").write_bytes(gzip.compress((raw / name).read_bytes()))
+        (raw / name).unlink()
+    with pytest.raises(mnist_data.MNISTDataError) as error:
+        mnist_data.load_mnist(tiny_root[0], verbose=False)
+    assert f"{raw} holds train-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz still compressed: extract them with gunzip" \
+        in str(error.value)
+
+
 def test_a_csv_of_the_wrong_width_names_the_file(tmp_path):
     csv = tmp_path / "mnist_5k.csv.gz"
     with gzip.open(csv, "wt") as f:

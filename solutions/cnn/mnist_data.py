@@ -122,8 +122,7 @@ def check_idx(path: Path) -> tuple[int, ...]:
     magic = IDX_FILES[path.name]
     ndim = magic & 0xFF
     if not path.is_file():
-        extract = f" (found {path.name}.gz: extract it with gunzip)" if path.with_name(path.name + ".gz").exists() else ""
-        raise MNISTDataError(f"MNIST file missing: {path}{extract}")
+        raise MNISTDataError(f"MNIST file missing: {path}")
     size = path.stat().st_size
     with open(path, "rb") as f:
         header = f.read(4 + 4 * ndim)
@@ -159,10 +158,14 @@ def load_mnist(root: Union[str, Path, None] = None, *, download: bool = False, v
     reason = "no --data-root or CONVKIT_DATA"
     if root is not None:
         raw = root / "MNIST" / "raw"
+        packed = [f"{name}.gz" for name in IDX_FILES if not (raw / name).exists() and (raw / f"{name}.gz").exists()]
+        if packed and not download:
+            raise MNISTDataError(f"{raw} holds {', '.join(packed)} still compressed: extract them with gunzip, "
+                                 "or pass download=True (torchvision then extracts them)")
         present = [name for name in IDX_FILES if (raw / name).exists()]
         if len(present) == len(IDX_FILES):
             return _split(FULL, root, f"full MNIST from {raw}", verbose)
-        if present:
+        if present and not packed:
             missing = ", ".join(str(raw / name) for name in IDX_FILES if name not in present)
             raise MNISTDataError(f"incomplete MNIST in {raw}: missing {missing}")
         reason = f"no MNIST files in {raw}"
