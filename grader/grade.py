@@ -165,12 +165,23 @@ def remove_stale_temporaries(out: Path) -> None:
 
 # ------------------------------------------------------------------ parallel grading
 
-class _Stop(BaseException):
-    """Raised in a grading process told to stop, so the grader's cleanup runs first."""
+_in_task = False  # whether this grading process is inside grade_submission
+_stopping = False
 
 
 def _on_sigterm(signum, frame) -> None:
-    raise _Stop()
+    """Stop this grading process, letting the grader clean up its worker when it is busy.
+
+    The grader runs its suites under pytest, which records most exceptions raised in
+    a test as a failure but lets KeyboardInterrupt end the session (its cleanup runs).
+    SIGALRM's default action ends the process if that cleanup hangs.
+    """
+    global _stopping
+    if _stopping or not _in_task:
+        os._exit(128 + signal.SIGTERM)
+    _stopping = True
+    signal.alarm(5)
+    raise KeyboardInterrupt
 
 
 def _init_grading_process() -> None:
@@ -188,13 +199,17 @@ def _init_grading_process() -> None:
 
 def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, settings: Settings) -> dict:
     """Runs in a grading process: grade one submission with the real grader or ``grade_fn``."""
+    global _in_task
     if grade_fn is None:
         from grader.grade_one import grade_submission as grade_fn
+    _in_task = True
     try:
         return grade_fn(folder, student, seed=settings.seed, lang=settings.lang,
                         exercises=settings.exercises, budget_s=settings.budget_s)
-    except _Stop:
-        os._exit(128 + signal.SIGTERM)
+    finally:
+        _in_task = False
+        if _stopping:  # whatever the grader made of the interruption, this process is done
+            os._exit(128 + signal.SIGTERM)
 
 
 def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
