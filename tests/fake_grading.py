@@ -3,6 +3,8 @@
 It scores each exercise from a hash of the exercise file and the seed, so results depend
 on content and seed like the real grader's, and it can be told (through environment
 variables, because it runs in the grading processes) to log each call and to be slow:
+while slow it swallows every exception but KeyboardInterrupt, as the real grader's
+pytest run does, so the engine cannot rely on other exceptions to stop it.
 FAKE_GRADE_LOG (a file to append "<student>\\n" to), FAKE_GRADE_SLEEP (seconds per call).
 """
 from __future__ import annotations
@@ -40,7 +42,12 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
     if os.environ.get("FAKE_GRADE_LOG"):
         with open(os.environ["FAKE_GRADE_LOG"], "a", encoding="utf-8") as log:
             log.write(student + "\n")
-    time.sleep(float(os.environ.get("FAKE_GRADE_SLEEP", "0")))
+    try:
+        time.sleep(float(os.environ.get("FAKE_GRADE_SLEEP", "0")))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - as pytest does with a test's exception: record it, go on
+        pass
     graded = {name: _exercise(Path(src), name, seed) for name in exercises}
     return {"student": student, "score": sum(e["score"] for e in graded.values()),
             "max_score": sum(e["max_score"] for e in graded.values()), "exercises": graded,
