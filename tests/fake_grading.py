@@ -1,11 +1,11 @@
 """A stand-in for ``grader.grade_one.grade_submission`` that grades instantly.
 
 It scores each exercise from a hash of the exercise file and the seed, so results depend
-on content and seed like the real grader's, and it can be told (through environment
-variables, because it runs in the grading processes) to log each call and to be slow:
-while slow it swallows every exception but KeyboardInterrupt, as the real grader's
-pytest run does, so the engine cannot rely on other exceptions to stop it.
-FAKE_GRADE_LOG (a file to append "<student>\\n" to), FAKE_GRADE_SLEEP (seconds per call).
+on content and seed like the real grader's. Environment variables (it runs in the
+grading processes) make it log each call and be slow: FAKE_GRADE_LOG (a file to append
+"<student>\\n" to), FAKE_GRADE_SLEEP (seconds per call). While slow it swallows every
+exception but KeyboardInterrupt, as the real grader's pytest run does, so the engine
+cannot count on other exceptions to stop it.
 """
 from __future__ import annotations
 
