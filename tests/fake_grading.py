@@ -1,9 +1,9 @@
 """A stand-in for ``grader.grade_one.grade_submission`` that grades instantly.
 
 It scores each exercise from a hash of the exercise file and the seed, so results depend
-on content and seed like the real grader's. Environment variables (it runs in the
-grading processes) make it log each call and be slow: FAKE_GRADE_LOG (a file to append
-"<student>\\n" to), FAKE_GRADE_SLEEP (seconds per call). While slow it swallows every
+on content and seed like the real grader's. FAKE_GRADE_SLEEP (seconds per call; an
+environment variable because it runs in the grading processes) makes it slow, and
+while slow it swallows every
 exception but KeyboardInterrupt, as the real grader's pytest run does, so the engine
 cannot count on other exceptions to stop it.
 """
@@ -39,9 +39,6 @@ def _exercise(folder: Path, name: str, seed: int) -> dict:
 def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
                      exercises: Sequence[str] = EXERCISES, budget_s: Optional[float] = None) -> dict:
     """Same signature and result shape as the real grader."""
-    if os.environ.get("FAKE_GRADE_LOG"):
-        with open(os.environ["FAKE_GRADE_LOG"], "a", encoding="utf-8") as log:
-            log.write(student + "\n")
     try:
         time.sleep(float(os.environ.get("FAKE_GRADE_SLEEP", "0")))
     except KeyboardInterrupt:
