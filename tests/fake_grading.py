@@ -2,10 +2,9 @@
 
 It scores each exercise from a hash of the exercise file and the seed, so results depend
 on content and seed like the real grader's. FAKE_GRADE_SLEEP (seconds per call; an
-environment variable because it runs in the grading processes) makes it slow, and
-while slow it swallows every
-exception but KeyboardInterrupt, as the real grader's pytest run does, so the engine
-cannot count on other exceptions to stop it.
+environment variable because it runs in the grading processes) makes it slow, and while
+slow it swallows every exception but KeyboardInterrupt, as the real grader's pytest run
+does, so the engine cannot count on other exceptions to stop it.
 """
 from __future__ import annotations
 
