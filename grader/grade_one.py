@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -154,7 +155,14 @@ def _run_pytest(suites: list[Path], plugin: GradingPlugin) -> None:
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-s", "--assert=plain",
         "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:terminal",
     ]
-    code = pytest.main(args, plugins=[plugin])
+    # The instructor's own pytest settings (e.g. PYTEST_ADDOPTS="-x") must not change grading.
+    saved = {name: os.environ.pop(name) for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if name in os.environ}
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:
+        os.environ.update(saved)
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt("grading interrupted")
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         plugin.problems.append(f"pytest exited with {pytest.ExitCode(code).name}")
 
