@@ -24,7 +24,6 @@ import itertools
 import os
 import re
 import resource
-import shlex
 import shutil
 import signal
 import subprocess
@@ -37,7 +36,6 @@ from typing import Callable, Sequence
 from grader.assignment import REPO
 from grader.launch import Limits, WorkerSpec, _Capture
 
-KIB = 1 << 10
 MIB = 1 << 20
 GIB = 1 << 30
 
@@ -93,7 +91,7 @@ def _namespace_flags() -> list[str]:
         return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                 *common]
-    return ["--unshare-all", "--disable-userns", *common]
+    return ["--unshare-all", *common]
 
 
 def _drop_privileges() -> list[str]:
@@ -209,8 +207,9 @@ def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callab
     sources = [*mapping.items(), (Path(workdir).absolute().as_posix(), SOURCE)]
     for host, inside in sources:
         for parent in _ancestors(inside):
-            # bwrap makes missing parents 0700, which the worker's uid could not enter.
-            if parent not in made and not Path(parent).is_symlink() and parent != "/usr":
+            # bwrap makes missing parents 0700, which the worker's uid could not enter
+            # (/usr is bound already, e.g. for a system Python under /usr/local).
+            if parent not in made and not Path(parent).is_symlink() and not Path(parent).is_relative_to("/usr"):
                 made.add(parent)
                 mounts += ["--perms", "0755", "--dir", parent]
         mounts += ["--ro-bind", host, inside]
@@ -378,8 +377,3 @@ def run(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = (), *,
     stdout, stderr = (capture.text() for capture in captures)
     limit = None if timed_out else breached_limit(process.returncode) or error_limit(stderr[-2000:])
     return Result(process.returncode, stdout, stderr, timed_out, limit)
-
-
-def describe(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = ()) -> str:
-    """The wrapped command as a shell line, for debugging a sandbox by hand."""
-    return shlex.join(wrap(argv, workdir, readonly))
