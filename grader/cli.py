@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "grader.mnist_results",
     "grader.notebooks",
     "grader.course",
+    "grader.check",
 )
 
 

@@ -1,0 +1,113 @@
+"""``convkit check [PATH]``: the student's own check before submitting.
+
+Runs the PUBLIC checks (grader/public_checks.py, the same ones each notebook's test cell
+shows and its last cell runs) on the student's work: a folder holding ``<exercise>.py``
+files or ``<exercise>.ipynb`` notebooks (``.py`` wins when both exist), or one such file.
+For each exercise it prints what passes and, for what fails, the message and the hint of
+the function at fault (the ``# HINT`` line of the reference's solution region).
+
+This runs the student's own code on the student's own machine and decides no grade, so it
+runs in this process; each exercise's failure, whatever it raises, is reported and the
+next exercise is still checked. The given modules (``conv_args``...) come from the kit
+when the folder lacks them; nothing else of the kit is importable as an exercise.
+"""
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from grader import public_checks
+from grader.assignment import EXERCISES, GIVEN, LANGUAGES, solution_path
+from grader.stubgen import regions
+
+TEXT = {
+    "en": {"missing": "no {name}.py or {name}.ipynb here: not checked", "load": "could not load {file}",
+           "total": "{passed} of {total} exercises pass their public checks"},
+    "es": {"missing": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba", "load": "no se pudo cargar {file}",
+           "total": "{passed} de {total} ejercicios pasan sus comprobaciones públicas"},
+}
+
+
+def hints(lang: str) -> dict[str, dict[str, str]]:
+    """``{lang: {function: hint}}`` from the reference solutions' regions."""
+    found: dict[str, str] = {}
+    for exercise in EXERCISES:
+        path = solution_path(exercise)
+        for _, _, owner, region_hints in regions(path.read_text(encoding="utf-8"), str(path)):
+            found.setdefault(owner, region_hints[lang])
+    return {lang: found}
+
+
+def exercise_file(folder: Path, exercise: str) -> Path | None:
+    """The student's file for ``exercise``: ``.py`` first, then ``.ipynb``."""
+    for suffix in (".py", ".ipynb"):
+        if (folder / f"{exercise}{suffix}").is_file():
+            return folder / f"{exercise}{suffix}"
+    return None
+
+
+def _fresh_imports(folder: Path, given: Path) -> None:
+    """Make bare-name imports resolve to ``folder`` (then the given modules), never to stale modules."""
+    import grader.notebook_import  # noqa: F401  (installs the finder for <exercise>.ipynb)
+
+    for name in EXERCISES + GIVEN:
+        sys.modules.pop(name, None)
+    for entry in (str(folder), str(given)):
+        while entry in sys.path:
+            sys.path.remove(entry)
+    sys.path.insert(0, str(folder))
+    sys.path.append(str(given))
+
+
+def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCISES) -> bool:
+    """Print the public checks' report for every exercise in ``folder``; True when all present ones pass."""
+    text, known_hints = TEXT[lang], hints(lang)
+    passed = checked = 0
+    with tempfile.TemporaryDirectory(prefix="convkit-given-") as given:
+        for module in GIVEN:
+            shutil.copy(solution_path(module), Path(given) / f"{module}.py")
+        shutil.copy(Path(__file__).with_name("notebook_import.py"), Path(given) / "notebook_import.py")
+        _fresh_imports(folder.resolve(), Path(given))
+        for exercise in only:
+            file = exercise_file(folder, exercise)
+            if file is None:
+                print(f"== {exercise}: {text['missing'].format(name=exercise)}")
+                continue
+            checked += 1
+            print(f"== {exercise} ({file.name})")
+            try:
+                namespace = vars(importlib.import_module(exercise))
+            except BaseException as error:  # the student's module may raise anything, even SystemExit
+                print(f"  [!!] {text['load'].format(file=file.name)}: {type(error).__name__}: {error}")
+                print("".join(traceback.format_exception(error)[-2:]).rstrip())
+                continue
+            passed += public_checks.report(exercise, namespace, lang, known_hints)
+    print(text["total"].format(passed=passed, total=checked))
+    return checked > 0 and passed == checked
+
+
+def run(args) -> int:
+    """``convkit check``: exit 0 when every exercise found passes its public checks."""
+    path = args.path.resolve()
+    if path.is_file():
+        if path.stem not in EXERCISES or path.suffix not in (".py", ".ipynb"):
+            print(f"convkit check: {path.name} is not an exercise file ({', '.join(EXERCISES)} .py/.ipynb)", file=sys.stderr)
+            return 2
+        return 0 if check_folder(path.parent, args.lang, (path.stem,)) else 1
+    if not path.is_dir():
+        print(f"convkit check: {path}: no such file or folder", file=sys.stderr)
+        return 2
+    return 0 if check_folder(path, args.lang) else 1
+
+
+def add_parser(subparsers) -> None:
+    """Register ``convkit check``."""
+    parser = subparsers.add_parser("check", help="run the public checks on your exercises, with hints for what fails")
+    parser.add_argument("path", type=Path, nargs="?", default=Path("."),
+                        help="your exercise folder, or one exercise file (default: the current folder)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the report and hints (default: en)")
+    parser.set_defaults(run=run)
