@@ -48,6 +48,8 @@ from grader.compare import Mismatch, describe
 from grader.mnist_ops import BUILDERS, load_by_shape
 from grader.session import StudentTimeout
 
+# Imported with the suite, before any student code runs (like grade_one's references).
+mnist_data = reference.load("mnist_data")
 PARAMETERS = {"build_cnn": 21_578, "build_cnn2d": 21_578, "build_cnn1d": 33_370}
 LEARNING_RATE, BATCH_SIZE = 1e-3, 64
 
@@ -170,14 +172,14 @@ class TrainingTimeout(StudentTimeout):
 @functools.lru_cache(maxsize=1)
 def mnist() -> Any:
     """The fixed MNIST splits (``mnist_data.MNISTSplits``), loaded once per grading process."""
-    data = reference.load("mnist_data").load_mnist(verbose=False)
+    data = mnist_data.load_mnist(verbose=False)
     print(f"grading mnist with {data.message}", file=sys.stderr)
     return data
 
 
 def inputs_for(builder: str, images: torch.Tensor) -> torch.Tensor:
     """Float images N x 1 x 28 x 28 in [0, 1], or N x 1 x 784 sequences for ``build_cnn1d``."""
-    x = reference.load("mnist_data").as_float(images)
+    x = mnist_data.as_float(images)
     return x.reshape(len(x), 1, 784) if builder == "build_cnn1d" else x
 
 
