@@ -9,6 +9,7 @@ and message. Student code never runs here.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -133,14 +134,18 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
     if unknown:
         raise ValueError(f"grade_submission: unknown exercises {unknown}; known: {EXERCISES}")
     exercises = [e for e in EXERCISES if e in exercises]
-    for exercise in exercises:
-        # Import the references before any student code runs, so nothing a worker
-        # writes to disk can change what they compute.
-        reference.load(exercise)
     suites = [SUITES / f"test_{e}.py" for e in exercises if (SUITES / f"test_{e}.py").exists()]
+    # Import the references and the suites before any student code runs, so nothing a
+    # worker writes to disk can change them (pytest reuses the imported modules).
+    for exercise in exercises:
+        reference.load(exercise)
+    for module in ["conftest"] + [suite.stem for suite in suites]:
+        importlib.import_module(f"grader.suites.{module}")
     session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s)
     plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, Checker(lang)))
     try:
+        if suites and any(session.exercise_file(e) for e in exercises):
+            session.start()  # the worker imports torch while pytest collects
         if suites:
             _run_pytest(suites, plugin)
     finally:

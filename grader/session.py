@@ -139,6 +139,11 @@ class StudentSession:
                    "guard": forbidden.guard(routines)}
         return self._run(module, f"op:{name}", message)["result"]
 
+    def start(self) -> None:
+        """Start the worker now (it is otherwise started by the first call)."""
+        if self._worker is None or not self._worker.alive():
+            self._start_worker()
+
     @contextlib.contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
         """Allow each call up to ``seconds`` inside the block (still within the budget)."""
