@@ -27,6 +27,7 @@ from grader.sandbox import error_limit, limit_message
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
 DEFAULT_LOAD_TIMEOUT_S = 30.0  # importing a module (running a notebook's cells)
+MAX_NOTES = 20
 
 
 class StudentProblem(Exception):
@@ -259,7 +260,8 @@ class StudentSession:
             self._loaded.clear()
             raise WorkerCrashed("crashed", function=what, reason=str(exc)) from None
         for note in reply.get("notes") or []:
-            if isinstance(note, dict) and note not in self.notes:
+            # Capped: a notebook of a thousand failing cells must not flood the feedback.
+            if isinstance(note, dict) and note not in self.notes and len(self.notes) < MAX_NOTES:
                 self.notes.append(note)
         return reply
 
