@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         except OutputError as error:
             print(f"convkit demo: {error}", file=sys.stderr)
             return 1
+        except KeyboardInterrupt:
+            print("convkit demo: interrupted", file=sys.stderr)
+            return 130
         official = args.examples == EXAMPLES and settings.seed == DEFAULT_SEED and settings.lang == "en"
         print(score_table(graded.document, settings.exercises, expected_totals(settings.exercises) if official else {}))
         if args.out:

@@ -165,23 +165,44 @@ def remove_stale_temporaries(out: Path) -> None:
 
 # ------------------------------------------------------------------ parallel grading
 
+# A grading process stuck in the grader itself (student code has its own budget,
+# enforced by the grader) is stopped after this many times the submission's budget.
+WATCHDOG_FACTOR = 3.0
+
 _in_task = False  # whether this grading process is inside grade_submission
 _stopping = False
+_overtime = False
+
+
+class GraderHung(RuntimeError):
+    """The grader itself took far longer than the submission's budget (a grader bug)."""
+
+
+def _interrupt_grader() -> None:
+    """Make the grader give up its current submission, and end the process if it cannot.
+
+    The grader runs its suites under pytest, which records most exceptions raised in a
+    test as a failure but lets KeyboardInterrupt end the session (its cleanup runs).
+    If that cleanup hangs, SIGALRM's default action ends the process.
+    """
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(5)
+    raise KeyboardInterrupt
 
 
 def _on_sigterm(signum, frame) -> None:
-    """Stop this grading process, letting the grader clean up its worker when it is busy.
-
-    The grader runs its suites under pytest, which records most exceptions raised in
-    a test as a failure but lets KeyboardInterrupt end the session (its cleanup runs).
-    SIGALRM's default action ends the process if that cleanup hangs.
-    """
+    """Stop this grading process; when busy, let the grader clean up its worker first."""
     global _stopping
     if _stopping or not _in_task:
         os._exit(128 + signal.SIGTERM)
     _stopping = True
-    signal.alarm(5)
-    raise KeyboardInterrupt
+    _interrupt_grader()
+
+
+def _on_watchdog(signum, frame) -> None:
+    global _overtime
+    _overtime = True
+    _interrupt_grader()
 
 
 def _init_grading_process() -> None:
@@ -198,18 +219,38 @@ def _init_grading_process() -> None:
 
 
 def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, settings: Settings) -> dict:
-    """Runs in a grading process: grade one submission with the real grader or ``grade_fn``."""
-    global _in_task
+    """Runs in a grading process: grade one submission with the real grader or ``grade_fn``.
+
+    Raises:
+        GraderHung: the watchdog (``WATCHDOG_FACTOR`` x the budget) fired.
+    """
+    global _in_task, _overtime
+    budget = settings.budget_s
     if grade_fn is None:
         from grader.grade_one import grade_submission as grade_fn
-    _in_task = True
+        from grader.session import DEFAULT_BUDGET_S
+
+        budget = DEFAULT_BUDGET_S if budget is None else budget
+    watchdog = None if budget is None else WATCHDOG_FACTOR * budget
+    _in_task, _overtime = True, False
+    signal.signal(signal.SIGALRM, _on_watchdog)
+    if watchdog:
+        signal.setitimer(signal.ITIMER_REAL, watchdog)
     try:
-        return grade_fn(folder, student, seed=settings.seed, lang=settings.lang,
-                        exercises=settings.exercises, budget_s=settings.budget_s)
+        result = grade_fn(folder, student, seed=settings.seed, lang=settings.lang,
+                          exercises=settings.exercises, budget_s=settings.budget_s)
+    except BaseException:
+        if not _overtime:
+            raise
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         _in_task = False
         if _stopping:  # whatever the grader made of the interruption, this process is done
             os._exit(128 + signal.SIGTERM)
+    if _overtime:
+        raise GraderHung(f"grading took over {watchdog:g} s ({WATCHDOG_FACTOR:g} x the {budget:g} s budget): "
+                         "the grader itself hung")
+    return result
 
 
 def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:

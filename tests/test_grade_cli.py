@@ -173,3 +173,14 @@ def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path):
     outputs.write_atomic(tmp_path / "feedback" / "ana.md", "kept")
     grade.remove_stale_temporaries(tmp_path)
     assert not any(p.exists() for p in leftovers) and (tmp_path / "feedback" / "ana.md").read_text() == "kept"
+
+
+def test_a_hung_grader_is_stopped_and_reported_not_stored(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_GRADE_SLEEP", "30")  # the grading processes inherit it
+    root = make_class(tmp_path / "class", {"ana": {"output_size.py": "a"}, "ben": {"maxpool.py": "b"}})
+    run = grade.grade_class(grade.discover([root]), tmp_path / "out", grade.Settings(budget_s=0.2), jobs=2,
+                            grade_fn=fake_grading.grade_submission, progress=False)
+    assert sorted(run.failed) == ["ana", "ben"] and not run.graded
+    assert all(error.startswith("GraderHung: grading took over 0.6 s") for error in run.failed.values())
+    assert not list((tmp_path / "out" / ".results").glob("*.json")) and run.document["submissions"] == []
+    assert grade.report(run, tmp_path / "out") == 1
