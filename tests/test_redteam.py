@@ -13,6 +13,7 @@ Each hostile ``output_size.py`` is built in a temporary folder from a snippet in
 """
 from __future__ import annotations
 
+import os
 import socket
 import time
 import uuid
@@ -61,7 +62,7 @@ def grade(folder: Path) -> dict:
 def sandbox_processes() -> list[str]:
     """Live processes run by this test process's workers: its children, and any
     process under the worker uids this process hands out (see sandbox._drop_privileges)."""
-    me = __import__("os").getpid()
+    me = os.getpid()
     first = sandbox._UID_BASE + (me << 4)
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
