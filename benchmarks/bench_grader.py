@@ -11,6 +11,7 @@ Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--j
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -55,6 +56,8 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=20, help="submissions in the class run")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs of the class run")
     args = parser.parse_args()
+    # The machine is shared: the load says how much to trust the numbers below.
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:
         root = Path(scratch)
         one = make_class(root / "one", 1)
