@@ -10,8 +10,9 @@ import nbformat
 import pytest
 
 from grader import examples, grade
-from grader.assignment import EXERCISES, REPO
+from grader.assignment import EXERCISES, REPO, solution_path
 from grader.examples import DEMO_EXERCISES, EXAMPLE_LIST, EXAMPLES
+from grader.stubgen import regions
 
 
 def test_committed_examples_match_the_generator():
@@ -83,3 +84,16 @@ def test_examples_grade_as_documented(tmp_path):
     for page in (tmp_path / "feedback").iterdir():
         leaked = [line for line in hidden if line in page.read_text(encoding="utf-8")]
         assert not leaked, f"{page.name} shows hidden test code: {leaked[:3]}"
+
+    # No solution code beyond what the stubs hand out (their hints) may reach the stubs' feedback.
+    handed_out = "\n".join(examples.stub_files().values())
+    solution_lines = set()
+    for name in DEMO_EXERCISES:
+        lines = solution_path(name).read_text(encoding="utf-8").split("\n")
+        for begin, end, _, _ in regions("\n".join(lines)):
+            solution_lines |= {line.strip() for line in lines[begin + 1 : end]
+                               if len(line.strip()) >= 30 and not line.strip().startswith("#")}
+    for suffix in (".md", ".html"):
+        page = (tmp_path / "feedback" / f"stubs{suffix}").read_text(encoding="utf-8")
+        leaked = [line for line in solution_lines if line in page and line not in handed_out]
+        assert not leaked, f"stubs{suffix} shows reference source: {leaked[:3]}"
