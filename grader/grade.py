@@ -3,7 +3,7 @@
 Discovery: a PATH holding exercise files directly (``output_size.py``,
 ``maxpool.ipynb``, ...) is one submission whose student id is the folder's name; any
 other PATH is a folder of submissions, one per subfolder (hidden ``.x`` and ``_x``
-subfolders are ignored).
+subfolders are ignored; subfolders without any exercise file are reported and skipped).
 
 Each submission is graded by ``grader.grade_one.grade_submission`` in a separate
 trusted process (``--jobs`` of them at a time). As each one finishes, its result is
