@@ -3,7 +3,8 @@
 Each worker gets, in a fresh private temporary folder:
 
 - ``work/``: a copy of the submission's top-level files plus the GIVEN modules from
-  ``solutions/cnn`` (the grader's copies win, so a student cannot alter them);
+  ``solutions/cnn`` and the notebooks' import hook ``notebook_import.py`` (the
+  grader's copies win, so a student cannot alter them);
 - ``runtime/grader/``: copies of the worker's own code (``worker.py``, ``wire.py``
   and the op modules), so the worker never reads the repository.
 
@@ -42,6 +43,9 @@ from grader.assignment import GIVEN, SOLUTIONS
 GRADER_DIR = Path(__file__).resolve().parent
 # The worker's code, copied into each worker's runtime folder (op modules only if present).
 RUNTIME_FILES: tuple[str, ...] = ("worker.py", "wire.py", "conv_ops.py", "mnist_ops.py")
+# Shipped next to the student notebooks, whose first cell imports it: supplied here too,
+# so a notebook submission works whether or not the student handed it in.
+NOTEBOOK_IMPORT = GRADER_DIR / "notebook_import.py"
 MAX_SUBMISSION_BYTES = 50 << 20
 MAX_SUBMISSION_FILES = 200
 
@@ -134,7 +138,7 @@ def _sandbox_hook() -> Callable[[WorkerSpec], WorkerSpec] | None:
 
 
 def copy_submission(src: Path, dest: Path) -> list[str]:
-    """Copy the submission's top-level regular files, then the GIVEN modules, into ``dest``.
+    """Copy the submission's top-level regular files, then the given modules, into ``dest``.
 
     Folders (``__pycache__``, ``.ipynb_checkpoints``...) are left out silently;
     symlinks and files past the size/count caps are left out with a note.
@@ -156,10 +160,11 @@ def copy_submission(src: Path, dest: Path) -> list[str]:
             continue
         total += size
         shutil.copyfile(entry.path, dest / entry.name)
-    for name in GIVEN:
-        for stale in (dest / f"{name}.ipynb", dest / f"{name}.py"):
+    given = [SOLUTIONS / f"{name}.py" for name in GIVEN] + [NOTEBOOK_IMPORT]
+    for source in given:
+        for stale in (dest / f"{source.stem}.ipynb", dest / source.name):
             stale.unlink(missing_ok=True)
-        shutil.copyfile(SOLUTIONS / f"{name}.py", dest / f"{name}.py")
+        shutil.copyfile(source, dest / source.name)
     return skipped
 
 

@@ -203,3 +203,17 @@ def test_wrong_results_get_teaching_messages(tmp_path):
     assert tests["unfold_ties"]["status"] == "failed"
     assert message.startswith("maxpool2d_unfold: indices: first wrong element at index (")
     assert "reads input rows" in message and "expected" in message and "call: maxpool2d_unfold(tensor(" in message
+
+
+def test_course_notebooks_grade_without_their_shipped_import_hook(tmp_path):
+    """Students hand in notebooks only: the grader supplies notebook_import.py itself."""
+    from grader import notebooks
+
+    folder = tmp_path / "carol"
+    folder.mkdir()
+    for name, text in notebooks.render("en", solutions=True).items():
+        if name.endswith(".ipynb") and name[:-6] in ("output_size", "im2col_conv"):
+            (folder / name).write_text(text)
+    assert not (folder / "notebook_import.py").exists()
+    result = grade_submission(folder, "carol", seed=3, exercises=("output_size", "im2col_conv"))
+    assert scores(result) == {"output_size": TOTALS["output_size"], "im2col_conv": TOTALS["im2col_conv"]}, result["notes"]
