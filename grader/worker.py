@@ -316,7 +316,9 @@ def _apply_limits(limits: dict) -> None:
         which = getattr(resource, name)
         soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, value))
+        # 5 s of slack on CPU so SIGXCPU, which names the cause, comes before SIGKILL.
+        ceiling = value + 5 if which == resource.RLIMIT_CPU else value
+        resource.setrlimit(which, (value, ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)))
 
 
 def _die_with_parent() -> None:

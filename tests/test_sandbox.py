@@ -222,3 +222,16 @@ def test_sandbox_is_announced_once_when_available() -> None:
     sandbox.announce(stream)
     sandbox.announce(stream)
     assert stream.getvalue().count("sandboxed with bubblewrap") == 1
+
+
+def test_a_real_worker_past_its_cpu_limit_is_told_which_limit(tmp_path: Path) -> None:
+    from grader.session import StudentProblem, StudentSession
+
+    (tmp_path / "output_size.py").write_text("def calculate_out(*args, **kwargs):\n    while True:\n        pass\n")
+    session = StudentSession(tmp_path, budget_s=60, limits=Limits(cpu_seconds=3))
+    try:
+        with session.time_limit(30), pytest.raises(StudentProblem) as caught:
+            session.call("output_size", "calculate_out", (1, 1, 5, 5))
+    finally:
+        session.close()
+    assert "CPU" in caught.value.message("en"), caught.value.message("en")
