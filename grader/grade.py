@@ -125,13 +125,15 @@ class Settings:
     lang: str = "en"
     exercises: tuple[str, ...] = EXERCISES
     budget_s: Optional[float] = None
+    data_root: Optional[str] = None  # MNIST files for the mnist exercise; None: the offline sample
 
 
 def result_key(folder: Path, settings: Settings, version: str) -> str:
     """The cache key of one submission's grade under ``settings`` and grader ``version``."""
     digest = hashlib.sha256()
     config = {"version": version, "seed": settings.seed, "lang": settings.lang,
-              "exercises": list(settings.exercises), "budget_s": settings.budget_s}
+              "exercises": list(settings.exercises), "budget_s": settings.budget_s,
+              "data_root": settings.data_root}
     digest.update(json.dumps(config, sort_keys=True).encode())
     _hash_files(digest, submission_files(folder), folder)
     return digest.hexdigest()
@@ -233,6 +235,8 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
         budget = DEFAULT_BUDGET_S if budget is None else budget
     watchdog = None if budget is None else WATCHDOG_FACTOR * budget
     _in_task, _overtime = True, False
+    if settings.data_root:
+        os.environ["CONVKIT_DATA"] = settings.data_root  # read by the mnist suite's loader
     signal.signal(signal.SIGALRM, _on_watchdog)
     if watchdog:
         signal.setitimer(signal.ITIMER_REAL, watchdog)
@@ -386,7 +390,9 @@ def _exercises(names: Optional[Sequence[str]]) -> tuple[str, ...]:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The grading settings of parsed ``convkit grade``-style arguments."""
-    return Settings(seed=args.seed, lang=args.lang or "en", exercises=_exercises(args.exercises), budget_s=args.budget)
+    data_root = args.data_root or os.environ.get("CONVKIT_DATA")
+    return Settings(seed=args.seed, lang=args.lang or "en", exercises=_exercises(args.exercises), budget_s=args.budget,
+                    data_root=str(Path(data_root).resolve()) if data_root else None)
 
 
 def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
@@ -398,6 +404,9 @@ def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
     parser.add_argument("--exercises", nargs="+", metavar="NAME", help=f"grade only these exercises (default: all of {', '.join(EXERCISES)})")
     parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="time budget per submission (default: the grader's)")
+    parser.add_argument("--data-root", metavar="DIR", default=None,
+                        help="MNIST data root (DIR/MNIST/raw/) for the mnist exercise "
+                             "(default: $CONVKIT_DATA, else the offline 5,000-digit sample)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,10 @@ def test_rerun_skips_unchanged_and_regrades_what_changed(tmp_path, monkeypatch):
     assert ben["exercises"]["maxpool"]["tests"][0]["message"] != "maxpool.py is missing"
 
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # another seed is another grade
+    other_data = grade.Settings(seed=1, data_root=str(tmp_path / "mnist"))
+    rerun = grade.grade_class(grade.discover([root]), out, other_data, jobs=2,
+                              grade_fn=fake_grading.grade_submission, progress=False)
+    assert sorted(rerun.graded) == ["ana", "ben", "cy"]  # so is other MNIST data
     monkeypatch.setattr(grade, "grader_version", lambda: "changed")
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # so is another grader
 
@@ -184,3 +189,17 @@ def test_a_hung_grader_is_stopped_and_reported_not_stored(tmp_path, monkeypatch)
     assert all(error.startswith("GraderHung: grading took over 0.6 s") for error in run.failed.values())
     assert not list((tmp_path / "out" / ".results").glob("*.json")) and run.document["submissions"] == []
     assert grade.report(run, tmp_path / "out") == 1
+
+
+
+def _report_data_root(src, student, **kwargs):
+    return {"data": os.environ.get("CONVKIT_DATA")}
+
+
+def test_data_root_option_reaches_the_grader(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONVKIT_DATA", raising=False)
+    args = grade.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "mnist")])
+    settings = grade.settings_from(args)
+    assert settings.data_root == str((tmp_path / "mnist").resolve())
+    monkeypatch.setenv("CONVKIT_DATA", "restored-after-the-test")
+    assert grade._grade_task(_report_data_root, tmp_path, "ana", settings) == {"data": settings.data_root}
