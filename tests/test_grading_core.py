@@ -217,3 +217,14 @@ def test_course_notebooks_grade_without_their_shipped_import_hook(tmp_path):
     assert not (folder / "notebook_import.py").exists()
     result = grade_submission(folder, "carol", seed=3, exercises=("output_size", "im2col_conv"))
     assert scores(result) == {"output_size": TOTALS["output_size"], "im2col_conv": TOTALS["im2col_conv"]}, result["notes"]
+
+
+def test_float32_only_backward_passes_where_the_api_asks_no_float64(tmp_path):
+    """The API asks float64 only of Conv2dFunction (gradcheck): a max-pool backward and a
+    tiny_backward that build their buffers in the default float32 are still correct."""
+    folder = make_submission(tmp_path, "dora", edits={
+        "maxpool": [("torch.zeros(N * C, H_in * W_in, dtype=dout.dtype)", "torch.zeros(N * C, H_in * W_in)")],
+        "worked_example": [("torch.ones(X.shape[0], fc_weight.shape[1], dtype=X.dtype)", "torch.ones(X.shape[0], fc_weight.shape[1])")],
+    })
+    result = grade_submission(folder, "dora", seed=5, exercises=("maxpool", "worked_example"))
+    assert scores(result) == {"maxpool": TOTALS["maxpool"], "worked_example": TOTALS["worked_example"]}, result

@@ -86,8 +86,7 @@ class PoolCase:
         return kernel, kernel if self.stride is None else pair(self.stride)
 
 
-def pool_case(rng: random.Random, gen: torch.Generator, *, overlapping: bool = False, ties: bool = False,
-              dtype: torch.dtype = torch.float32) -> PoolCase:
+def pool_case(rng: random.Random, gen: torch.Generator, *, overlapping: bool = False, ties: bool = False) -> PoolCase:
     """A random max-pool; ``overlapping`` makes stride < kernel; ``ties`` uses few distinct values."""
     kernel = _setting(rng, 2, 3)
     kh, kw = pair(kernel)
@@ -97,9 +96,9 @@ def pool_case(rng: random.Random, gen: torch.Generator, *, overlapping: bool = F
         stride = rng.choice([None, kernel, _setting(rng, 1, 3)])
     shape = (rng.randint(1, 2), rng.randint(1, 3), kh + rng.randint(0, 5), kw + rng.randint(0, 5))
     if ties:
-        H = torch.randint(0, 3, shape, generator=gen).to(dtype)
+        H = torch.randint(0, 3, shape, generator=gen).float()
     else:
-        H = torch.randn(*shape, generator=gen, dtype=dtype)
+        H = torch.randn(*shape, generator=gen)
     return PoolCase(H, kernel, stride)
 
 

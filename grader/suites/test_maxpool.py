@@ -61,11 +61,11 @@ def test_unfold_course(student, check, ref):
 @pytest.mark.points(3)
 def test_backward_random(student, check, rng, gen):
     for overlapping in (False, True):
-        case = pool_case(rng, gen, overlapping=overlapping, dtype=torch.float64)
+        case = pool_case(rng, gen, overlapping=overlapping)
         kernel, stride = case.pairs()
         H = case.H.clone().requires_grad_(True)
         values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
-        dout = torch.randn(values.shape, generator=gen, dtype=torch.float64)
+        dout = torch.randn(values.shape, generator=gen)
         (expected,) = torch.autograd.grad((values * dout).sum(), H)
         shape = tuple(case.H.shape)
         got = student.call("maxpool", "maxpool2d_backward", dout, indices, shape)

@@ -5,7 +5,7 @@
 | tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]                                 |
 | tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
 | tiny_backward_course | 4      | the course's gradients (weight rows, bias [4, 4], fc gradients)        |
-| tiny_backward_random | 5      | random data (float64), vs autograd of the same network                 |
+| tiny_backward_random | 5      | random integer-valued data, vs autograd of the same network            |
 | no_mutation          | 1      | right result and the inputs come back unchanged                        |
 
 ``tiny_backward`` may not use autograd.
@@ -38,14 +38,17 @@ def autograd_grads(inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
     return {name: leaf.grad for name, leaf in zip(NAMES, leaves) if name in PARAMETERS}
 
 
-def random_inputs(rng, gen, dtype=torch.float32) -> tuple[torch.Tensor, ...]:
+def random_inputs(rng, gen, integers: bool = False) -> tuple[torch.Tensor, ...]:
+    """Random float32 inputs of the network; ``integers`` draws small whole numbers, as in
+    the course, so the conv is exact on both sides and every pooling argmax (ties go to
+    the first) is the same for the student and for autograd."""
     n, c_in, c_out, outputs = rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2)
     size = (rng.randint(6, 9), rng.randint(6, 9))
-    X = torch.randn(n, c_in, *size, generator=gen, dtype=dtype)
-    weight = torch.randn(c_out, c_in, 3, 3, generator=gen, dtype=dtype)
     features = c_out * ((size[0] - 2) // 2) * ((size[1] - 2) // 2)
-    return (X, weight, torch.randn(c_out, generator=gen, dtype=dtype),
-            torch.randn(features, outputs, generator=gen, dtype=dtype), torch.randn(outputs, generator=gen, dtype=dtype))
+    shapes = ((n, c_in, *size), (c_out, c_in, 3, 3), (c_out,), (features, outputs), (outputs,))
+    if integers:
+        return tuple(torch.randint(-4, 5, shape, generator=gen).float() for shape in shapes)
+    return tuple(torch.randn(*shape, generator=gen) for shape in shapes)
 
 
 def check_forward(student, check, inputs) -> None:
@@ -87,7 +90,7 @@ def test_tiny_backward_course(student, check, ref):
 @pytest.mark.points(5)
 def test_tiny_backward_random(student, check, rng, gen):
     for _ in range(2):
-        inputs = random_inputs(rng, gen, dtype=torch.float64)
+        inputs = random_inputs(rng, gen, integers=True)
         check_backward(student, check, inputs, autograd_grads(inputs))
 
 
