@@ -59,3 +59,12 @@ def test_notebooks_are_checked_with_the_students_earlier_notebooks(tmp_path):
     im2col = done.stdout.split("== im2col_conv")[1].split("==")[0]
     assert "check_im2col_course: FAILED (im2col)" in im2col and "hint: pad X, take windows with Tensor.unfold" in im2col
     assert "1 of 7 exercises pass" in done.stdout
+
+
+def test_stubs_show_each_hint_once_without_a_traceback():
+    from grader.assignment import STUBS
+
+    done = check(STUBS / "output_size.py")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.count("floor division") == 3, done.stdout  # one line per failing check
+    assert "Traceback" not in done.stdout and "File " not in done.stdout and "hint:" not in done.stdout
