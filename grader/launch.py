@@ -206,7 +206,8 @@ class Worker:
 
     def __init__(self, src: Path, limits: Limits):
         self.limits = limits
-        self.tmp = Path(tempfile.mkdtemp(prefix="convkit-worker-"))
+        remove_orphaned_folders()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.workdir = self.tmp / "work"
         self.skipped = copy_submission(src, self.workdir)
         runtime = self.tmp / "runtime"
@@ -286,6 +287,37 @@ class Worker:
     def output(self) -> tuple[str, str]:
         """The captured (stdout, stderr), capped."""
         return self.stdout.text(), self.stderr.text()
+
+
+FOLDER_PREFIX = "convkit-worker-"  # then the grading process's pid, so orphans can be told apart
+
+
+def remove_orphaned_folders(root: Path | None = None) -> list[Path]:
+    """Delete worker folders left by grading processes that no longer exist (SIGKILL).
+
+    Args:
+        root: where worker folders are made (default: the temporary folder).
+
+    Returns:
+        the folders removed.
+    """
+    removed = []
+    for entry in Path(root or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = entry.name[len(FOLDER_PREFIX):].split("-", 1)[0]
+        if entry.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, onerror=_force_remove)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _force_remove(function: Any, path: str, exc_info: Any) -> None:

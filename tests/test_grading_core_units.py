@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import struct
 import time
@@ -153,3 +154,20 @@ def test_shape_dtype_and_type_mismatches_in_spanish():
     with pytest.raises(Mismatch, match="se esperaba un tensor, se obtuvo Liar object"):
         check.tensor(wire.Opaque("Liar", ""), expected, "col2im", "image")
     check.tensor(expected + 1e-6, expected, "col2im", "image")  # within float32 tolerance
+
+
+def test_worker_folders_of_dead_grading_processes_are_removed(tmp_path):
+    import subprocess
+
+    from grader.launch import FOLDER_PREFIX, remove_orphaned_folders
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = tmp_path / f"{FOLDER_PREFIX}{dead.pid}-abc"
+    (orphan / "work").mkdir(parents=True)
+    (orphan / "work" / "answer.py").write_text("x = 1")
+    (orphan / "work").chmod(0o500)  # a student may leave read-only folders behind
+    mine = tmp_path / f"{FOLDER_PREFIX}{os.getpid()}-def"
+    mine.mkdir()
+    assert remove_orphaned_folders(tmp_path) == [orphan]
+    assert not orphan.exists() and mine.exists()
