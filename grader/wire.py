@@ -188,6 +188,8 @@ def receive(sock: socket.socket, deadline: float | None = None) -> Any:
         data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"frame is not JSON: {exc}") from None
+    except RecursionError:  # json.loads recurses before decode() can count the depth
+        raise WireError("frame nested too deeply") from None
     return decode(data)
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import struct
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +77,12 @@ def test_wire_refuses_oversized_and_non_json_frames():
         sent.sendall(struct.pack(">I", 10) + b"{}")  # a frame that never completes
         with pytest.raises(TimeoutError):
             wire.receive(received, time.monotonic() + 0.2)
+    body = b"[" * 200_000 + b"]" * 200_000  # deeper than json.loads can recurse
+    sent, received = socket.socketpair()
+    with sent, received:
+        threading.Thread(target=sent.sendall, args=(struct.pack(">I", len(body)) + body,), daemon=True).start()
+        with pytest.raises(wire.WireError, match="nested too deeply"):
+            wire.receive(received, time.monotonic() + 5)
 
 
 # ---------------------------------------------------------------- forbidden (static)
