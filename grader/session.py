@@ -30,6 +30,22 @@ DEFAULT_LOAD_TIMEOUT_S = 30.0  # importing a module (running a notebook's cells)
 MAX_NOTES = 20
 
 
+def cell_failed_note(raw: Any) -> dict | None:
+    """The worker's note on a failed notebook cell, rebuilt from plain fields (None if malformed).
+
+    Notes come from the untrusted worker: only this one kind is accepted, with exactly
+    the fields its message needs, so a forged note can neither break the report nor
+    smuggle in another message.
+    """
+    fields = ("file", "cell", "type", "message")
+    if type(raw) is not dict or raw.get("kind") != "cell_failed" or set(raw) != {"kind", *fields}:
+        return None
+    if type(raw["cell"]) is not int or not all(type(raw[f]) is str for f in ("file", "type", "message")):
+        return None
+    return {"kind": "cell_failed", "file": raw["file"][:100], "cell": raw["cell"],
+            "type": raw["type"][:100], "message": raw["message"][:500]}
+
+
 class StudentProblem(Exception):
     """Student code did not produce a value; ``status`` is the test status it means."""
 
@@ -259,9 +275,10 @@ class StudentSession:
             self._worker = None
             self._loaded.clear()
             raise WorkerCrashed("crashed", function=what, reason=str(exc)) from None
-        for note in reply.get("notes") or []:
+        for raw in reply.get("notes") or []:
+            note = cell_failed_note(raw)
             # Capped: a notebook of a thousand failing cells must not flood the feedback.
-            if isinstance(note, dict) and note not in self.notes and len(self.notes) < MAX_NOTES:
+            if note is not None and note not in self.notes and len(self.notes) < MAX_NOTES:
                 self.notes.append(note)
         return reply
 

@@ -228,3 +228,15 @@ def test_float32_only_backward_passes_where_the_api_asks_no_float64(tmp_path):
     })
     result = grade_submission(folder, "dora", seed=5, exercises=("maxpool", "worked_example"))
     assert scores(result) == {"maxpool": TOTALS["maxpool"], "worked_example": TOTALS["worked_example"]}, result
+
+
+def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):
+    forge = ("    import sys\n"
+             "    notes = sys.modules['grader.worker']._NOTES\n"
+             "    notes.append({'kind': 'cell_failed', 'file': 'x'})\n"
+             "    notes.append({'kind': 'grader_error', 'type': 'FORGED'})\n")
+    folder = make_submission(tmp_path, "eve", edits={"output_size": [
+        ("    shape = tuple(X.shape) if isinstance", forge + "    shape = tuple(X.shape) if isinstance")]})
+    result = grade_submission(folder, "eve", seed=1, exercises=("output_size",))
+    assert scores(result) == {"output_size": TOTALS["output_size"]}
+    assert not any("FORGED" in note or "cell" in note for note in result["notes"]), result["notes"]

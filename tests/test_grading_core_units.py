@@ -178,3 +178,23 @@ def test_worker_folders_of_dead_grading_processes_are_removed(tmp_path):
     mine.mkdir()
     assert remove_orphaned_folders(tmp_path) == [orphan]
     assert not orphan.exists() and mine.exists()
+
+
+@pytest.mark.parametrize("raw", [
+    {"kind": "cell_failed", "file": "a.ipynb", "cell": 3},  # fields missing: the message would not format
+    {"kind": "grader_error", "type": "X"},  # another message smuggled in
+    {"kind": "cell_failed", "file": "a.ipynb", "cell": "3", "type": "E", "message": "m"},
+    {"kind": "cell_failed", "file": "a.ipynb", "cell": 3, "type": "E", "message": "m", "extra": 1},
+    ["cell_failed"],
+])
+def test_forged_worker_notes_are_dropped(raw):
+    from grader.session import cell_failed_note
+
+    assert cell_failed_note(raw) is None
+
+
+def test_a_cell_note_is_rebuilt_and_trimmed():
+    from grader.session import cell_failed_note
+
+    note = cell_failed_note({"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 900})
+    assert note == {"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 500}
