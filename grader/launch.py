@@ -5,8 +5,8 @@ Each worker gets, in a fresh private temporary folder:
 - ``work/``: a copy of the submission's top-level files plus the GIVEN modules from
   ``solutions/cnn`` and the notebooks' import hook ``notebook_import.py`` (the
   grader's copies win, so a student cannot alter them);
-- ``runtime/grader/``: copies of the worker's own code (``worker.py``, ``wire.py``
-  and the op modules), so the worker never reads the repository.
+- ``runtime/grader/``: copies of the worker's own code (``worker.py``, ``wire.py``,
+  ``notebook_import.py`` and the op modules), so the worker never reads the repository.
 
 The worker runs in its own session (its process group is killed at the end), with
 rlimits on memory, address space, CPU time, processes and file size, set by the
@@ -42,7 +42,7 @@ from grader.assignment import GIVEN, SOLUTIONS
 
 GRADER_DIR = Path(__file__).resolve().parent
 # The worker's code, copied into each worker's runtime folder (op modules only if present).
-RUNTIME_FILES: tuple[str, ...] = ("worker.py", "wire.py", "conv_ops.py", "mnist_ops.py")
+RUNTIME_FILES: tuple[str, ...] = ("worker.py", "wire.py", "notebook_import.py", "conv_ops.py", "mnist_ops.py")
 # Shipped next to the student notebooks, whose first cell imports it: supplied here too,
 # so a notebook submission works whether or not the student handed it in.
 NOTEBOOK_IMPORT = GRADER_DIR / "notebook_import.py"

@@ -22,19 +22,18 @@ returns plain data (tensors, numbers, tuples, lists, dicts of str)::
     @op("module_forward")
     def module_forward(namespace, cls, args, x): ...
 
-This module, ``grader/wire.py`` and the op modules are copied next to each other
-into a private runtime folder before the worker starts, so the worker reads nothing
-from the repository; they may import only the standard library, torch and each other.
+This module, ``grader/wire.py``, ``grader/notebook_import.py`` (which runs notebooks
+here as it does for students) and the op modules are copied next to each other into a
+private runtime folder before the worker starts, so the worker reads nothing from the
+repository; they may import only the standard library, torch and each other.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import importlib
-import importlib.abc
 import importlib.util
 import json
-import linecache
 import os
 import resource
 import socket
@@ -43,6 +42,8 @@ import traceback
 import types
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from grader import notebook_import
 
 # Modules whose ops are registered when present (the MNIST ops are optional).
 OP_MODULES: tuple[str, ...] = ("grader.conv_ops", "grader.mnist_ops")
@@ -79,85 +80,37 @@ def student_attr(namespace: types.ModuleType, name: str) -> Any:
 
 
 # ---------------------------------------------------------------- notebooks
-class NotebookError(Exception):
-    """The .ipynb file is not a readable notebook."""
+class SubmissionLoader(notebook_import.NotebookLoader):
+    """Runs a notebook's cells with ``notebook_import.run_cells``; a failing cell is noted and skipped."""
+
+    # Unlike a student's import, grading runs the demo and check cells too: they are
+    # no-ops under CONVKIT_GRADING, as in nbgrader's autograde run, and a grade must
+    # not depend on cell metadata the student never sees in Jupyter.
+    skipped_roles: tuple[str, ...] = ()
+
+    def cell_failed(self, number: int, error: BaseException) -> None:
+        if isinstance(error, (ForbiddenRoutine, KeyboardInterrupt)):
+            raise error
+        _NOTES.append({"kind": "cell_failed", "file": self.path.name, "cell": number,
+                       "type": type(error).__name__, "message": _safe_str(error)})
 
 
-def notebook_cells(path: Path) -> list[tuple[int, str]]:
-    """The code cells to run, as (1-based cell number in the notebook, source).
-
-    nbgrader's autograder test cells (grade true, solution false) are skipped: they
-    hold the notebook's own visible tests, not the student's code. IPython magics and
-    shell lines (``%matplotlib``, ``!pip``) become ``pass``.
-    """
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("'cells' is not a list")
-    except Exception as exc:
-        raise NotebookError(f"{path.name} is not a valid notebook ({type(exc).__name__}: {exc})") from None
-    code = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-        if isinstance(meta, dict) and meta.get("grade") is True and meta.get("solution") is False:
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        code.append((number, _strip_magics(source)))
-    return code
-
-
-def _strip_magics(source: str) -> str:
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            line = line[: len(line) - len(stripped)] + "pass"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def cell_filename(notebook: str, number: int) -> str:
-    """The pseudo file name a cell's code is compiled under, shown in tracebacks."""
-    return f"{notebook}, cell {number}"
-
-
-def run_notebook(path: Path, module: types.ModuleType) -> None:
-    """Run the notebook's code cells in order in ``module``; a failing cell is noted and skipped."""
-    for number, source in notebook_cells(path):
-        filename = cell_filename(path.name, number)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        try:
-            exec(compile(source, filename, "exec"), module.__dict__)
-        except BaseException as exc:  # noqa: BLE001 - any failure of a cell is the student's
-            if isinstance(exc, (ForbiddenRoutine, KeyboardInterrupt)):
-                raise
-            _NOTES.append({"kind": "cell_failed", "file": path.name, "cell": number,
-                           "type": type(exc).__name__, "message": _safe_str(exc)})
-
-
-class NotebookFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports ``name.ipynb`` from the submission folder when there is no ``name.py``."""
+class SubmissionFinder(notebook_import.NotebookFinder):
+    """Imports ``name.ipynb`` from the submission folder only, when there is no ``name.py``."""
 
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if "." in fullname or (self.folder / f"{fullname}.py").exists():
-            return None
-        notebook = self.folder / f"{fullname}.ipynb"
-        if not notebook.is_file():
-            return None
-        return importlib.util.spec_from_file_location(fullname, notebook, loader=self)
+    def folders(self) -> list[Path]:
+        return [self.folder]
 
-    def create_module(self, spec: Any) -> None:
-        return None
+    def loader(self, notebook: Path) -> SubmissionLoader:
+        return SubmissionLoader(notebook)
 
-    def exec_module(self, module: types.ModuleType) -> None:
-        run_notebook(Path(module.__spec__.origin), module)
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if (self.folder / f"{name}.py").exists():
+            return None
+        return super().find_spec(name, path, target)
 
 
 # ---------------------------------------------------------------- tripwires
@@ -349,7 +302,8 @@ def main(argv: list[str]) -> None:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
     sys.path.insert(0, str(folder))
-    sys.meta_path.append(NotebookFinder(folder))
+    # Replaces the finder that importing notebook_import installed, which searches all of sys.path.
+    notebook_import.install(SubmissionFinder(folder))
     sys.argv = [str(folder / "submission")]
     sock = socket.socket(fileno=fd)
     while True:
