@@ -60,18 +60,22 @@ def grade(folder: Path) -> dict:
 
 
 def sandbox_processes() -> list[str]:
-    """Live processes run by this test process's workers: its children, and any
-    process under the worker uids this process hands out (see sandbox._drop_privileges)."""
+    """Live processes run by this test process's workers: its bwrap or worker children,
+    and any process under the worker uids this process hands out (see
+    sandbox._drop_privileges). Other children, such as multiprocessing's resource
+    tracker left by an earlier test in this pytest process, are not workers."""
     me = os.getpid()
     first = sandbox._UID_BASE + (me << 4)
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
         uid = int(fields["Uid"].split()[0])
-        if first <= uid < first + 16 or int(fields["PPid"]) == me:
+        worker_child = int(fields["PPid"]) == me and (b"bwrap" in command or b"grader.worker" in command)
+        if first <= uid < first + 16 or worker_child:
             found.append(f"{status.parent.name} {fields['Name'].strip()} uid={uid}")
     return found
 
