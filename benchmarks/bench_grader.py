@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader.examples import DEMO_EXERCISES, reference_files  # noqa: E402
-from grader.grade import Settings, grade_class  # noqa: E402
+from grader.authoring.examples import DEMO_EXERCISES, reference_files  # noqa: E402
+from grader.grading.class_run import Settings, grade_class  # noqa: E402
 
 GOAL_ONE_S = 15.0
 

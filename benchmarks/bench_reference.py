@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from grader.reference import load  # noqa: E402  (the repository root must be on the path first)
+from grader.grading.reference import load  # noqa: E402  (the repository root must be on the path first)
 
 im2col_conv, maxpool, backward, loop_conv, mnist = (
     load(name) for name in ("im2col_conv", "maxpool", "backward", "loop_conv", "mnist")

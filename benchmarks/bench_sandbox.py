@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-from grader import sandbox
-from grader.assignment import SOLUTIONS
-from grader.launch import Limits, Worker
+from grader.course.assignment import SOLUTIONS
+from grader.isolation import bubblewrap as sandbox
+from grader.isolation.launch import Worker
+from grader.isolation.limits import Limits
 
 GOAL_S = 0.5
 

@@ -13,7 +13,7 @@ from typing import Callable, Union
 import pytest
 import torch
 
-from grader.reference import load
+from grader.grading.reference import load
 
 # One thread per process: the suite runs under xdist on 2 cores (see platform notes).
 torch.set_num_threads(1)

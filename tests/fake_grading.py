@@ -1,4 +1,4 @@
-"""A stand-in for ``grader.grade_one.grade_submission`` that grades instantly.
+"""A stand-in for ``grader.grading.submission.grade_submission`` that grades instantly.
 
 It scores each exercise from a hash of the exercise file and the seed, so results depend
 on content and seed like the real grader's. FAKE_GRADE_SLEEP (seconds per call; an
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from grader.assignment import EXERCISES
+from grader.course.assignment import EXERCISES
 
 TESTS_PER_EXERCISE = 2
 

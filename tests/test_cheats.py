@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_grading_core import TOTALS, by_name, grade, make_submission, scores
 
 FAKED = ("unfold_random", "unfold_ties", "unfold_overlapping", "unfold_course", "bad_input", "no_mutation")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import nbformat
 
-from grader import notebooks
-from grader.assignment import EXERCISES, SOLUTIONS
+from grader.authoring import notebooks
+from grader.course.assignment import EXERCISES, SOLUTIONS
 
 
 def check(path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader.cli", "check", str(path), *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "grader.commands.cli", "check", str(path), *args], capture_output=True,
                           text=True, timeout=300, cwd=path if path.is_dir() else path.parent)
 
 
@@ -62,7 +62,7 @@ def test_notebooks_are_checked_with_the_students_earlier_notebooks(tmp_path):
 
 
 def test_stubs_show_each_hint_once_without_a_traceback():
-    from grader.assignment import STUBS
+    from grader.course.assignment import STUBS
 
     done = check(STUBS / "output_size.py")
     assert done.returncode == 1, done.stdout + done.stderr

@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.cli import main as convkit
-from grader import notebooks
-from grader.assignment import EXERCISES
+from grader.authoring import notebooks
+from grader.commands.cli import main as convkit
+from grader.course.assignment import EXERCISES
 
 BIN = Path(sys.executable).parent
 BROKEN_MAXPOOL1D = ("range(0, x.shape[2] - p + 1, p)", "range(0, x.shape[2], p)")  # keeps a partial block
@@ -107,7 +107,7 @@ def test_course_end_to_end(tmp_path, env):
     total = sum(notebooks.POINTS.values())
     assert exported(course, env) == {"alice": total, "bob": notebooks.POINTS["maxpool"]}
 
-    run([sys.executable, "-m", "grader.cli", "grade", "--nbgrader", str(course), "cnn", "--jobs", "2", "--no-progress"],
+    run([sys.executable, "-m", "grader.commands.cli", "grade", "--nbgrader", str(course), "cnn", "--jobs", "2", "--no-progress"],
         tmp_path, env)
     document = json.loads((course / "convkit" / "cnn" / "grades.json").read_text())
     results = {sub["student"]: sub for sub in document["submissions"]}

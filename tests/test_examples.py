@@ -6,17 +6,21 @@ by the tests of this module.
 from __future__ import annotations
 
 import json
+
 import nbformat
 import pytest
 
-from grader import examples, grade
-from grader.assignment import EXERCISES, REPO, solution_path
-from grader.examples import DEMO_EXERCISES, EXAMPLE_LIST, EXAMPLES
-from grader.stubgen import regions
+from grader.authoring import examples
+from grader.authoring.examples import DEMO_EXERCISES, EXAMPLE_LIST, EXAMPLES
+from grader.authoring.stubs import regions
+from grader.course.assignment import EXERCISES, REPO, solution_path
+from grader.grading import class_run
+from grader.grading.cache import Settings
+from grader.grading.discover import discover
 
 
 def test_committed_examples_match_the_generator():
-    assert examples.drift() == [], "examples/ drifted from grader/examples.py: run `convkit examples`"
+    assert examples.drift() == [], "examples/ drifted from grader/authoring/examples.py: run `convkit examples`"
 
 
 def test_each_mistake_is_confined_to_its_module():
@@ -55,7 +59,7 @@ def test_a_mutation_that_no_longer_matches_fails_loudly():
 def test_examples_grade_as_documented(tmp_path):
     """One real grading run of every example (the demo's exercises, --jobs 2), then every
     documented fact about it. One test, so parallel test workers do not grade twice."""
-    run = grade.grade_class(grade.discover([EXAMPLES]), tmp_path, grade.Settings(exercises=DEMO_EXERCISES),
+    run = class_run.grade_class(discover([EXAMPLES]), tmp_path, Settings(exercises=DEMO_EXERCISES),
                             jobs=2, progress=False)
     assert run.failed == {}
     document = json.loads((tmp_path / "grades.json").read_text(encoding="utf-8"))
@@ -73,7 +77,7 @@ def test_examples_grade_as_documented(tmp_path):
         got = {name: ex["score"] for name, ex in graded[example.name]["exercises"].items()}
         if got != dict(example.expected):
             wrong[example.name] = {"documented": dict(example.expected), "graded": got}
-    assert not wrong, f"examples scored differently from grader/examples.py: {wrong}"
+    assert not wrong, f"examples scored differently from grader/authoring/examples.py: {wrong}"
 
     forbidden = [t for t in graded["forbidden_unfold"]["exercises"]["im2col_conv"]["tests"] if t["status"] == "forbidden"]
     assert forbidden and all("unfold" in t["message"] for t in forbidden)

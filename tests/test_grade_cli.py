@@ -11,11 +11,12 @@ import json
 import os
 from pathlib import Path
 
+import fake_grading
 import pytest
 
-import fake_grading
-from grader import grade, outputs
-from grader.assignment import EXERCISES, REPO
+from grader.commands import grade as command, options
+from grader.course.assignment import EXERCISES, REPO
+from grader.grading import cache, class_run, discover, outputs
 
 SCHEMA_TOP = ["assignment", "max_score", "submissions"]
 SCHEMA_SUBMISSION = ["student", "score", "max_score", "exercises"]
@@ -33,34 +34,34 @@ def make_class(root: Path, students: dict[str, dict[str, str]]) -> Path:
 
 
 def run_cli(*argv: str) -> int:
-    args = grade.parser().parse_args([*argv, "--no-progress"])
-    return grade.main(args, grade_fn=fake_grading.grade_submission)
+    args = command.parser().parse_args([*argv, "--no-progress"])
+    return command.run(args, grade_fn=fake_grading.grade_submission)
 
 
 def test_discovery_single_submission_and_folder_of_submissions(tmp_path):
     make_class(tmp_path / "class", {"ana": {"output_size.py": "a"}, "ben": {"maxpool.ipynb": "{}"},
                                     "notes": {"readme.txt": "x"}, ".hidden": {"loop_conv.py": "h"}})
     make_class(tmp_path, {"zoe": {"backward.py": "z", "helper.txt": ""}})
-    found = grade.discover([tmp_path / "class", tmp_path / "zoe"])
+    found = discover.discover([tmp_path / "class", tmp_path / "zoe"])
     assert found == {"ana": tmp_path / "class" / "ana", "ben": tmp_path / "class" / "ben", "zoe": tmp_path / "zoe"}
-    assert grade.ignored_subfolders([tmp_path / "class"]) == [tmp_path / "class" / "notes"]
+    assert discover.ignored_subfolders([tmp_path / "class"]) == [tmp_path / "class" / "notes"]
 
 
 def test_discovery_errors_name_the_path(tmp_path):
     (tmp_path / "empty" / "sub").mkdir(parents=True)
-    with pytest.raises(grade.UsageError, match="no such file"):
-        grade.discover([tmp_path / "missing"])
-    with pytest.raises(grade.UsageError, match=r"empty: no submissions found"):
-        grade.discover([tmp_path / "empty"])
+    with pytest.raises(discover.DiscoveryError, match="no such file"):
+        discover.discover([tmp_path / "missing"])
+    with pytest.raises(discover.DiscoveryError, match=r"empty: no submissions found"):
+        discover.discover([tmp_path / "empty"])
     make_class(tmp_path / "a", {"ana": {"output_size.py": ""}})
     make_class(tmp_path / "b", {"ana": {"maxpool.py": ""}})
-    with pytest.raises(grade.UsageError, match=r"duplicate student id 'ana'.*a/ana.*b/ana"):
-        grade.discover([tmp_path / "a", tmp_path / "b"])
+    with pytest.raises(discover.DiscoveryError, match=r"duplicate student id 'ana'.*a/ana.*b/ana"):
+        discover.discover([tmp_path / "a", tmp_path / "b"])
 
 
 def test_discovery_skips_the_output_folder(tmp_path):
     make_class(tmp_path, {"ana": {"output_size.py": ""}, "out": {"output_size.py": ""}})
-    assert list(grade.discover([tmp_path], tmp_path / "out")) == ["ana"]
+    assert list(discover.discover([tmp_path], tmp_path / "out")) == ["ana"]
 
 
 def test_usage_errors_exit_2_and_grade_nothing(tmp_path, capsys):
@@ -121,10 +122,10 @@ def test_feedback_drops_lines_pointing_into_the_grader():
 
 def test_rerun_skips_unchanged_and_regrades_what_changed(tmp_path, monkeypatch):
     # Pinned: in a shared working tree the grader's own source may change between runs.
-    monkeypatch.setattr(grade, "grader_version", lambda: "pinned")
+    monkeypatch.setattr(class_run, "grader_version", lambda: "pinned")
     root = make_class(tmp_path / "class", {s: {"output_size.py": s} for s in ("ana", "ben", "cy")})
     out = tmp_path / "out"
-    run = lambda seed=0: grade.grade_class(grade.discover([root]), out, grade.Settings(seed=seed), jobs=2,
+    run = lambda seed=0: class_run.grade_class(discover.discover([root]), out, cache.Settings(seed=seed), jobs=2,
                                            grade_fn=fake_grading.grade_submission, progress=False)
     first = run()
     assert sorted(first.graded) == ["ana", "ben", "cy"] and not first.reused
@@ -140,11 +141,11 @@ def test_rerun_skips_unchanged_and_regrades_what_changed(tmp_path, monkeypatch):
     assert ben["exercises"]["maxpool"]["tests"][0]["message"] != "maxpool.py is missing"
 
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # another seed is another grade
-    other_data = grade.Settings(seed=1, data_root=str(tmp_path / "mnist"))
-    rerun = grade.grade_class(grade.discover([root]), out, other_data, jobs=2,
+    other_data = cache.Settings(seed=1, data_root=str(tmp_path / "mnist"))
+    rerun = class_run.grade_class(discover.discover([root]), out, other_data, jobs=2,
                               grade_fn=fake_grading.grade_submission, progress=False)
     assert sorted(rerun.graded) == ["ana", "ben", "cy"]  # so is other MNIST data
-    monkeypatch.setattr(grade, "grader_version", lambda: "changed")
+    monkeypatch.setattr(class_run, "grader_version", lambda: "changed")
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # so is another grader
 
 
@@ -176,19 +177,19 @@ def test_stale_temporaries_of_a_killed_write_are_removed(tmp_path):
     for path in leftovers:
         path.write_text("half")
     outputs.write_atomic(tmp_path / "feedback" / "ana.md", "kept")
-    grade.remove_stale_temporaries(tmp_path)
+    cache.remove_stale_temporaries(tmp_path)
     assert not any(p.exists() for p in leftovers) and (tmp_path / "feedback" / "ana.md").read_text() == "kept"
 
 
 def test_a_hung_grader_is_stopped_and_reported_not_stored(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_GRADE_SLEEP", "30")  # the grading processes inherit it
     root = make_class(tmp_path / "class", {"ana": {"output_size.py": "a"}, "ben": {"maxpool.py": "b"}})
-    run = grade.grade_class(grade.discover([root]), tmp_path / "out", grade.Settings(budget_s=0.2), jobs=2,
+    run = class_run.grade_class(discover.discover([root]), tmp_path / "out", cache.Settings(budget_s=0.2), jobs=2,
                             grade_fn=fake_grading.grade_submission, progress=False)
     assert sorted(run.failed) == ["ana", "ben"] and not run.graded
     assert all(error.startswith("GraderHung: grading took over 0.6 s") for error in run.failed.values())
     assert not list((tmp_path / "out" / ".results").glob("*.json")) and run.document["submissions"] == []
-    assert grade.report(run, tmp_path / "out") == 1
+    assert options.report(run, tmp_path / "out") == 1
 
 
 
@@ -198,8 +199,8 @@ def _report_data_root(src, student, **kwargs):
 
 def test_data_root_option_reaches_the_grader(tmp_path, monkeypatch):
     monkeypatch.delenv("CONVKIT_DATA", raising=False)
-    args = grade.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "mnist")])
-    settings = grade.settings_from(args)
+    args = command.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "mnist")])
+    settings = options.settings_from(args)
     assert settings.data_root == str((tmp_path / "mnist").resolve())
     monkeypatch.setenv("CONVKIT_DATA", "restored-after-the-test")
-    assert grade._grade_task(_report_data_root, tmp_path, "ana", settings) == {"data": settings.data_root}
+    assert class_run._grade_task(_report_data_root, tmp_path, "ana", settings) == {"data": settings.data_root}

@@ -11,14 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-from grader.assignment import REPO
+from grader.course.assignment import REPO
 
 TESTS = Path(__file__).resolve().parent
 STUDENTS = [f"s{i:02d}" for i in range(8)]
 # The grader's version is pinned: others may edit the grader's source during the test.
-GRADE = ("import sys, fake_grading; from grader import grade; grade.grader_version = lambda: 'pinned'; "
-         "args = grade.parser().parse_args(sys.argv[1:]); "
-         "sys.exit(grade.main(args, grade_fn=fake_grading.grade_submission))")
+GRADE = ("import sys, fake_grading; from grader.commands import grade as command; from grader.grading import class_run; "
+         "class_run.grader_version = lambda: 'pinned'; "
+         "args = command.parser().parse_args(sys.argv[1:]); "
+         "sys.exit(command.run(args, grade_fn=fake_grading.grade_submission))")
 
 
 def make_class(root: Path) -> Path:

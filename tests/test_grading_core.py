@@ -12,8 +12,8 @@ import nbformat
 import pytest
 import torch
 
-from grader.assignment import SOLUTIONS, STUBS
-from grader.grade_one import grade_submission
+from grader.course.assignment import SOLUTIONS, STUBS
+from grader.grading.submission import grade_submission
 
 torch.set_num_threads(1)
 
@@ -207,7 +207,7 @@ def test_wrong_results_get_teaching_messages(tmp_path):
 
 def test_course_notebooks_grade_without_their_shipped_import_hook(tmp_path):
     """Students hand in notebooks only: the grader supplies notebook_import.py itself."""
-    from grader import notebooks
+    from grader.authoring import notebooks
 
     folder = tmp_path / "carol"
     folder.mkdir()
@@ -232,7 +232,7 @@ def test_float32_only_backward_passes_where_the_api_asks_no_float64(tmp_path):
 
 def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):
     forge = ("    import sys\n"
-             "    notes = sys.modules['grader.worker']._NOTES\n"
+             "    notes = sys.modules['grader.runtime.worker']._NOTES\n"
              "    notes.append({'kind': 'cell_failed', 'file': 'x'})\n"
              "    notes.append({'kind': 'grader_error', 'type': 'FORGED'})\n")
     folder = make_submission(tmp_path, "eve", edits={"output_size": [

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader import forbidden, wire
-from grader.assignment import SOLUTIONS
-from grader.compare import Checker, Mismatch
+from grader.course import rules
+from grader.course.assignment import SOLUTIONS
+from grader.grading import forbidden
+from grader.grading.compare import Checker, Mismatch
+from grader.runtime import wire
 
 torch.set_num_threads(1)
 
@@ -103,7 +105,7 @@ def finding(tmp_path: Path, source: str, function: str, routines) -> forbidden.F
     "import torch as t\ndef im2col(X, k):\n    return t.ops.aten.im2col(X, k, 1, 0, 1)\n",
 ])
 def test_static_check_sees_through_aliases(tmp_path, source):
-    found = finding(tmp_path, source, "im2col", forbidden.rules_for("im2col_conv", "im2col"))
+    found = finding(tmp_path, source, "im2col", rules.rules_for("im2col_conv", "im2col"))
     assert found is not None and found.routine.name == "F.unfold" and found.line >= 2
 
 
@@ -111,17 +113,17 @@ def test_static_check_allows_tensor_unfold_and_other_functions(tmp_path):
     source = ("import torch.nn.functional as F\n"
               "def im2col(X, k):\n    return X.unfold(2, k, 1).unfold(3, k, 1)\n"
               "def unused(X, k):\n    return F.unfold(X, k)\n")
-    assert finding(tmp_path, source, "im2col", forbidden.rules_for("im2col_conv", "im2col")) is None
+    assert finding(tmp_path, source, "im2col", rules.rules_for("im2col_conv", "im2col")) is None
 
 
 def test_static_check_finds_autograd(tmp_path):
     source = "import torch\ndef conv2d_backward(dout, X, w):\n    out = X * w\n    out.backward(dout)\n"
-    found = finding(tmp_path, source, "conv2d_backward", forbidden.rules_for("backward", "conv2d_backward"))
+    found = finding(tmp_path, source, "conv2d_backward", rules.rules_for("backward", "conv2d_backward"))
     assert found is not None and found.routine.autograd and found.line == 4
 
 
 def test_reference_solutions_use_no_forbidden_routine():
-    for (module, function), routines in forbidden.RULES.items():
+    for (module, function), routines in rules.RULES.items():
         assert forbidden.static_check(SOLUTIONS / f"{module}.py", function, routines) is None, function
 
 
@@ -132,7 +134,7 @@ def test_static_check_reads_notebook_cells(tmp_path):
               "source": "def maxpool2d_unfold(H, k=2, stride=None):\n    return torch.max_pool2d(H, k)\n"}]
     path = tmp_path / "maxpool.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
-    found = forbidden.static_check(path, "maxpool2d_unfold", forbidden.rules_for("maxpool", "maxpool2d_unfold"))
+    found = forbidden.static_check(path, "maxpool2d_unfold", rules.rules_for("maxpool", "maxpool2d_unfold"))
     assert found is not None and found.routine.name == "F.max_pool2d"
 
 
@@ -166,7 +168,7 @@ def test_shape_dtype_and_type_mismatches_in_spanish():
 def test_worker_folders_of_dead_grading_processes_are_removed(tmp_path):
     import subprocess
 
-    from grader.launch import FOLDER_PREFIX, remove_orphaned_folders
+    from grader.isolation.launch import FOLDER_PREFIX, remove_orphaned_folders
 
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -188,13 +190,13 @@ def test_worker_folders_of_dead_grading_processes_are_removed(tmp_path):
     ["cell_failed"],
 ])
 def test_forged_worker_notes_are_dropped(raw):
-    from grader.session import cell_failed_note
+    from grader.grading.session import cell_failed_note
 
     assert cell_failed_note(raw) is None
 
 
 def test_a_cell_note_is_rebuilt_and_trimmed():
-    from grader.session import cell_failed_note
+    from grader.grading.session import cell_failed_note
 
     note = cell_failed_note({"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 900})
     assert note == {"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 500}

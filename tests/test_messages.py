@@ -1,9 +1,9 @@
-"""The one catalog of grader texts (grader/messages.py): complete in both languages, and
+"""The one catalog of grader texts (grader/course/messages.py): complete in both languages, and
 every key the grader's code names exists.
 
 Keys reach the catalog three ways, all scanned here in grader/'s source: ``messages.text(
-"key", ...)``, ``Checker._fail("key", ...)`` (grader/compare.py) and the first argument of
-a ``StudentProblem`` (grader/session.py) or of its subclasses' ``super().__init__``. Keys
+"key", ...)``, ``Checker._fail("key", ...)`` (grader/grading/compare.py) and the first argument of
+a ``StudentProblem`` (grader/grading/session.py) or of its subclasses' ``super().__init__``. Keys
 built at run time (``f"limit_{kind}"``...) are checked against the names they are built from.
 """
 from __future__ import annotations
@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import messages, outputs, sandbox, session
-from grader.assignment import LANGUAGES
+from grader.course import messages
+from grader.course.assignment import LANGUAGES
+from grader.grading import outputs, session
+from grader.isolation import bubblewrap as sandbox
+from grader.isolation import limits
 
-GRADER = Path(messages.__file__).parent
+GRADER = Path(messages.__file__).parents[1]
 
 
 def placeholders(template: str) -> Counter:
@@ -92,7 +95,7 @@ def test_every_literal_key_in_the_grader_is_in_the_catalog() -> None:
                 "feedback_title"):
         assert key in literal or any(key.startswith(p) for p in prefixes), f"scan missed {key}"
     missing = {key: where for key, where in literal.items() if key not in messages.CATALOG}
-    assert not missing, f"keys used but not in grader/messages.py: {missing}"
+    assert not missing, f"keys used but not in grader/course/messages.py: {missing}"
     unmatched = {p: where for p, where in prefixes.items() if not any(k.startswith(p) for k in messages.CATALOG)}
     assert not unmatched, f"f-string keys matching no catalog entry: {unmatched}"
 
@@ -113,7 +116,7 @@ def test_keys_built_at_run_time_exist() -> None:
     assert [key for key in built if key not in messages.CATALOG] == []
     # every limit sandbox can report formats with its values, in both languages
     for kind in ("cpu", "file", "memory", "processes", "folder"):
-        assert sandbox.limit_message(kind, lang="en") != sandbox.limit_message(kind, lang="es")
+        assert limits.limit_message(kind, lang="en") != limits.limit_message(kind, lang="es")
 
 
 def test_text_formats_and_falls_back_to_english() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.reference import load
+from grader.grading.reference import load
 
 mnist_data = load("mnist_data")
 RAW_NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignment import SOLUTIONS
-from grader.grade_one import grade_submission
+from grader.course.assignment import SOLUTIONS
+from grader.grading.submission import grade_submission
 
 with warnings.catch_warnings():
     # The suite's @pytest.mark.points is registered by the grader's own pytest.ini, not the kit's.

@@ -6,8 +6,8 @@ import re
 
 import torch
 
-from grader.cli import main
-from grader.reference import load
+from grader.commands.cli import main
+from grader.grading.reference import load
 
 mnist_data = load("mnist_data")
 

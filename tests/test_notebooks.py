@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import notebooks
-from grader.assignment import EXERCISES, LANGUAGES, solution_path
-from grader.stubgen import regions
+from grader.authoring import notebooks
+from grader.authoring.stubs import regions
+from grader.course.assignment import EXERCISES, LANGUAGES, solution_path
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

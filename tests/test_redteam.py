@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
-from grader.assignment import REPO, SOLUTIONS
-from grader.grade_one import grade_submission
+from grader.course.assignment import REPO, SOLUTIONS
+from grader.grading.submission import grade_submission
+from grader.isolation import bubblewrap as sandbox
+from grader.isolation import limits
 
 SNIPPETS = Path(__file__).resolve().parent / "redteam"
 EXERCISE = "output_size"
@@ -74,7 +75,7 @@ def sandbox_processes() -> list[str]:
         except OSError:
             continue
         uid = int(fields["Uid"].split()[0])
-        worker_child = int(fields["PPid"]) == me and (b"bwrap" in command or b"grader.worker" in command)
+        worker_child = int(fields["PPid"]) == me and (b"bwrap" in command or b"grader.runtime.worker" in command)
         if first <= uid < first + 16 or worker_child:
             found.append(f"{status.parent.name} {fields['Name'].strip()} uid={uid}")
     return found
@@ -138,7 +139,7 @@ def test_filling_the_folder_costs_only_that_submission(tmp_path: Path) -> None:
     written = [int(word) for test in graded["tests"] for word in test["message"].split()
                if "filled the disk after writing" in test["message"] and word.isdigit()]
     # Both /tmp and the folder are tmpfs of FOLDER_BYTES: the host disk was never touched.
-    assert written and max(written) <= 2 * sandbox.FOLDER_BYTES >> 20, graded["tests"][0]["message"]
+    assert written and max(written) <= 2 * limits.FOLDER_BYTES >> 20, graded["tests"][0]["message"]
     honest = grade(hostile(tmp_path / "honest", "flood_output", False))
     assert honest["score"] == honest["max_score"] > 0
 
@@ -146,7 +147,7 @@ def test_filling_the_folder_costs_only_that_submission(tmp_path: Path) -> None:
 def test_a_memory_hog_fails_its_calls_with_a_message_naming_the_limit(tmp_path: Path) -> None:
     graded = grade(hostile(tmp_path / "hog", "memory_hog", False))
     assert graded["score"] == 0
-    limit = sandbox.limit_message("memory")
+    limit = limits.limit_message("memory")
     failed = [test for test in graded["tests"] if limit in test["message"]]
     assert len(failed) == len(graded["tests"]), [test["message"] for test in graded["tests"]]
 

@@ -1,6 +1,6 @@
 """The worker sandbox on its own: small Python snippets run as a worker would run.
 
-Each test runs ``python -c SNIPPET`` through :func:`grader.sandbox.run` with a private
+Each test runs ``python -c SNIPPET`` through :func:`grader.isolation.bubblewrap.run` with a private
 copy folder and checks what the snippet could see or do, from outside when it matters
 (the host folder, the process table, a listening socket).
 """
@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
-from grader.assignment import REPO, SOLUTIONS
-from grader.launch import Limits
+from grader.course.assignment import REPO, SOLUTIONS
+from grader.isolation import bubblewrap as sandbox
+from grader.isolation import limits
+from grader.isolation.limits import Limits
 
-FAST = Limits(cpu_seconds=2, file_bytes=1 * sandbox.MIB, processes=8, memory_bytes=512 * sandbox.MIB)
+FAST = Limits(cpu_seconds=2, file_bytes=1 * limits.MIB, processes=8, memory_bytes=512 * limits.MIB)
 
 
 def run(snippet: str, workdir: Path, limits: Limits = Limits()) -> sandbox.Result:
@@ -165,7 +166,7 @@ if os.fork() == 0:
 print("ready", flush=True)
 time.sleep(60)
 """], workdir)
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, preexec_fn=sandbox.preexec())
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, preexec_fn=limits.preexec())
     assert process.stdout.readline().strip() == b"ready"
     process.kill()  # only bwrap itself: --die-with-parent and the PID namespace do the rest
     process.wait()
@@ -187,9 +188,9 @@ def test_each_limit_stops_the_worker_with_its_name(workdir: Path, kind: str, sni
 
 
 def test_limit_messages_name_the_limit_in_both_languages() -> None:
-    assert "2 GiB" in sandbox.limit_message("memory")
-    assert "CPU" in sandbox.limit_message("cpu", lang="es")
-    assert "256 MiB" in sandbox.limit_message("folder", lang="es")
+    assert "2 GiB" in limits.limit_message("memory")
+    assert "CPU" in limits.limit_message("cpu", lang="es")
+    assert "256 MiB" in limits.limit_message("folder", lang="es")
 
 
 def test_output_keeps_the_first_64_kib_of_each_stream_with_a_note(workdir: Path) -> None:
@@ -225,7 +226,7 @@ def test_sandbox_is_announced_once_when_available() -> None:
 
 
 def test_a_real_worker_past_its_cpu_limit_is_told_which_limit(tmp_path: Path) -> None:
-    from grader.session import StudentProblem, StudentSession
+    from grader.grading.session import StudentProblem, StudentSession
 
     (tmp_path / "output_size.py").write_text("def calculate_out(*args, **kwargs):\n    while True:\n        pass\n")
     session = StudentSession(tmp_path, budget_s=60, limits=Limits(cpu_seconds=3))

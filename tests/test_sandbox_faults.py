@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from grader import sandbox
-from grader.assignment import REPO, SOLUTIONS, STUBS
+from grader.course.assignment import REPO, SOLUTIONS, STUBS
+from grader.isolation import bubblewrap as sandbox
 
 STUDENTS = ("ana", "ben")
 
@@ -35,7 +35,7 @@ def convkit_grade(root: Path, out: Path, tmp: Path) -> subprocess.Popen:
     """A real ``convkit grade`` whose workers' private folders go under ``tmp``."""
     tmp.mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(tmp)}
-    argv = [sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out),
+    argv = [sys.executable, "-m", "grader.commands.cli", "grade", str(root), "--out", str(out),
             "--exercises", "output_size", "--jobs", "2", "--no-progress"]
     return subprocess.Popen(argv, cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -107,7 +107,7 @@ def test_output_folder_on_a_read_only_file_system_is_refused_before_grading(tmp_
     out.mkdir()
     # The whole machine as it is, except the output folder, which is read-only.
     argv = ["bwrap", "--dev-bind", "/", "/", "--ro-bind", str(out), str(out),
-            sys.executable, "-m", "grader.cli", "grade", str(root), "--out", str(out), "--no-progress"]
+            sys.executable, "-m", "grader.commands.cli", "grade", str(root), "--out", str(out), "--no-progress"]
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert f"output folder {out} is not usable: Read-only file system; nothing was graded" in done.stderr

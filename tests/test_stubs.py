@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from grader import stubgen
-from grader.assignment import EXERCISES, GIVEN, LANGUAGES, STUBS, solution_path
+from grader.authoring import stubs as stubgen
+from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, STUBS, solution_path
 
 
 def test_committed_stubs_are_what_the_generator_writes():

@@ -1,1 +1,1 @@
-"""The hidden suites: one pytest file per exercise, run by grader/grade_one.py."""
+"""The hidden suites: one pytest file per exercise, run by grader/grading/submission.py."""

@@ -1,6 +1,6 @@
 """Fixtures of the hidden suites: how a test reaches the student's code.
 
-The suites run only through ``grader.grade_one.grade_submission`` (never as the kit's
+The suites run only through ``grader.grading.submission.grade_submission`` (never as the kit's
 own tests), which passes a ``GradingContext`` for one submission. A test file is
 ``test_<exercise>.py``; each test is a function ``test_<name>`` with
 ``@pytest.mark.points(n)`` and, optionally, ``@pytest.mark.budget(seconds)`` to allow
@@ -11,32 +11,32 @@ checks results with the ``check`` fixture, whose ``Mismatch`` messages teach.
 
 Fixtures
 --------
-``student`` (``grader.session.StudentSession``)
+``student`` (``grader.grading.session.StudentSession``)
     ``student.call(module, function, *args, **kwargs)`` runs ``module.function`` in the
     worker and returns plain values (tensors, numbers, tuples, lists, dicts,
-    ``grader.wire.Opaque`` for anything else). ``student.call_and_inputs(...)`` also
+    ``grader.runtime.wire.Opaque`` for anything else). ``student.call_and_inputs(...)`` also
     returns the arguments as they are after the call (mutation checks).
     ``student.op(name, module, forbid=None, **payload)`` runs a worker op registered
-    with ``@grader.worker.op(name)`` (built-in ones are in ``grader/conv_ops.py``;
-    ``grader/mnist_ops.py`` adds MNIST ones). ``forbid="function"`` applies that
-    function's forbidden-routine rule (``grader/forbidden.py``).
-    Failures raise ``grader.session.StudentProblem`` subclasses (StudentError,
+    with ``@grader.runtime.worker.op(name)`` (built-in ones are in ``grader/runtime/conv_ops.py``;
+    ``grader/runtime/mnist_ops.py`` adds MNIST ones). ``forbid="function"`` applies that
+    function's forbidden-routine rule (``grader/grading/forbidden.py``).
+    Failures raise ``grader.grading.session.StudentProblem`` subclasses (StudentError,
     MissingExercise, MissingFunction, LoadError, StudentTimeout, BudgetExhausted,
     WorkerCrashed, ForbiddenCall); let them propagate: the plugin turns each into the
     test's status and message. Catch ``StudentError`` only to expect an exception
     (``check.raises_value_error``).
-``check`` (``grader.compare.Checker``)
+``check`` (``grader.grading.compare.Checker``)
     ``check.tensor(actual, expected, function, part, call=..., window=...)``,
     ``check.value(...)`` for ints/tuples, ``check.raises_value_error(lambda: ..., function,
     case)``, ``check.unchanged(before, after, names, function)``, and window
     describers ``check.conv_window(kernel, stride, padding, dilation)``,
     ``check.length_window``, ``check.column_window``, ``check.pixel_window``.
-    ``part`` is a ``part_*`` key of ``grader/messages.py`` ("output", "indices", "dW"...)
+    ``part`` is a ``part_*`` key of ``grader/course/messages.py`` ("output", "indices", "dW"...)
     or plain text.
 ``seed`` (int), ``rng`` (``random.Random``), ``gen`` (``torch.Generator``)
     Seeded from the run seed, the student id and the test's name: configurations
     differ between students and runs and are reproducible.
-``ref`` (``grader.reference.load``)
+``ref`` (``grader.grading.reference.load``)
     ``ref("maxpool").maxpool2d_unfold`` is the reference solution, run here (trusted).
 ``lang`` ("en" or "es")
 
@@ -50,10 +50,10 @@ from typing import Any, Callable, Iterator
 import pytest
 import torch
 
-from grader import reference
-from grader.compare import Checker
-from grader.grade_one import CONTEXT, GradingContext, per_test_seed
-from grader.session import StudentSession
+from grader.grading import reference
+from grader.grading.compare import Checker
+from grader.grading.session import StudentSession
+from grader.grading.submission import CONTEXT, GradingContext, per_test_seed
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def context(request: pytest.FixtureRequest) -> GradingContext:
     try:
         return request.config.stash[CONTEXT]
     except KeyError:
-        raise RuntimeError("the hidden suites run only through grader.grade_one.grade_submission") from None
+        raise RuntimeError("the hidden suites run only through grader.grading.submission.grade_submission") from None
 
 
 @pytest.fixture

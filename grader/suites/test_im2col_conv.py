@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.compare import describe_call
+from grader.grading.compare import describe_call
 from grader.suites.configs import conv_case, conv_reference, course_data
 
 

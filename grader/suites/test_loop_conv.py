@@ -11,7 +11,7 @@
 | conv2d_module            | 4      | parameter names, Linear weights loaded, output size per the formula |
 | maxpool1d_module         | 3      | vs F.max_pool1d, lengths that do not divide evenly                 |
 
-``conv2d_loop`` may not use any convolution routine or F.unfold (grader/forbidden.py).
+``conv2d_loop`` may not use any convolution routine or F.unfold (grader/grading/forbidden.py).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.compare import describe_call, describe_module_call
+from grader.grading.compare import describe_call, describe_module_call
 from grader.suites.configs import conv_case, conv_reference, course_data
 
 

@@ -43,11 +43,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader import messages, reference
-from grader.compare import Mismatch, describe
-from grader.mnist_ops import BUILDERS, load_by_shape
-from grader.mnist_results import BATCH_SIZE, LEARNING_RATE  # the course's recipe, one place
-from grader.session import StudentTimeout
+from grader.course import messages
+from grader.course.recipe import BATCH_SIZE, LEARNING_RATE
+from grader.grading import reference
+from grader.grading.compare import Mismatch, describe
+from grader.grading.session import StudentTimeout
+from grader.runtime.mnist_ops import BUILDERS, load_by_shape
 
 # Imported with the suite, before any student code runs (like grade_one's references).
 mnist_data = reference.load("mnist_data")
@@ -275,4 +276,5 @@ def test_training_accuracy(student, check, lang, seed):
         source = messages.text(f"mnist_source_{data.source}", lang)
         raise Mismatch(messages.text("mnist_bar", lang, done=done, epochs=run.epochs, digits=len(labels),
                                      source=source, losses=rounded(losses), accuracy=accuracy,
-                                     tests=len(test_labels), bar=run.bar, reference=run.reference, stopped=stopped))
+                                     tests=len(test_labels), bar=run.bar, reference=run.reference, stopped=stopped,
+                                     lr=LEARNING_RATE, batch=BATCH_SIZE))

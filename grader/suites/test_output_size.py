@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.compare import describe_call
+from grader.grading.compare import describe_call
 
 CONVS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 

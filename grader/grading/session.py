@@ -1,0 +1,294 @@
+"""The grading side's proxy to one submission's worker.
+
+A hidden suite calls student code only through a ``StudentSession``::
+
+    values, indices = student.call("maxpool", "maxpool2d_unfold", H, 2, stride=None)
+    out = student.op("module_forward", "loop_conv", cls="Conv2D", args=[3, 4, 1, 3, 0], state=..., x=X)
+
+and gets back plain values rebuilt by ``grader/runtime/wire.py`` (tensors, numbers, tuples,
+lists, dicts, ``wire.Opaque``), or one of the ``StudentProblem`` exceptions below,
+each carrying the test status it stands for. The session starts the worker lazily,
+restarts it after a crash or a timeout (with a fresh copy of the submission), and
+keeps a time budget for the whole submission: once it is spent every call raises
+``BudgetExhausted``. A module that fails to import, or a function that timed out
+once, fails fast afterwards instead of costing the same time again in every test.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from grader.course import messages, rules
+from grader.grading import forbidden
+from grader.isolation.launch import Worker, WorkerGone
+from grader.isolation.limits import Limits, error_limit, limit_message
+
+DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
+DEFAULT_CALL_TIMEOUT_S = 10.0
+DEFAULT_LOAD_TIMEOUT_S = 30.0  # importing a module (running a notebook's cells)
+MAX_NOTES = 20
+
+
+def cell_failed_note(raw: Any) -> dict | None:
+    """The worker's note on a failed notebook cell, rebuilt from plain fields (None if malformed).
+
+    Notes come from the untrusted worker: only this one kind is accepted, with exactly
+    the fields its message needs, so a forged note can neither break the report nor
+    smuggle in another message.
+    """
+    fields = ("file", "cell", "type", "message")
+    if type(raw) is not dict or raw.get("kind") != "cell_failed" or set(raw) != {"kind", *fields}:
+        return None
+    if type(raw["cell"]) is not int or not all(type(raw[f]) is str for f in ("file", "type", "message")):
+        return None
+    return {"kind": "cell_failed", "file": raw["file"][:100], "cell": raw["cell"],
+            "type": raw["type"][:100], "message": raw["message"][:500]}
+
+
+class StudentProblem(Exception):
+    """Student code did not produce a value; ``status`` is the test status it means."""
+
+    status = "error"
+
+    def __init__(self, key: str, **fields: Any):
+        super().__init__(key, fields)
+        self.key, self.fields = key, fields
+
+    def message(self, lang: str) -> str:
+        """The explanation for the student, in ``lang``, naming the worker limit an error came from."""
+        text = messages.text(self.key, lang, **self.fields)
+        limit = error_limit(f"{self.fields.get('type', '')}: {self.fields['error']}") if "error" in self.fields else None
+        return text + (f" ({limit_message(limit, lang=lang)})" if limit else "")
+
+
+class StudentError(StudentProblem):
+    """The student's code raised; ``type_name``/``mro`` name the exception."""
+
+    def __init__(self, function: str, error: dict):
+        self.type_name = str(error.get("type", "?"))
+        self.mro = [str(c) for c in error.get("mro", [])]
+        trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+        super().__init__("raised", function=function, type=self.type_name,
+                         error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+
+    def is_a(self, name: str) -> bool:
+        """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
+        return name in self.mro
+
+
+class LoadError(StudentProblem):
+    """The exercise's module could not be imported (syntax error, corrupted notebook...)."""
+
+
+class MissingExercise(StudentProblem):
+    status = "failed"
+
+
+class MissingFunction(StudentProblem):
+    status = "failed"
+
+
+class StudentTimeout(StudentProblem):
+    status = "timeout"
+
+
+class BudgetExhausted(StudentTimeout):
+    """The submission's whole time budget is spent."""
+
+
+class WorkerCrashed(StudentProblem):
+    """The worker process died (crash, os._exit, memory limit) or broke the protocol."""
+
+
+class ForbiddenCall(StudentProblem):
+    status = "forbidden"
+
+
+class StudentSession:
+    """Runs one submission's code in a worker and returns what it computed."""
+
+    def __init__(self, src: Path, *, budget_s: float = DEFAULT_BUDGET_S,
+                 call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
+                 load_timeout_s: float = DEFAULT_LOAD_TIMEOUT_S, limits: Limits = Limits()):
+        self.src = Path(src)
+        self.deadline = time.monotonic() + budget_s
+        self.call_timeout_s = call_timeout_s
+        self.load_timeout_s = load_timeout_s
+        self.limits = limits
+        self.notes: list[dict] = []  # structured, deduplicated (cell failures, skipped files)
+        self._worker: Worker | None = None
+        self._loaded: set[str] = set()
+        self._failed: dict[tuple[str, str], StudentProblem] = {}
+        self._static: dict[tuple[str, str], forbidden.Finding | None] = {}
+
+    # ------------------------------------------------------------ public API
+    def exercise_file(self, module: str) -> Path | None:
+        """The submission's file for ``module`` (``.py`` preferred over ``.ipynb``), if any.
+
+        Symlinks do not count: the worker's copy leaves them out, and this process must
+        not read whatever they point at (a device, a huge file).
+        """
+        for suffix in (".py", ".ipynb"):
+            path = self.src / f"{module}{suffix}"
+            if path.is_file() and not path.is_symlink():
+                return path
+        return None
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        """``module.function(*args, **kwargs)`` run in the worker; its return value."""
+        return self._call(module, function, args, kwargs, False)["result"]
+
+    def call_and_inputs(self, module: str, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
+        """Like ``call``, plus the arguments as they are after the call (to spot mutation)."""
+        reply = self._call(module, function, args, kwargs, True)
+        inputs = reply.get("inputs") or {}
+        return reply["result"], list(inputs.get("args", [])), dict(inputs.get("kwargs", {}))
+
+    def op(self, name: str, module: str, *, forbid: str | None = None, **payload: Any) -> Any:
+        """Run the worker op ``name`` on the student's ``module``.
+
+        ``forbid`` names the student function the op exercises, to apply its
+        forbidden-routine rule (static and at run time).
+        """
+        routines = self._check_static(module, forbid) if forbid else ()
+        message = {"cmd": "op", "module": module, "name": name, "payload": payload,
+                   "guard": rules.guard(routines)}
+        return self._run(module, f"op:{name}", message)["result"]
+
+    def start(self) -> None:
+        """Start the worker now (it is otherwise started by the first call)."""
+        if self._worker is None or not self._worker.alive():
+            self._start_worker()
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Allow each call up to ``seconds`` inside the block (still within the budget)."""
+        saved, self.call_timeout_s = self.call_timeout_s, seconds
+        try:
+            yield
+        finally:
+            self.call_timeout_s = saved
+
+    def remaining(self) -> float:
+        """Seconds left in the submission's time budget."""
+        return self.deadline - time.monotonic()
+
+    def close(self) -> None:
+        """Stop the worker (its whole process group) and remove its files."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    # ------------------------------------------------------------ internals
+    def _call(self, module: str, function: str, args: tuple, kwargs: dict, return_inputs: bool) -> dict:
+        routines = self._check_static(module, function)
+        message = {"cmd": "call", "module": module, "function": function, "args": list(args),
+                   "kwargs": kwargs, "guard": rules.guard(routines), "return_inputs": return_inputs}
+        return self._run(module, function, message)
+
+    def _check_static(self, module: str, function: str) -> tuple[rules.Routine, ...]:
+        routines = rules.rules_for(module, function)
+        path = self.exercise_file(module)
+        if routines and path is not None:
+            key = (module, function)
+            if key not in self._static:
+                self._static[key] = forbidden.static_check(path, function, routines)
+            finding = self._static[key]
+            if finding is not None:
+                raise ForbiddenCall("forbidden_static", function=function, routine=finding.routine.name,
+                                    file=path.name, line=finding.line, text=finding.text)
+        return routines
+
+    def _run(self, module: str, function: str, message: dict) -> dict:
+        key = (module, function)
+        if key in self._failed:
+            raise self._failed[key]
+        self._load(module)
+        try:
+            reply = self._request(message, self.call_timeout_s, function)
+        except StudentTimeout as exc:
+            # A function that hung (or killed its worker) once is not run again: each
+            # retry would cost a worker restart and the same wait in every later test.
+            if not isinstance(exc, BudgetExhausted):
+                self._failed[key] = StudentTimeout("timeout_again", function=function,
+                                                   seconds=exc.fields.get("seconds", 0))
+            raise
+        except WorkerCrashed as exc:
+            self._failed[key] = WorkerCrashed("crashed_again", function=function, reason=exc.fields["reason"])
+            raise
+        if "forbidden" in reply:
+            raise ForbiddenCall("forbidden_runtime", function=function, routine=str(reply["forbidden"]))
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            if error.get("type") == "MissingName":
+                raise MissingFunction("missing_function", function=function, error=str(error.get("message", "")))
+            raise StudentError(function, error)
+        if "result" not in reply:
+            raise WorkerCrashed("crashed", function=function, reason="reply without a result")
+        return reply
+
+    def _load(self, module: str) -> None:
+        key = (module, "")
+        if key in self._failed:
+            raise self._failed[key]
+        if module in self._loaded and self._worker is not None and self._worker.alive():
+            return
+        path = self.exercise_file(module)
+        if path is None:
+            self._failed[key] = MissingExercise("missing_file", module=module)
+            raise self._failed[key]
+        try:
+            reply = self._request({"cmd": "load", "module": module}, self.load_timeout_s, path.name)
+        except StudentTimeout as exc:
+            if not isinstance(exc, BudgetExhausted):
+                self._failed[key] = StudentTimeout("load_timeout", file=path.name, seconds=exc.fields["seconds"])
+                raise self._failed[key] from None
+            raise
+        except WorkerCrashed as exc:
+            self._failed[key] = WorkerCrashed("load_crashed", file=path.name, reason=exc.fields["reason"])
+            raise self._failed[key] from None
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+            self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
+                                          error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+            raise self._failed[key]
+        self._loaded.add(module)
+
+    def _request(self, message: dict, timeout: float, what: str) -> dict:
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise BudgetExhausted("budget", function=what)
+        if self._worker is None or not self._worker.alive():
+            self._start_worker()
+        limit = min(timeout, remaining)
+        try:
+            reply = self._worker.request(message, limit)
+        except TimeoutError:
+            self._worker = None
+            self._loaded.clear()
+            if limit < timeout:
+                raise BudgetExhausted("budget", function=what) from None
+            raise StudentTimeout("timeout", function=what, seconds=round(limit, 1)) from None
+        except WorkerGone as exc:
+            self._worker = None
+            self._loaded.clear()
+            raise WorkerCrashed("crashed", function=what, reason=str(exc)) from None
+        for raw in reply.get("notes") or []:
+            note = cell_failed_note(raw)
+            # Capped: a notebook of a thousand failing cells must not flood the feedback.
+            if note is not None and note not in self.notes and len(self.notes) < MAX_NOTES:
+                self.notes.append(note)
+        return reply
+
+    def _start_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+        self._worker = Worker(self.src, self.limits)
+        self._loaded.clear()
+        for name in self._worker.skipped:
+            note = {"kind": "skipped_file", "file": name}
+            if note not in self.notes:
+                self.notes.append(note)

@@ -1,0 +1,2 @@
+"""Isolation: per-worker limits, starting a worker process, and the bubblewrap sandbox.
+"""

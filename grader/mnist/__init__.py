@@ -1,0 +1,2 @@
+"""MNIST beyond grading: the reference models' results table.
+"""

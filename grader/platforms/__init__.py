@@ -1,0 +1,2 @@
+"""Where grades go besides convkit's own outputs: the nbgrader course and its gradebook.
+"""

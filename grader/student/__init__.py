@@ -1,0 +1,2 @@
+"""What students run themselves: ``convkit check``, the public checks with hints.
+"""

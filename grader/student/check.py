@@ -1,0 +1,85 @@
+"""``convkit check [PATH]``: the student's own check before submitting.
+
+Runs the PUBLIC checks (grader/course/public_checks.py, the same ones each notebook's test cell
+shows and its last cell runs) on the student's work: a folder holding ``<exercise>.py``
+files or ``<exercise>.ipynb`` notebooks (``.py`` wins when both exist), or one such file.
+For each exercise it prints what passes and, for what fails, the message and the hint of
+the function at fault (the ``# HINT`` line of the reference's solution region).
+
+This runs the student's own code on the student's own machine and decides no grade, so it
+runs in this process; each exercise's failure, whatever it raises, is reported and the
+next exercise is still checked. The given modules (``conv_args``...) come from the kit
+when the folder lacks them; nothing else of the kit is importable as an exercise.
+"""
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from grader.authoring.stubs import regions
+from grader.course import messages, public_checks
+from grader.course.assignment import EXERCISES, GIVEN, solution_path
+
+
+def hints(lang: str) -> dict[str, dict[str, str]]:
+    """``{lang: {function: hint}}`` from the reference solutions' regions."""
+    found: dict[str, str] = {}
+    for exercise in EXERCISES:
+        path = solution_path(exercise)
+        for _, _, owner, region_hints in regions(path.read_text(encoding="utf-8"), str(path)):
+            found.setdefault(owner, region_hints[lang])
+    return {lang: found}
+
+
+def exercise_file(folder: Path, exercise: str) -> Path | None:
+    """The student's file for ``exercise``: ``.py`` first, then ``.ipynb``."""
+    for suffix in (".py", ".ipynb"):
+        if (folder / f"{exercise}{suffix}").is_file():
+            return folder / f"{exercise}{suffix}"
+    return None
+
+
+def _fresh_imports(folder: Path, given: Path) -> None:
+    """Make bare-name imports resolve to ``folder`` (then the given modules), never to stale modules."""
+    import grader.runtime.notebook_import  # noqa: F401  (installs the finder for <exercise>.ipynb)
+
+    for name in EXERCISES + GIVEN:
+        sys.modules.pop(name, None)
+    for entry in (str(folder), str(given)):
+        while entry in sys.path:
+            sys.path.remove(entry)
+    sys.path.insert(0, str(folder))
+    sys.path.append(str(given))
+
+
+def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCISES) -> bool:
+    """Print the public checks' report for every exercise in ``folder``; True when all present ones pass."""
+    known_hints = hints(lang)
+    passed = checked = 0
+    with tempfile.TemporaryDirectory(prefix="convkit-given-") as given:
+        for module in GIVEN:
+            shutil.copy(solution_path(module), Path(given) / f"{module}.py")
+        shutil.copy(Path(__file__).resolve().parents[1] / "runtime" / "notebook_import.py", Path(given) / "notebook_import.py")
+        _fresh_imports(folder.resolve(), Path(given))
+        for exercise in only:
+            file = exercise_file(folder, exercise)
+            if file is None:
+                print(f"== {exercise}: {messages.text('check_missing', lang, name=exercise)}")
+                continue
+            checked += 1
+            print(f"== {exercise} ({file.name})")
+            try:
+                namespace = vars(importlib.import_module(exercise))
+            except BaseException as error:  # the student's module may raise anything, even SystemExit
+                print(f"  [!!] {messages.text('check_load', lang, file=file.name)}: {type(error).__name__}: {error}")
+                print("".join(traceback.format_exception(error)[-2:]).rstrip())
+                continue
+            passed += public_checks.report(exercise, namespace, lang, known_hints)
+    print(messages.text("check_total", lang, passed=passed, total=checked))
+    return checked > 0 and passed == checked
+
+

@@ -1,0 +1,81 @@
+"""The grader's folders show its trust boundary: layers, no cycles, and a closed runtime.
+
+The layers are declared once, in pyproject.toml's ``[tool.importlinter]`` (commands ->
+features -> suites -> grading -> isolation -> course -> runtime). Every import counts,
+including imports inside functions.
+"""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+from grader.course.assignment import EXERCISES, LANGUAGES, NOTEBOOKS, REPO, STUBS, solution_path
+
+RUNTIME = REPO / "grader" / "runtime"
+
+
+def test_every_layer_imports_only_from_layers_below_it() -> None:
+    lint = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def _cycle(graph: grimp.ImportGraph) -> list[str]:
+    """One import cycle among grader's modules, or [] (depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph.find_modules_directly_imported_by(module)):
+            if state.get(target) == 1:
+                return path[path.index(target):] + [target]
+            if target not in state and (found := visit(target)):
+                return found
+        state[module] = 2
+        path.pop()
+        return []
+
+    for module in sorted(graph.modules):
+        if module not in state and (found := visit(module)):
+            return found
+    return []
+
+
+def test_no_import_cycles() -> None:
+    cycle = _cycle(grimp.build_graph("grader"))
+    assert not cycle, " -> ".join(cycle)
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            roots.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            roots.add("grader.runtime")  # a relative import stays inside the package
+    return roots
+
+
+@pytest.mark.parametrize("path", sorted(RUNTIME.glob("*.py")), ids=lambda p: p.name)
+def test_the_runtime_imports_only_the_standard_library_torch_and_itself(path: Path) -> None:
+    allowed = lambda name: (name.split(".")[0] in sys.stdlib_module_names or name.split(".")[0] == "torch"
+                            or name == "grader.runtime" or name.startswith("grader.runtime."))
+    assert not {name for name in _imported_roots(path) if not allowed(name)}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_every_exercise_has_all_its_parts(exercise: str) -> None:
+    parts = [solution_path(exercise), STUBS / f"{exercise}.py", REPO / "grader" / "course" / "lessons" / f"{exercise}.md",
+             REPO / "grader" / "suites" / f"test_{exercise}.py",
+             *(NOTEBOOKS / lang / "cnn" / f"{exercise}.ipynb" for lang in LANGUAGES)]
+    missing = [str(part.relative_to(REPO)) for part in parts if not part.is_file()]
+    assert not missing, f"{exercise} lacks {', '.join(missing)} (see CONTRIBUTING.md, adding an exercise)"
