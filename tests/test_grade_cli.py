@@ -204,3 +204,22 @@ def test_data_root_option_reaches_the_grader(tmp_path, monkeypatch):
     assert settings.data_root == str((tmp_path / "mnist").resolve())
     monkeypatch.setenv("CONVKIT_DATA", "restored-after-the-test")
     assert class_run._grade_task(_report_data_root, tmp_path, "ana", settings) == {"data": settings.data_root}
+
+
+def test_cached_grades_survive_edits_outside_the_grading_engine(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    for part in (*cache.ENGINE, "authoring", "commands", "platforms"):
+        (repo / "grader" / part).mkdir(parents=True)
+        (repo / "grader" / part / "module.py").write_text("x = 1\n")
+    (repo / "solutions").mkdir()
+    (repo / "solutions" / "output_size.py").write_text("y = 1\n")
+    monkeypatch.setattr(cache, "REPO", repo)
+    monkeypatch.setattr(cache, "SOLUTIONS", repo / "solutions")
+    before = cache.grader_version()
+    for part in ("authoring", "commands", "platforms"):
+        (repo / "grader" / part / "module.py").write_text("x = 2\n")
+    assert cache.grader_version() == before
+    for edited in [*(repo / "grader" / part / "module.py" for part in cache.ENGINE), repo / "solutions" / "output_size.py"]:
+        previous = cache.grader_version()
+        edited.write_text(edited.read_text() + "# changed\n")
+        assert cache.grader_version() != previous, edited
