@@ -47,17 +47,9 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from grader.authoring.stubs import BEGIN, regions
 from grader.course import public_checks
-from grader.course.assignment import ASSIGNMENT, EXERCISES, GIVEN, LANGUAGES, NOTEBOOKS, solution_path
+from grader.course.assignment import ASSIGNMENT, EXERCISES, GIVEN, LANGUAGES, NOTEBOOKS, POINTS, solution_path
 
 LESSONS = Path(__file__).resolve().parents[1] / "course" / "lessons"
-
-# Points of each exercise's autograded test cell: the maximum of the exercise's hidden
-# suite (grader/suites), so nbgrader's and convkit's totals agree (tests/test_course_e2e.py
-# checks it). ``convkit grade --nbgrader`` scales each exercise's score onto its cell.
-POINTS: dict[str, int] = {
-    "output_size": 10, "loop_conv": 20, "im2col_conv": 15, "maxpool": 15,
-    "backward": 20, "worked_example": 15, "mnist": 20,
-}
 
 CHECKS_MODULE = "convkit_checks"  # the shipped copy of grader/course/public_checks.py
 SUPPORT_FILES = ("notebook_import.py", f"{CHECKS_MODULE}.py")

@@ -28,6 +28,14 @@ EXERCISES: tuple[str, ...] = (
     "mnist",
 )
 
+# Points of each exercise: the sum of its tests' @pytest.mark.points in grader/suites
+# (tests/test_grading_core.py checks it), its notebook's autograded cell, the examples'
+# full mark and the documentation all take them from here.
+POINTS: dict[str, int] = {
+    "output_size": 10, "loop_conv": 20, "im2col_conv": 15, "maxpool": 15,
+    "backward": 20, "worked_example": 15, "mnist": 20,
+}
+
 # Modules every submission receives unchanged and the grader supplies itself, so a
 # student cannot alter them: argument checking shared by all exercises, and the MNIST loader.
 GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
