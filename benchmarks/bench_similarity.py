@@ -1,0 +1,66 @@
+"""How long `convkit similarity` takes for a class: 200 submissions of all seven exercises.
+
+The class is the worst case for the comparison's cost: every student hands in the
+reference with a few names changed and comments stirred, so every pair matches a lot.
+Goal: under a minute on 2 cores (--jobs 2). Prints the time and the pairs per second.
+
+    .venv/bin/python benchmarks/bench_similarity.py [--students 200] [--jobs 2]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from grader.course.assignment import EXERCISES, solution_path
+from grader.grading.discover import discover
+from grader.similarity.detect import compare_class
+
+GOAL_S = 60.0
+
+
+def variant(source: str, rng: random.Random) -> str:
+    """``source`` with a few identifiers renamed and a comment added here and there."""
+    names = sorted(set(re.findall(r"\b([a-z_][a-z0-9_]{2,})\s*=", source)))
+    for name in rng.sample(names, k=min(4, len(names))):
+        source = re.sub(rf"\b{name}\b", f"{name}_{rng.randrange(100)}", source)
+    lines = source.splitlines()
+    for _ in range(3):
+        at = rng.randrange(len(lines))
+        indent = re.match(r"\s*", lines[at]).group(0)
+        lines.insert(at, f"{indent}# note {rng.randrange(1000)}")
+    return "\n".join(lines) + "\n"
+
+
+def make_class(root: Path, students: int) -> None:
+    rng = random.Random(0)
+    sources = {e: solution_path(e).read_text(encoding="utf-8") for e in EXERCISES}
+    for number in range(students):
+        folder = root / f"s{number:03d}"
+        folder.mkdir()
+        for exercise, source in sources.items():
+            (folder / f"{exercise}.py").write_text(variant(source, rng), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        make_class(Path(scratch), args.students)
+        start = time.perf_counter()
+        pairs, _ = compare_class(discover([Path(scratch)]), EXERCISES, jobs=args.jobs)
+        seconds = time.perf_counter() - start
+    compared = len(EXERCISES) * args.students * (args.students - 1) // 2
+    verdict = "PASS" if seconds <= GOAL_S else "MISS"
+    print(f"{args.students} submissions x {len(EXERCISES)} exercises: {compared:,} comparisons "
+          f"({len(pairs):,} sharing code) in {seconds:.1f} s, {compared / seconds:,.0f} per second, "
+          f"--jobs {args.jobs}; goal <= {GOAL_S:.0f} s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Similarity: which submissions share code beyond what every student was given.
+
+Winnowing over Pygments tokens (``copydetect``, as MOSS does), exercise by exercise, with
+the stubs' and released notebooks' own code as boilerplate. A high score is a reason to
+look at two submissions side by side, never a verdict.
+"""
+
+# A pair is worth a look when one side shares at least this share of its own code with
+# the other (kept here, light to import, so ``convkit similarity --help`` can show it).
+THRESHOLD = 0.5
