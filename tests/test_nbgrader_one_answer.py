@@ -25,7 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader.commands import grade as command
 from grader.course.assignment import EXERCISES
 from grader.platforms.gradebook import LEDGER, cell_score
-from grader.platforms.nbgrader_course import CONFIG, grading_environment
+from grader.platforms.nbgrader_course import CONFIG, grading_environment, init_course
 
 BIN = Path(sys.executable).parent
 STUDENTS = ("alice", "bob")
@@ -42,16 +42,13 @@ def jupyter_env(tmp_path_factory) -> dict:
             **{k: str(v) for k, v in folders.items()}}
 
 
-def init(root: Path, env: dict) -> None:
-    assert subprocess.run([sys.executable, "-m", "grader.commands.cli", "course", "init", str(root)],
-                          capture_output=True, env=env).returncode == 0
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory, jupyter_env) -> Path:
     """A course after ``nbgrader generate_assignment cnn`` (once: it takes seconds)."""
     root = tmp_path_factory.mktemp("template") / "course"
-    init(root, jupyter_env)
+    init_course(root)
     done = subprocess.run([str(BIN / "nbgrader"), "generate_assignment", "cnn"], cwd=root, env=jupyter_env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -63,7 +60,7 @@ def course(tmp_path, jupyter_env, generated) -> Path:
     """A fresh course (its config names its own folder) with the generated assignment's
     gradebook and release, and alice's and bob's collected notebooks."""
     root = tmp_path / "course"
-    init(root, jupyter_env)
+    init_course(root)
     shutil.copy(generated / "gradebook.db", root / "gradebook.db")
     shutil.copytree(generated / "release", root / "release")
     for student in STUDENTS:

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     try:
         grading = settings_from(args)
         clashes = conflicts(course, settings.course_id, assignment, sorted(submissions), list(grading.exercises),
-                            read_ledger(out))
+                            read_ledger(course, assignment))
         for student, why in sorted(clashes.items()):
             print(f"convkit grade --nbgrader: {student}: gradebook scores {why}", file=sys.stderr)
         if clashes and not args.force:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
                   "convkit's, or keep nbgrader's and do not run convkit on this course", file=sys.stderr)
             return 2
         graded = grade_class(submissions, out, grading, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress)
-        record(course, settings.course_id, assignment, graded.document["submissions"], out)
+        record(course, settings.course_id, assignment, graded.document["submissions"])
         pages = place_feedback(course, assignment, sorted(graded.results), out)
     except (UsageError, GradebookError) as error:
         print(f"convkit grade --nbgrader: {error}", file=sys.stderr)

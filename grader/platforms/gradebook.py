@@ -61,9 +61,14 @@ def _gradebook(course: Path, course_id: str):
     return Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id)
 
 
-def read_ledger(out: Path) -> dict[str, dict[str, float]]:
+def ledger_path(course: Path, assignment: str) -> Path:
+    """Where convkit keeps the cell scores it wrote (whatever ``--out`` says)."""
+    return course / OUT / assignment / LEDGER
+
+
+def read_ledger(course: Path, assignment: str) -> dict[str, dict[str, float]]:
     """The cell scores convkit last wrote, by student (empty before the first recording)."""
-    path = out / LEDGER
+    path = ledger_path(course, assignment)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
@@ -93,9 +98,9 @@ def conflicts(course: Path, course_id: str, assignment: str, students: list[str]
     return found
 
 
-def record(course: Path, course_id: str, assignment: str, submissions: list[dict], out: Path) -> None:
+def record(course: Path, course_id: str, assignment: str, submissions: list[dict]) -> None:
     """Store every submission's exercise scores as auto scores in ``course/gradebook.db`` and
-    what was written in ``out/gradebook-record.json``.
+    what was written in :func:`ledger_path`.
 
     Args:
         submissions: grades.json's submission records (README, "Grading a class").
@@ -108,7 +113,7 @@ def record(course: Path, course_id: str, assignment: str, submissions: list[dict
 
     from grader.grading.outputs import write_atomic
 
-    ledger = read_ledger(out)
+    ledger = read_ledger(course, assignment)
     with _gradebook(course, course_id) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -130,7 +135,7 @@ def record(course: Path, course_id: str, assignment: str, submissions: list[dict
                 grade.auto_score = written[exercise] = cell_score(scores, grade.max_score)
                 grade.needs_manual_grade = False
             gradebook.db.commit()
-            write_atomic(out / LEDGER, json.dumps(ledger, indent=2, sort_keys=True) + "\n")
+            write_atomic(ledger_path(course, assignment), json.dumps(ledger, indent=2, sort_keys=True) + "\n")
 
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what release_feedback reads next to the pages
