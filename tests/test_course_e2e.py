@@ -4,8 +4,9 @@ Init a Spanish course with its own exchange, generate (all seven notebooks) and 
 fetch as alice and bob; alice answers with the reference, bob breaks ``MaxPool1D`` and
 leaves the mnist notebook unanswered; submit, collect; grade with ``nbgrader autograde``
 (alice: every notebook, the one full autograde of the reference; bob: maxpool and mnist,
-to keep the test short), feedback, export; then grade again with ``convkit grade --nbgrader``
-and export: nbgrader's CSV holds convkit's scores.
+to keep the test short), feedback, export; then grade again with ``convkit grade --nbgrader``,
+which refuses to overwrite autograde's scores until told to (``--force``), and export:
+nbgrader's CSV holds convkit's scores, and ``release_feedback`` releases convkit's feedback.
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def test_course_end_to_end(tmp_path, env):
         run([nbgrader, "fetch_assignment", "cnn", *student_flags], home, env)
         answer(home / "cnn", course / "source" / "cnn", broken=student == "bob")
         run([nbgrader, "submit", "cnn", "--student", student, *student_flags], home, env)
-    run([nbgrader, "collect", "cnn", "--CollectApp.check_owner=False"], course, env)
+    run([nbgrader, "collect", "cnn", "--ExchangeCollect.check_owner=False"], course, env)
 
     run([nbgrader, "autograde", "cnn", "--student", "alice"], course, env)
     run([nbgrader, "autograde", "cnn", "--student", "bob", "--notebook", "m*"], course, env)  # maxpool, mnist
@@ -107,8 +108,12 @@ def test_course_end_to_end(tmp_path, env):
     total = sum(notebooks.POINTS.values())
     assert exported(course, env) == {"alice": total, "bob": notebooks.POINTS["maxpool"]}
 
-    run([sys.executable, "-m", "grader.commands.cli", "grade", "--nbgrader", str(course), "cnn", "--jobs", "2", "--no-progress"],
-        tmp_path, env)
+    grade = [sys.executable, "-m", "grader.commands.cli", "grade", "--nbgrader", str(course), "cnn", "--jobs", "2",
+             "--no-progress"]
+    refused = subprocess.run(grade, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "written by nbgrader autograde" in refused.stderr, refused.stderr
+    assert exported(course, env) == {"alice": total, "bob": notebooks.POINTS["maxpool"]}  # nothing overwritten
+    run([*grade, "--force"], tmp_path, env)
     document = json.loads((course / "convkit" / "cnn" / "grades.json").read_text())
     results = {sub["student"]: sub for sub in document["submissions"]}
     for exercise in EXERCISES:  # each test cell is worth what the hidden suite is worth
@@ -121,3 +126,6 @@ def test_course_end_to_end(tmp_path, env):
     for student in ("alice", "bob"):
         page = (course / "convkit" / "cnn" / "feedback" / f"{student}.html").read_text(encoding="utf-8")
         assert '<html lang="es">' in page  # the course's language, without --lang
+        assert (course / "feedback" / student / "cnn" / "maxpool.html").read_text(encoding="utf-8") == page
+    run([nbgrader, "release_feedback", "cnn"], course, env)
+    assert len(list((exchange / "convkit" / "feedback").glob("*.html"))) == 2 * len(EXERCISES)

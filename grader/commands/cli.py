@@ -22,6 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "examples": ("grader.commands.generate", "add_examples_parser"),
     "mnist-results": ("grader.commands.mnist_results", "add_parser"),
     "similarity": ("grader.commands.similarity", "add_parser"),
+    "gradescope": ("grader.commands.gradescope", "add_parser"),
+    "prairielearn": ("grader.commands.prairielearn", "add_parser"),
+    "export": ("grader.commands.export", "add_parser"),
 }
 
 

@@ -69,6 +69,8 @@ def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="grade DIR/submitted/<student>/<PATH>/ of an nbgrader course (PATH = assignment, e.g. cnn) "
                              "and write the scores into its gradebook; --out defaults to DIR/convkit/<assignment>, "
                              "--lang to the course's language")
+    parser.add_argument("--force", action="store_true",
+                        help="with --nbgrader: overwrite gradebook scores that nbgrader autograde wrote")
     parser.set_defaults(run=run)
     return parser
 

@@ -1,5 +1,8 @@
-"""``convkit grade --nbgrader DIR cnn``: grade an nbgrader course's collected work and
-record the scores in its gradebook (grader/platforms/gradebook.py)."""
+"""``convkit grade --nbgrader DIR cnn``: grade an nbgrader course's collected work, record
+the scores in its gradebook and its feedback folders (grader/platforms/gradebook.py).
+
+Exit codes as ``convkit grade``; 2 also when scores written by ``nbgrader autograde``
+would be overwritten without ``--force`` (nothing is graded then)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +16,15 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     """Exit 0 when every submission was graded and recorded."""
     from grader.grading.class_run import grade_class
     from grader.grading.outputs import OutputError
-    from grader.platforms.gradebook import OUT, GradebookError, collected, record
+    from grader.platforms.gradebook import (
+        OUT,
+        GradebookError,
+        collected,
+        conflicts,
+        place_feedback,
+        read_ledger,
+        record,
+    )
     from grader.platforms.nbgrader_course import read_settings
 
     course = args.nbgrader.resolve()
@@ -35,15 +46,26 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     args.lang = args.lang or settings.lang
     out = args.out or course / OUT / assignment
     try:
-        graded = grade_class(submissions, out, settings_from(args), jobs=args.jobs, grade_fn=grade_fn,
-                             progress=args.progress)
-        record(course, settings.course_id, assignment, [graded.results[s] for s in sorted(graded.results)])
+        grading = settings_from(args)
+        clashes = conflicts(course, settings.course_id, assignment, sorted(submissions), list(grading.exercises),
+                            read_ledger(course, assignment))
+        for student, why in sorted(clashes.items()):
+            print(f"convkit grade --nbgrader: {student}: gradebook scores {why}", file=sys.stderr)
+        if clashes and not args.force:
+            print(f"convkit grade --nbgrader: refusing to overwrite the scores of {len(clashes)} student(s); "
+                  "one grader must decide (docs/platforms.md): re-run with --force to replace them with "
+                  "convkit's, or keep nbgrader's and do not run convkit on this course", file=sys.stderr)
+            return 2
+        graded = grade_class(submissions, out, grading, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress)
+        record(course, settings.course_id, assignment, graded.document["submissions"])
+        pages = place_feedback(course, assignment, sorted(graded.results), out)
     except (UsageError, GradebookError) as error:
         print(f"convkit grade --nbgrader: {error}", file=sys.stderr)
         return 2
     except OutputError as error:
         print(f"convkit grade --nbgrader: {error}", file=sys.stderr)
         return 1
-    print(f"convkit grade --nbgrader: {len(graded.results)} submission(s) recorded in {course / 'gradebook.db'}",
+    print(f"convkit grade --nbgrader: {len(graded.results)} submission(s) recorded in {course / 'gradebook.db'}; "
+          f"{pages} feedback page(s) in {course / 'feedback'} for `nbgrader release_feedback {assignment}`",
           file=sys.stderr)
     return report(graded, out)

@@ -287,6 +287,48 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "no {name}.py or {name}.ipynb here: not checked",
         "es": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba",
     },
+    # ---- grading platforms (Gradescope, PrairieLearn) and LMS exports
+    "platform_exercise_summary": {
+        "en": "{exercise}: {score} / {max_score} ({passed} of {total} tests passed)",
+        "es": "{exercise}: {score} / {max_score} ({passed} de {total} pruebas superadas)",
+        "fr": "{exercise} : {score} / {max_score} ({passed} tests réussis sur {total})",
+    },
+    "platform_feedback": {
+        "en": "Detailed feedback",
+        "es": "Retroalimentación detallada",
+        "fr": "Retour détaillé",
+    },
+    "platform_details_after_published": {
+        "en": "Each test's result and message appear here once your instructor publishes the grades.",
+        "es": "El resultado y el mensaje de cada prueba aparecerán aquí cuando tu profesor publique las notas.",
+        "fr": "Le résultat et le message de chaque test apparaîtront ici quand votre enseignant publiera les notes.",
+    },
+    "platform_details_after_due_date": {
+        "en": "Each test's result and message appear here after the due date.",
+        "es": "El resultado y el mensaje de cada prueba aparecerán aquí después de la fecha de entrega.",
+        "fr": "Le résultat et le message de chaque test apparaîtront ici après la date limite.",
+    },
+    "platform_details_hidden": {
+        "en": "Each test's result and message are seen by your instructor only.",
+        "es": "El resultado y el mensaje de cada prueba solo los ve tu profesor.",
+        "fr": "Seul votre enseignant voit le résultat et le message de chaque test.",
+    },
+    "platform_no_files": {
+        "en": "No exercise file was found in your submission. Upload the files themselves, named as in the "
+              "assignment: {files} (each as .py or .ipynb).",
+        "es": "No se encontró ningún archivo de ejercicio en tu entrega. Sube los archivos mismos, con los nombres "
+              "de la tarea: {files} (cada uno como .py o .ipynb).",
+        "fr": "Aucun fichier d'exercice n'a été trouvé dans votre rendu. Déposez les fichiers eux-mêmes, nommés comme "
+              "dans le devoir : {files} (chacun en .py ou .ipynb).",
+    },
+    "platform_grader_failed": {
+        "en": "The grader itself failed on this submission; this is not a problem in your code and no grade was "
+              "given. Your instructor can see the error; please submit again or contact them.",
+        "es": "El corrector falló con esta entrega; no es un problema de tu código y no se asignó nota. Tu profesor "
+              "puede ver el error; vuelve a enviarla o contáctalo.",
+        "fr": "Le correcteur lui-même a échoué sur ce rendu ; ce n'est pas un problème de votre code et aucune note "
+              "n'a été attribuée. Votre enseignant voit l'erreur ; soumettez à nouveau ou contactez-le.",
+    },
     "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}"},
     "check_total": {
         "en": "{passed} of {total} exercises pass their public checks",

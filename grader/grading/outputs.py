@@ -160,7 +160,8 @@ def grades_csv(document: dict, exercises: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
-def _public(message: str) -> str:
+def public_text(message: str) -> str:
+    """``message`` without the lines that name the grader's own files (hidden suites, reference)."""
     return "\n".join(line for line in message.splitlines() if not any(d in line for d in _PRIVATE_DIRS))
 
 
@@ -186,12 +187,12 @@ def feedback_markdown(result: dict, lang: str, assignment: str = ASSIGNMENT) -> 
                 f"- {mark} `{test['name']}` — {status} "
                 f"({number(test['score'])} / {number(test['max_score'])})"
             )
-            message = _public(test["message"])
+            message = public_text(test["message"])
             if message:
                 fence = "````" if "```" in message else "```"
                 lines += ["", f"  {fence}text", *(f"  {line}" for line in message.splitlines()), f"  {fence}"]
             lines.append("")
-    notes = [_public(note) for note in result.get("notes", [])]
+    notes = [public_text(note) for note in result.get("notes", [])]
     if notes:
         lines += [f"## {messages.text('feedback_notes', lang)}", "", *(f"- {note}" for note in notes), ""]
     return "\n".join(lines)
@@ -230,11 +231,11 @@ def feedback_html(result: dict, lang: str, assignment: str = ASSIGNMENT) -> str:
             label = e(messages.text(f"feedback_status_{status}", lang))
             parts.append(
                 f'<tr><td><code>{e(test["name"])}</code></td><td class="{status}">{label}'
-                f"<pre>{e(_public(test['message']))}</pre></td>"
+                f"<pre>{e(public_text(test['message']))}</pre></td>"
                 f"<td>{number(test['score'])} / {number(test['max_score'])}</td></tr>"
             )
         parts.append("</table>")
-    notes = [_public(note) for note in result.get("notes", [])]
+    notes = [public_text(note) for note in result.get("notes", [])]
     if notes:
         parts += [f"<h2>{e(messages.text('feedback_notes', lang))}</h2>", "<ul>",
                   *(f"<li><pre>{e(note)}</pre></li>" for note in notes), "</ul>"]

@@ -1,5 +1,6 @@
 """``convkit grade --nbgrader DIR cnn``: grade an nbgrader course's collected work with the
-isolated grader and record the scores in nbgrader's own gradebook.
+isolated grader, record the scores in nbgrader's own gradebook, and put the feedback
+where ``nbgrader release_feedback`` delivers it.
 
 Every folder ``DIR/submitted/<student>/cnn/`` (what ``nbgrader collect`` makes) is one
 submission; ``grader.grading.class_run.grade_class`` grades them exactly as ``convkit grade`` does
@@ -7,15 +8,27 @@ submission; ``grader.grading.class_run.grade_class`` grades them exactly as ``co
 Then each exercise's score goes into ``DIR/gradebook.db`` through ``nbgrader.api``:
 every exercise notebook has one autograded test cell (``<exercise>_tests``), whose
 auto score becomes the exercise's score scaled to that cell's points. ``nbgrader
-export`` and the formgrader then show these scores like autograded ones; re-running
-``nbgrader autograde`` simply overwrites them.
+export`` and the formgrader then show these scores like autograded ones.
+
+One answer per student: convkit keeps what it wrote in ``DIR/convkit/cnn/gradebook-record.json``.
+A test cell whose auto score is set but is not what convkit recorded was written by
+``nbgrader autograde`` (or edited by hand): :func:`conflicts` finds those, and the
+command refuses to overwrite them unless forced, in either order of the two graders.
+
+Feedback: convkit's page for a student is written as ``DIR/feedback/<student>/cnn/<notebook>.html``
+for each submitted notebook, with the submission's ``timestamp.txt`` and
+``submission_secret.txt``, which is what ``nbgrader release_feedback`` reads.
 """
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Optional
 
 OUT = "convkit"  # DIR/convkit/<assignment>: convkit's own grades.csv, grades.json, feedback
+LEDGER = "gradebook-record.json"  # in DIR/convkit/<assignment>: {student: {exercise: cell score}} convkit wrote
+TOLERANCE = 1e-6
 
 
 class GradebookError(RuntimeError):
@@ -42,37 +55,108 @@ def _timestamp(folder: Path) -> Optional[str]:
     return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
 
 
-def record(course: Path, course_id: str, assignment: str, results: list[dict]) -> None:
-    """Store every result's exercise scores as auto scores in ``course/gradebook.db``.
+def _gradebook(course: Path, course_id: str):
+    from nbgrader.api import Gradebook  # heavy (sqlalchemy): only when recording
+
+    return Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id)
+
+
+def ledger_path(course: Path, assignment: str) -> Path:
+    """Where convkit keeps the cell scores it wrote (whatever ``--out`` says)."""
+    return course / OUT / assignment / LEDGER
+
+
+def read_ledger(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """The cell scores convkit last wrote, by student (empty before the first recording)."""
+    path = ledger_path(course, assignment)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def conflicts(course: Path, course_id: str, assignment: str, students: list[str], exercises: list[str],
+              ledger: dict[str, dict[str, float]]) -> dict[str, str]:
+    """``{student: why}`` for every student whose test cells of ``exercises`` hold auto scores
+    convkit did not write (``nbgrader autograde`` ran, before or after convkit, or a hand edit)."""
+    from nbgrader.api import MissingEntry
+
+    found: dict[str, str] = {}
+    with _gradebook(course, course_id) as gradebook:
+        for student in students:
+            ours = ledger.get(student, {})
+            changed = []
+            for exercise in exercises:
+                try:
+                    grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
+                except MissingEntry:
+                    continue
+                score = grade.auto_score
+                if score is not None and (exercise not in ours or abs(ours[exercise] - score) > TOLERANCE):
+                    changed.append(f"{exercise} {score:g}" + (f" (convkit wrote {ours[exercise]:g})" if exercise in ours else ""))
+            if changed:
+                who = ("changed after convkit recorded its scores (nbgrader autograde ran since, or a hand edit)"
+                       if ours else "written by nbgrader autograde")
+                found[student] = f"{who}: {', '.join(changed)}"
+    return found
+
+
+def record(course: Path, course_id: str, assignment: str, submissions: list[dict]) -> None:
+    """Store every submission's exercise scores as auto scores in ``course/gradebook.db`` and
+    what was written in :func:`ledger_path`.
 
     Args:
-        results: per-submission objects as ``grade_submission`` returns them.
+        submissions: grades.json's submission records (README, "Grading a class").
 
     Raises:
         GradebookError: the assignment or one of its test cells is not in the gradebook
             (run ``nbgrader generate_assignment`` first).
     """
-    from nbgrader.api import Gradebook, MissingEntry  # heavy (sqlalchemy): only when recording
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id) as gradebook:
+    from grader.grading.outputs import write_atomic
+
+    ledger = read_ledger(course, assignment)
+    with _gradebook(course, course_id) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
             raise GradebookError(f"{course / 'gradebook.db'}: no assignment {assignment!r}; "
                                  f"run `nbgrader generate_assignment {assignment}` in {course} first") from None
-        for result in results:
-            student = result["student"]
+        for submission in submissions:
+            student = submission["student"]
             gradebook.update_or_create_student(student)
             stamp = _timestamp(course / "submitted" / student / assignment)
             gradebook.update_or_create_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
-            for exercise, scores in result["exercises"].items():
+            written = ledger.setdefault(student, {})
+            for exercise, scores in submission["exercises"].items():
                 try:
                     grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
                 except MissingEntry:
                     raise GradebookError(f"{assignment}: notebook {exercise}.ipynb has no test cell "
                                          f"'{exercise}_tests' in the gradebook") from None
-                grade.auto_score = cell_score(scores, grade.max_score)
+                grade.auto_score = written[exercise] = cell_score(scores, grade.max_score)
                 grade.needs_manual_grade = False
             gradebook.db.commit()
+            write_atomic(ledger_path(course, assignment), json.dumps(ledger, indent=2, sort_keys=True) + "\n")
 
 
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what release_feedback reads next to the pages
+
+
+def place_feedback(course: Path, assignment: str, students: list[str], out: Path) -> int:
+    """Copy convkit's page ``out/feedback/<student>.html`` to nbgrader's feedback folder as
+    ``<notebook>.html`` for each notebook the student submitted; the pages written."""
+    written = 0
+    for student in students:
+        submitted = course / "submitted" / student / assignment
+        page = out / "feedback" / f"{student}.html"
+        target = course / "feedback" / student / assignment
+        notebooks = sorted(submitted.glob("*.ipynb"))
+        if not page.is_file() or not notebooks:
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        for name in SUBMISSION_FILES:
+            if (submitted / name).is_file():
+                shutil.copyfile(submitted / name, target / name)
+        for notebook in notebooks:
+            shutil.copyfile(page, target / f"{notebook.stem}.html")
+            written += 1
+    return written
