@@ -106,7 +106,8 @@ class GradingPlugin:
 
 
 def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
-                     exercises: Sequence[str] = EXERCISES, budget_s: float | None = None) -> dict:
+                     exercises: Sequence[str] = EXERCISES, budget_s: float | None = None,
+                     cascade: bool = False) -> dict:
     """Grade the submission folder ``src`` (exercise files ``X.py`` / ``X.ipynb``).
 
     Args:
@@ -118,6 +119,8 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         budget_s: the wall-time budget for all of this submission's code
             (default ``DEFAULT_BUDGET_S``); when it runs out, the remaining tests get
             status "timeout".
+        cascade: grade each exercise with the student's own earlier exercises instead of
+            correct stand-ins of them (``convkit grade --cascade``; docs/grading.md).
 
     Returns:
         ``{"student", "score", "max_score", "exercises": {name: {"score", "max_score",
@@ -147,7 +150,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
         for module in ["conftest"] + [suite.stem for suite in suites]:
             importlib.import_module(f"grader.suites.{module}")
-    session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s)
+    session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s, cascade=cascade)
     plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, Checker(lang)))
     try:
         if suites and any(session.exercise_file(e) for e in exercises):
