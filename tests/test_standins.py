@@ -115,3 +115,20 @@ def test_isolated_import_sees_standins_and_leaves_sys_modules_alone(tmp_path, mo
     assert im2col_conv.sizes() == ("student", "own helper") and im2col_conv is not isolated
     for name in ("output_size", "im2col_conv"):
         sys.modules.pop(name, None)
+
+
+def test_a_bug_is_charged_once_by_default_and_in_every_exercise_with_cascade(tmp_path):
+    """The bundled rounding-up calculate_out, graded in im2col_conv: by default only the
+    composition test fails; with --cascade (the course's composition) the others fail too."""
+    from grader.authoring.examples import EXAMPLE_LIST
+    from grader.grading.submission import grade_submission
+
+    example = next(e for e in EXAMPLE_LIST if e.name == "ceil_output_size")
+    for name, text in example.build().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    failed = {}
+    for cascade in (False, True):
+        result = grade_submission(tmp_path, "eve", seed=0, exercises=("im2col_conv",), cascade=cascade)
+        failed[cascade] = {t["name"] for t in result["exercises"]["im2col_conv"]["tests"] if t["status"] != "passed"}
+    assert failed[False] == {"composition"}
+    assert failed[True] >= {"composition", "im2col_random", "conv2d_unfold_random"}

@@ -27,6 +27,8 @@ from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSess
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
+# The suites' tests of the student's own functions together (the others use stand-ins).
+COMPOSITION = "composition"
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +91,8 @@ class GradingPlugin:
         if record is None or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
             return
         status, message = self._outcome(call.excinfo.value if call.excinfo else None, item.nodeid)
+        if status != "passed" and record["name"] == COMPOSITION:
+            message = f"{message}\n{messages.text('composition_note', self.context.lang)}"
         record.update(status=status, message=message, score=record["max_score"] if status == "passed" else 0.0)
 
     def _outcome(self, exc: BaseException | None, nodeid: str) -> tuple[str, str]:
