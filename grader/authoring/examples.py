@@ -149,18 +149,21 @@ EXAMPLE_LIST: tuple[Example, ...] = (
             Mutation("output_size", "(size + 2 * p - d * (k - 1) - 1) // s + 1",
                      "math.ceil((size + 2 * p - d * (k - 1) - 1) / s) + 1"),
         ),
-        scores(3, 8, 6, 6, 10, 6),
+        scores(1, 19, 14, 14, 19, 13),
+        cascade=scores(1, 5, 3, 4, 0, 5),
     ),
     Example(
         "window_indices",
         "`maxpool2d_unfold` returns the argmax inside each window (0..kH*kW-1) instead of the flat "
-        "position in the input plane: the values are right, the indices (and all that uses them) wrong.",
+        "position in the input plane: the values are right, the indices wrong; `worked_example`, which pools "
+        "with it, loses only its `composition` test (with `--cascade`, every test that reaches the indices).",
         mutated(Mutation(
             "maxpool",
             "    indices = offset[within] + corner\n",
             "    indices = within\n",
         )),
-        scores(10, 20, 15, 4, 20, 6),
+        scores(10, 20, 15, 4, 20, 13),
+        cascade=scores(10, 20, 15, 4, 20, 6),
     ),
     Example(
         "forbidden_unfold",
@@ -171,7 +174,7 @@ EXAMPLE_LIST: tuple[Example, ...] = (
             "    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation\n",
             "    return F.unfold(X, kernel, dilation, padding, stride)\n",
         )),
-        scores(10, 20, 7, 15, 20, 15),
+        scores(10, 20, 8, 15, 20, 15),
     ),
     Example(
         "notebook_broken_cell",
@@ -184,7 +187,8 @@ EXAMPLE_LIST: tuple[Example, ...] = (
             "def maxpool2d_backward(dout: torch.Tensor, indices: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:",
             "def maxpool2d_backward(dout: torch.Tensor, indices: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor",
         )),
-        scores(10, 20, 15, 12, 20, 0),
+        scores(10, 20, 15, 12, 20, 13),
+        cascade=scores(10, 20, 15, 12, 20, 0),
     ),
 )
 
