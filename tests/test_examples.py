@@ -101,3 +101,16 @@ def test_examples_grade_as_documented(tmp_path):
         page = (tmp_path / "feedback" / f"stubs{suffix}").read_text(encoding="utf-8")
         leaked = [line for line in solution_lines if line in page and line not in handed_out]
         assert not leaked, f"stubs{suffix} shows reference source: {leaked[:3]}"
+
+
+def test_examples_grade_as_documented_with_cascade(tmp_path):
+    """The examples whose documented --cascade scores differ from their default ones,
+    graded the composed way (the others score the same either way)."""
+    differing = {example.name: example for example in EXAMPLE_LIST if example.cascade != example.expected}
+    assert "ceil_output_size" in differing
+    submissions = {name: folder for name, folder in discover([EXAMPLES]).items() if name in differing}
+    run = class_run.grade_all(submissions, tmp_path, Settings(exercises=DEMO_EXERCISES, cascade=True), jobs=2,
+                              progress=False)
+    assert run.failed == {}
+    got = {name: {e: ex["score"] for e, ex in run.results[name]["exercises"].items()} for name in differing}
+    assert got == {name: dict(example.cascade) for name, example in differing.items()}

@@ -36,11 +36,13 @@ def score_table(document: dict, exercises: Sequence[str], expected: Mapping[str,
     return "\n".join(lines)
 
 
-def expected_totals(exercises: Sequence[str]) -> dict[str, float]:
-    """Each example's documented total over ``exercises`` (only where all are documented)."""
+def expected_totals(exercises: Sequence[str], cascade: bool = False) -> dict[str, float]:
+    """Each example's documented total over ``exercises`` (only where all are documented),
+    graded with stand-ins of the earlier exercises or, with ``cascade``, composed."""
+    documented = {example.name: example.cascade if cascade else example.expected for example in EXAMPLE_LIST}
     return {
-        example.name: sum(example.expected[e] for e in exercises)
-        for example in EXAMPLE_LIST if all(e in example.expected for e in exercises)
+        name: sum(scores[e] for e in exercises)
+        for name, scores in documented.items() if all(e in scores for e in exercises)
     }
 
 
@@ -48,12 +50,13 @@ def grade_examples(examples: Path, out: Path, settings: Settings, *, jobs: int, 
     """Grade the example submissions in ``examples`` into ``out``; the run and its score table.
 
     With the bundled examples and the default seed and language, the table also shows
-    each example's documented total and whether it was reached.
+    each example's documented total (``--cascade``: its composed one) and whether it
+    was reached.
     """
     submissions = discover([examples])
     print(f"convkit demo: grading {len(submissions)} example submissions in {examples} "
           f"with --jobs {jobs} (exercises: {', '.join(settings.exercises)})", file=sys.stderr)
     graded = grade_class(submissions, out, settings, jobs=jobs, progress=progress)
     official = examples == EXAMPLES and settings.seed == DEFAULT_SEED and settings.lang == "en"
-    expected = expected_totals(settings.exercises) if official else {}
+    expected = expected_totals(settings.exercises, settings.cascade) if official else {}
     return graded, score_table(graded.document, settings.exercises, expected)

@@ -114,8 +114,14 @@ class Example:
     name: str
     story: str
     build: Callable[[], Files]
-    # Expected score of each exercise in DEMO_EXERCISES (the suites' maxima for "full").
+    # Expected score of each exercise in DEMO_EXERCISES (the suites' maxima for "full"),
+    # graded by default (stand-ins of the earlier exercises) and with --cascade.
     expected: Mapping[str, float] = field(default_factory=dict)
+    cascade: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.cascade:  # the same either way unless documented otherwise
+            object.__setattr__(self, "cascade", self.expected)
 
 
 def scores(*values: float) -> dict[str, float]:
@@ -125,7 +131,8 @@ def scores(*values: float) -> dict[str, float]:
     return dict(zip(DEMO_EXERCISES, map(float, values)))
 
 
-# The partial scores below are what the suites give with the default seed.
+# The partial scores below are what the suites give with the default seed; the suites'
+# cases are stratified (docs/grading.md), so they are the same under every student id.
 FULL = scores(*(POINTS[exercise] for exercise in DEMO_EXERCISES))
 
 EXAMPLE_LIST: tuple[Example, ...] = (
@@ -134,24 +141,28 @@ EXAMPLE_LIST: tuple[Example, ...] = (
     Example(
         "ceil_output_size",
         "`calculate_out` rounds up (`math.ceil`) instead of down: wrong whenever the stride does not divide "
-        "the span evenly, and every exercise that sizes its output with it inherits the mistake.",
+        "the span evenly. It costs points in `output_size` and in the `composition` tests of the exercises "
+        "that size their output with it; with `--cascade` every such exercise inherits the mistake.",
         mutated(
             Mutation("output_size", "import torch\n", "import math\n\nimport torch\n"),
             Mutation("output_size", "(size + 2 * p - d * (k - 1) - 1) // s + 1",
                      "math.ceil((size + 2 * p - d * (k - 1) - 1) / s) + 1"),
         ),
-        scores(3, 8, 6, 6, 10, 6),
+        scores(1, 19, 14, 14, 19, 13),
+        cascade=scores(1, 5, 3, 4, 0, 5),
     ),
     Example(
         "window_indices",
         "`maxpool2d_unfold` returns the argmax inside each window (0..kH*kW-1) instead of the flat "
-        "position in the input plane: the values are right, the indices (and all that uses them) wrong.",
+        "position in the input plane: the values are right, the indices wrong; `worked_example`, which pools "
+        "with it, loses only its `composition` test (with `--cascade`, every test that reaches the indices).",
         mutated(Mutation(
             "maxpool",
             "    indices = offset[within] + corner\n",
             "    indices = within\n",
         )),
-        scores(10, 20, 15, 4, 20, 6),
+        scores(10, 20, 15, 4, 20, 13),
+        cascade=scores(10, 20, 15, 4, 20, 6),
     ),
     Example(
         "forbidden_unfold",
@@ -162,19 +173,21 @@ EXAMPLE_LIST: tuple[Example, ...] = (
             "    (kH, kW), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation\n",
             "    return F.unfold(X, kernel, dilation, padding, stride)\n",
         )),
-        scores(10, 20, 7, 15, 20, 15),
+        scores(10, 20, 8, 15, 20, 15),
     ),
     Example(
         "notebook_broken_cell",
         "The maxpool exercise as a notebook (`maxpool.ipynb`) whose last cell, `maxpool2d_backward`, has a "
         "syntax error: the cell is reported, `maxpool2d_unfold` from the cell before it is still graded, and "
-        "`worked_example`, which imports `maxpool2d_backward`, cannot run.",
+        "`worked_example`, which imports `maxpool2d_backward`, runs on a correct stand-in of it except in its "
+        "`composition` test (with `--cascade` it cannot run at all).",
         notebook("maxpool", Mutation(
             "maxpool",
             "def maxpool2d_backward(dout: torch.Tensor, indices: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:",
             "def maxpool2d_backward(dout: torch.Tensor, indices: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor",
         )),
-        scores(10, 20, 15, 12, 20, 0),
+        scores(10, 20, 15, 12, 20, 13),
+        cascade=scores(10, 20, 15, 12, 20, 0),
     ),
 )
 
@@ -197,13 +210,20 @@ def readme() -> str:
     ]
     for example in EXAMPLE_LIST:
         lines += [f"- **{example.name}**: {example.story}"]
-    lines += ["", "Expected scores with the default seed (`convkit demo` shows each total next to its expected one):", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     maximum = sum(FULL.values())
-    for example in EXAMPLE_LIST:
-        scores = [example.expected.get(name) for name in DEMO_EXERCISES]
-        cells = ["?" if s is None else _number(s) for s in scores]
-        total = "?" if None in scores else f"{_number(sum(scores))} / {_number(maximum)}"
-        lines.append("| " + " | ".join([example.name, *cells, total]) + " |")
+    tables = (("Expected scores with the default seed (`convkit demo` shows each total next to its expected one); "
+               "each exercise is graded with correct stand-ins of the earlier ones it uses, so a mistake costs "
+               "points in its own exercise and in the `composition` tests only:", "expected"),
+              ("With `--cascade` (`convkit demo --cascade`), every exercise runs on the submission's own earlier "
+               "exercises, as the course composes them:", "cascade"))
+    for title, which in tables:
+        lines += ["", title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for example in EXAMPLE_LIST:
+            documented = getattr(example, which)
+            scores = [documented.get(name) for name in DEMO_EXERCISES]
+            cells = ["?" if s is None else _number(s) for s in scores]
+            total = "?" if None in scores else f"{_number(sum(scores))} / {_number(maximum)}"
+            lines.append("| " + " | ".join([example.name, *cells, total]) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -33,7 +33,8 @@ def settings_from(args: argparse.Namespace):
 
     data_root = args.data_root or os.environ.get("CONVKIT_DATA")
     return Settings(seed=args.seed, lang=args.lang or "en", exercises=exercises(args.exercises), budget_s=args.budget,
-                    data_root=str(Path(data_root).resolve()) if data_root else None)
+                    data_root=str(Path(data_root).resolve()) if data_root else None,
+                    cascade=bool(getattr(args, "cascade", False)))
 
 
 def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
@@ -50,6 +51,9 @@ def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
     parser.add_argument("--data-root", metavar="DIR", default=None,
                         help="MNIST data root (DIR/MNIST/raw/) for the mnist exercise "
                              "(default: $CONVKIT_DATA, else the offline 5,000-digit sample)")
+    parser.add_argument("--cascade", action="store_true",
+                        help="grade each exercise with the student's own earlier exercises, as the course "
+                             "composes them (default: with correct stand-ins, so a bug costs points once)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 

@@ -330,6 +330,14 @@ CATALOG: dict[str, dict[str, str]] = {
               "n'a été attribuée. Votre enseignant voit l'erreur ; soumettez à nouveau ou contactez-le.",
     },
     "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}"},
+    # ---- a failed `composition` test (docs/grading.md, "--cascade and stand-ins")
+    "composition_note": {
+        "en": "This test runs your own earlier functions together, as the course builds them; the other tests "
+              "of this exercise use correct versions of them. If an earlier exercise fails its own tests, fix it first.",
+        "es": "Esta prueba usa juntas tus propias funciones de los ejercicios anteriores, como las compone el curso; "
+              "las demás pruebas de este ejercicio usan versiones correctas de ellas. Si un ejercicio anterior falla "
+              "sus propias pruebas, corrígelo primero.",
+    },
     "check_total": {
         "en": "{passed} of {total} exercises pass their public checks",
         "es": "{passed} de {total} ejercicios pasan sus comprobaciones públicas",

@@ -3,7 +3,7 @@
 A grade is stored atomically in ``DIR/.results/<student>.json`` with a key hashing the
 submission's files, the grading engine (grading side, suites, isolation, worker runtime,
 course definition) and the reference solutions, the seed, the language, the exercise
-set, the time budget and the MNIST data root. A re-run reuses every result whose key
+set, the time budget, the MNIST data root and ``--cascade``. A re-run reuses every result whose key
 still matches, so an interrupted run loses nothing it had finished.
 """
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Settings:
     exercises: tuple[str, ...] = EXERCISES
     budget_s: Optional[float] = None
     data_root: Optional[str] = None  # MNIST files for the mnist exercise; None: the offline sample
+    cascade: bool = False  # earlier exercises: the student's own (True) or correct stand-ins
 
 
 def result_key(folder: Path, settings: Settings, version: str) -> str:
@@ -59,7 +60,7 @@ def result_key(folder: Path, settings: Settings, version: str) -> str:
     digest = hashlib.sha256()
     config = {"version": version, "seed": settings.seed, "lang": settings.lang,
               "exercises": list(settings.exercises), "budget_s": settings.budget_s,
-              "data_root": settings.data_root}
+              "data_root": settings.data_root, "cascade": settings.cascade}
     digest.update(json.dumps(config, sort_keys=True).encode())
     _hash_files(digest, submission_files(folder), folder)
     return digest.hexdigest()

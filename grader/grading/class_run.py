@@ -106,8 +106,10 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
     if watchdog:
         signal.setitimer(signal.ITIMER_REAL, watchdog)
     try:
+        # Passed only when set, so a custom grade_fn without the option keeps working.
+        extra = {"cascade": True} if settings.cascade else {}
         result = grade_fn(folder, student, seed=settings.seed, lang=settings.lang,
-                          exercises=settings.exercises, budget_s=settings.budget_s)
+                          exercises=settings.exercises, budget_s=settings.budget_s, **extra)
     except BaseException:
         if not _overtime:
             raise

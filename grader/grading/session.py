@@ -12,6 +12,10 @@ restarts it after a crash or a timeout (with a fresh copy of the submission), an
 keeps a time budget for the whole submission: once it is spent every call raises
 ``BudgetExhausted``. A module that fails to import, or a function that timed out
 once, fails fast afterwards instead of costing the same time again in every test.
+
+Each module is seen with correct stand-ins of the earlier exercises it imports
+(``grader/runtime/standins.py``: a bug is charged once), unless the session grades
+``cascade`` (``convkit grade --cascade``) or a test asks for ``student.composed()``.
 """
 from __future__ import annotations
 
@@ -21,9 +25,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from grader.course import messages, rules
+from grader.course.assignment import EXERCISES
 from grader.grading import forbidden
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
+from grader.runtime.standins import MODULES as STANDIN_MODULES
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
@@ -111,15 +117,17 @@ class StudentSession:
 
     def __init__(self, src: Path, *, budget_s: float = DEFAULT_BUDGET_S,
                  call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
-                 load_timeout_s: float = DEFAULT_LOAD_TIMEOUT_S, limits: Limits = Limits()):
+                 load_timeout_s: float = DEFAULT_LOAD_TIMEOUT_S, limits: Limits = Limits(),
+                 cascade: bool = False):
         self.src = Path(src)
+        self.cascade = cascade  # every module with the student's own earlier exercises
         self.deadline = time.monotonic() + budget_s
         self.call_timeout_s = call_timeout_s
         self.load_timeout_s = load_timeout_s
         self.limits = limits
         self.notes: list[dict] = []  # structured, deduplicated (cell failures, skipped files)
         self._worker: Worker | None = None
-        self._loaded: set[str] = set()
+        self._loaded: set[tuple[str, tuple[str, ...]]] = set()
         self._failed: dict[tuple[str, str], StudentProblem] = {}
         self._static: dict[tuple[str, str], forbidden.Finding | None] = {}
 
@@ -154,8 +162,23 @@ class StudentSession:
         """
         routines = self._check_static(module, forbid) if forbid else ()
         message = {"cmd": "op", "module": module, "name": name, "payload": payload,
-                   "guard": rules.guard(routines)}
+                   "guard": rules.guard(routines), "standins": list(self.standins(module))}
         return self._run(module, f"op:{name}", message)["result"]
+
+    @contextlib.contextmanager
+    def composed(self) -> Iterator[None]:
+        """Inside the block, modules use the student's own earlier exercises (no stand-ins)."""
+        saved, self.cascade = self.cascade, True
+        try:
+            yield
+        finally:
+            self.cascade = saved
+
+    def standins(self, module: str) -> tuple[str, ...]:
+        """The earlier exercises ``module`` is seen with stand-ins of (none when composed)."""
+        if self.cascade or module not in EXERCISES:
+            return ()
+        return tuple(e for e in EXERCISES[:EXERCISES.index(module)] if e in STANDIN_MODULES)
 
     def start(self) -> None:
         """Start the worker now (it is otherwise started by the first call)."""
@@ -185,7 +208,8 @@ class StudentSession:
     def _call(self, module: str, function: str, args: tuple, kwargs: dict, return_inputs: bool) -> dict:
         routines = self._check_static(module, function)
         message = {"cmd": "call", "module": module, "function": function, "args": list(args),
-                   "kwargs": kwargs, "guard": rules.guard(routines), "return_inputs": return_inputs}
+                   "kwargs": kwargs, "guard": rules.guard(routines), "return_inputs": return_inputs,
+                   "standins": list(self.standins(module))}
         return self._run(module, function, message)
 
     def _check_static(self, module: str, function: str) -> tuple[rules.Routine, ...]:
@@ -230,17 +254,19 @@ class StudentSession:
         return reply
 
     def _load(self, module: str) -> None:
-        key = (module, "")
+        standins = self.standins(module)
+        key = (module, "|".join(("",) + standins))
         if key in self._failed:
             raise self._failed[key]
-        if module in self._loaded and self._worker is not None and self._worker.alive():
+        if (module, standins) in self._loaded and self._worker is not None and self._worker.alive():
             return
         path = self.exercise_file(module)
         if path is None:
             self._failed[key] = MissingExercise("missing_file", module=module)
             raise self._failed[key]
         try:
-            reply = self._request({"cmd": "load", "module": module}, self.load_timeout_s, path.name)
+            reply = self._request({"cmd": "load", "module": module, "standins": list(standins)},
+                                  self.load_timeout_s, path.name)
         except StudentTimeout as exc:
             if not isinstance(exc, BudgetExhausted):
                 self._failed[key] = StudentTimeout("load_timeout", file=path.name, seconds=exc.fields["seconds"])
@@ -255,7 +281,7 @@ class StudentSession:
             self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
                                           error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
             raise self._failed[key]
-        self._loaded.add(module)
+        self._loaded.add((module, standins))
 
     def _request(self, message: dict, timeout: float, what: str) -> dict:
         remaining = self.remaining()

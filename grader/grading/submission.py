@@ -27,6 +27,8 @@ from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSess
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
+# The suites' tests of the student's own functions together (the others use stand-ins).
+COMPOSITION = "composition"
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +91,8 @@ class GradingPlugin:
         if record is None or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
             return
         status, message = self._outcome(call.excinfo.value if call.excinfo else None, item.nodeid)
+        if status != "passed" and record["name"] == COMPOSITION:
+            message = f"{message}\n{messages.text('composition_note', self.context.lang)}"
         record.update(status=status, message=message, score=record["max_score"] if status == "passed" else 0.0)
 
     def _outcome(self, exc: BaseException | None, nodeid: str) -> tuple[str, str]:
@@ -106,7 +110,8 @@ class GradingPlugin:
 
 
 def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
-                     exercises: Sequence[str] = EXERCISES, budget_s: float | None = None) -> dict:
+                     exercises: Sequence[str] = EXERCISES, budget_s: float | None = None,
+                     cascade: bool = False) -> dict:
     """Grade the submission folder ``src`` (exercise files ``X.py`` / ``X.ipynb``).
 
     Args:
@@ -118,6 +123,8 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         budget_s: the wall-time budget for all of this submission's code
             (default ``DEFAULT_BUDGET_S``); when it runs out, the remaining tests get
             status "timeout".
+        cascade: grade each exercise with the student's own earlier exercises instead of
+            correct stand-ins of them (``convkit grade --cascade``; docs/grading.md).
 
     Returns:
         ``{"student", "score", "max_score", "exercises": {name: {"score", "max_score",
@@ -147,7 +154,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
         for module in ["conftest"] + [suite.stem for suite in suites]:
             importlib.import_module(f"grader.suites.{module}")
-    session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s)
+    session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s, cascade=cascade)
     plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, Checker(lang)))
     try:
         if suites and any(session.exercise_file(e) for e in exercises):

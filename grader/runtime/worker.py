@@ -5,7 +5,8 @@ folder and one end of a socket pair as file descriptor ``--fd``. It then answers
 requests (see ``grader/runtime/wire.py`` for the format) until the socket closes:
 
 - ``{"id", "cmd": "load", "module"}``: import the student's module (``X.py``, or
-  ``X.ipynb`` run cell by cell);
+  ``X.ipynb`` run cell by cell); every request may add ``"standins": [exercise, ...]``
+  to see the module as imported with correct stand-ins of those (``standins.py``);
 - ``{"id", "cmd": "call", "module", "function", "args", "kwargs", "guard",
   "return_inputs"}``: call one student function;
 - ``{"id", "cmd": "op", "module", "name", "payload", "guard"}``: run a registered op.
@@ -215,11 +216,25 @@ def _error(exc: BaseException, folder: Path) -> dict:
             "trace": _student_frames(exc.__traceback__, folder)}
 
 
-def load_module(name: str) -> types.ModuleType:
-    """Import the student's module ``name`` (``.py`` or ``.ipynb``) once."""
+_ISOLATED: dict[tuple[str, tuple[str, ...]], types.ModuleType] = {}
+
+
+def load_module(name: str, standins: Any = (), folder: Path | None = None) -> types.ModuleType:
+    """Import the student's module ``name`` (``.py`` or ``.ipynb``) once; with ``standins``
+    (exercise names), as it is seen with correct stand-ins of those (``standins.py``)."""
     if not name.isidentifier():
         raise ValueError(f"bad module name {name!r}")
-    return importlib.import_module(name)
+    from grader.runtime import standins as standin_modules
+
+    chosen = tuple(s for s in standins if s in standin_modules.MODULES and s != name) if folder else ()
+    if not chosen:
+        return importlib.import_module(name)
+    if (name, chosen) not in _ISOLATED:
+        def is_student(module: Any) -> bool:
+            return os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or "/")) == str(folder)
+
+        _ISOLATED[name, chosen] = standin_modules.import_isolated(name, chosen, is_student)
+    return _ISOLATED[name, chosen]
 
 
 def handle(request: dict, folder: Path) -> dict:
@@ -227,7 +242,7 @@ def handle(request: dict, folder: Path) -> dict:
     rid = request.get("id")
     guard = request.get("guard") or []
     try:
-        module = load_module(request["module"])
+        module = load_module(request["module"], request.get("standins") or (), folder)
         if request["cmd"] == "load":
             reply: dict = {"result": None}
         elif request["cmd"] == "call":

@@ -1,30 +1,88 @@
-"""Random, torch-valid configurations for the hidden suites, small enough for Python loops.
+"""Stratified random configurations for the hidden suites, small enough for Python loops.
 
-Every draw comes from the test's ``rng`` (``random.Random``) and ``gen``
-(``torch.Generator``), so it changes with the run seed and the student id. Settings
-are drawn sometimes as an int and sometimes as a tuple, as the student API allows both.
+Same code, same grade: a test's cases are built from a fixed list of *strata*, one
+case per stratum, each forcing the features a plausible bug needs in order to show
+(several channels and a batch, a non-square kernel >= 2 and a non-square input, a stride
+>= 2 whose output ``h // stride`` and rounding up both get wrong, padding reaching both
+sides, asymmetric dilation on a kernel dimension >= 2, pooling ties and overlapping
+windows sharing an argmax). Only the sizes within a stratum and every value are drawn
+from the test's ``rng`` (``random.Random``) and ``gen`` (``torch.Generator``), so they
+change with the run seed and the student id and hard-coding fails, while every seed
+exercises every feature. No case is degenerate: every output element depends on the
+input (some kernel tap of every window falls inside it). ``tests/test_configs.py``
+checks these invariants over many seeds; docs/grading.md explains the strata.
 """
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import torch
 
 Setting = Union[int, tuple[int, int]]
+Pair = tuple[int, int]
+
+# The strata of a 2-D convolution test, in the order a 3-case test uses them.
+CONV_STRATA: tuple[str, ...] = ("strided", "padded_dilated", "int_settings")
+# The strata of a 2-D max-pool test.
+POOL_STRATA: tuple[str, ...] = ("plain", "strided", "overlapping")
 
 
-def pair(value: Setting) -> tuple[int, int]:
+def pair(value: Setting) -> Pair:
     """An int or a pair, as a pair."""
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
-def _setting(rng: random.Random, low: int, high: int) -> Setting:
-    """One value for both dims (as an int or as a repeated pair), or two different ones."""
-    if rng.random() < 0.4:
-        return rng.randint(low, high)
-    return (rng.randint(low, high), rng.randint(low, high))
+def out_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    """The output size torch computes along one dimension (floor division)."""
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def every_window_sees_input(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether every window along one dimension has a kernel tap inside the input
+    (otherwise that output is the bias alone and all its gradients vanish)."""
+    return all(any(0 <= o * s - p + d * t < size for t in range(k)) for o in range(out_size(size, k, s, p, d)))
+
+
+def reaches_both_pads(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether some window reads the padding before the input and some the padding after it."""
+    last = (out_size(size, k, s, p, d) - 1) * s - p + d * (k - 1)
+    return p > 0 and last >= size
+
+
+def floor_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether rounding up and ``size // s`` both give a different output size than floor."""
+    numerator = size + 2 * p - d * (k - 1) - 1
+    return s >= 2 and numerator % s != 0 and out_size(size, k, s, p, d) != size // s
+
+
+class NoSize(ValueError):
+    """No size meets a stratum's conditions for the drawn settings: draw them again."""
+
+
+def redraw(build: Callable[[], Any], tries: int = 100) -> Any:
+    """``build()`` again until no ``NoSize``: a stratum draws its settings, then sizes that
+    fit them; some settings admit none (e.g. floor and ``h // s`` agree whenever k = s, p = 0).
+    Deterministic for a seeded ``rng``."""
+    for _ in range(tries - 1):
+        try:
+            return build()
+        except NoSize:
+            pass
+    return build()
+
+
+def pick_size(rng: random.Random, k: int, s: int, p: int, d: int, wanted: Callable[[int], bool],
+              extra: int = 6) -> int:
+    """A size in [span - 2p, span - 2p + extra + 2s] with at least two windows, each seeing
+    the input, meeting ``wanted``, drawn among all that do (``NoSize`` if none)."""
+    low = max(1, d * (k - 1) + 1 - 2 * p)
+    choices = [n for n in range(low, low + extra + 2 * s + 1)
+               if out_size(n, k, s, p, d) >= 2 and every_window_sees_input(n, k, s, p, d) and wanted(n)]
+    if not choices:
+        raise NoSize(f"configs: no size fits k={k} s={s} p={p} d={d}")
+    return rng.choice(choices)
 
 
 @dataclass
@@ -37,40 +95,69 @@ class ConvCase:
     stride: Setting
     padding: Setting
     dilation: Setting
+    stratum: str = ""
 
     @property
-    def kernel(self) -> tuple[int, int]:
+    def kernel(self) -> Pair:
         return tuple(self.weight.shape[2:])
 
     def settings(self) -> dict[str, Setting]:
         """``stride``, ``padding`` and ``dilation`` as keyword arguments."""
         return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
 
-    def pairs(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    def pairs(self) -> tuple[Pair, Pair, Pair]:
         return pair(self.stride), pair(self.padding), pair(self.dilation)
 
 
-def conv_case(rng: random.Random, gen: torch.Generator, *, dtype: torch.dtype = torch.float32,
-              bias: Optional[bool] = None, max_extra: int = 4, plain: bool = False) -> ConvCase:
-    """A random convolution with output at least 1x1 (``plain``: stride/padding/dilation 1/0/1).
+def _kernel(rng: random.Random) -> Pair:
+    """A non-square kernel, each side >= 2 (a swapped kH/kW loop then shows)."""
+    kh, kw = rng.sample([2, 3, 4], 2) if rng.random() < 0.3 else rng.sample([2, 3], 2)
+    return kh, kw
 
-    ``bias=None`` draws whether there is a bias; sizes stay under about 10x10.
-    """
-    n, c_in, c_out = rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 3)
-    kernel = (rng.randint(1, 3), rng.randint(1, 3))
-    if plain:
-        stride, padding, dilation = 1, 0, 1
-    else:
-        stride, padding, dilation = _setting(rng, 1, 2), _setting(rng, 0, 2), _setting(rng, 1, 2)
-    sizes = []
-    for k, p, d in zip(kernel, pair(padding), pair(dilation)):
-        span = d * (k - 1) + 1
-        sizes.append(max(1, span - 2 * p) + rng.randint(0, max_extra))
+
+def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Setting, Setting, Setting, list[Callable]]:
+    """(stride, padding, dilation, per-dimension size predicates) of one stratum."""
+    if stratum == "strided":
+        # stride >= 2 on both axes, an output floor, ceil and h // stride disagree on.
+        stride = (rng.randint(2, 3), rng.randint(2, 3))
+        padding = (rng.randint(0, 1), rng.randint(0, 1))
+        return stride, padding, (1, 1), [floor_matters, floor_matters]
+    if stratum == "padded_dilated":
+        # padding reaching both sides; dilation 2 on one axis only, the W axis when kW >= 2.
+        dilation = rng.choice([(1, 2), (2, 1)])
+        return (1, rng.randint(1, 2)), (rng.randint(1, 2), rng.randint(1, 2)), dilation, [reaches_both_pads] * 2
+    if stratum == "int_settings":
+        # Settings as plain ints, as most students call: stride 2 that floor matters for, padding 1.
+        return 2, 1, rng.randint(1, 2), [floor_matters, floor_matters]
+    raise ValueError(f"configs: unknown convolution stratum {stratum!r}")
+
+
+def conv_case(rng: random.Random, gen: torch.Generator, stratum: str = "strided", *,
+              dtype: torch.dtype = torch.float32, bias: Optional[bool] = True) -> ConvCase:
+    """One convolution of ``stratum`` (see ``CONV_STRATA``): batch >= 2, several channels
+    in and out, a non-square kernel >= 2 and a non-square input; ``bias=None`` draws it."""
+    def draw() -> tuple:
+        kernel = _kernel(rng)
+        stride, padding, dilation, wanted = _conv_settings(rng, stratum, kernel)
+        sizes: list[int] = []
+        for axis, (k, s, p, d) in enumerate(zip(kernel, pair(stride), pair(padding), pair(dilation))):
+            sizes.append(pick_size(rng, k, s, p, d, lambda n, w=wanted[axis]: w(n, k, s, p, d)
+                                   and (not sizes or n != sizes[0])))
+        return kernel, stride, padding, dilation, sizes
+
+    kernel, stride, padding, dilation, sizes = redraw(draw)
+    n, c_in, c_out = rng.randint(2, 3), rng.randint(2, 3), rng.randint(2, 3)
     X = torch.randn(n, c_in, *sizes, generator=gen, dtype=dtype)
     weight = torch.randn(c_out, c_in, *kernel, generator=gen, dtype=dtype)
     has_bias = rng.random() < 0.7 if bias is None else bias
     b = torch.randn(c_out, generator=gen, dtype=dtype) if has_bias else None
-    return ConvCase(X, weight, b, stride, padding, dilation)
+    return ConvCase(X, weight, b, stride, padding, dilation, stratum)
+
+
+def conv_cases(rng: random.Random, gen: torch.Generator, strata: Sequence[str] = CONV_STRATA,
+               **kwargs: Any) -> list[ConvCase]:
+    """One case per stratum, in order (``kwargs`` go to ``conv_case``)."""
+    return [conv_case(rng, gen, stratum, **kwargs) for stratum in strata]
 
 
 @dataclass
@@ -80,26 +167,58 @@ class PoolCase:
     H: torch.Tensor
     kernel_size: Setting
     stride: Optional[Setting]
+    stratum: str = ""
 
-    def pairs(self) -> tuple[tuple[int, int], tuple[int, int]]:
+    def pairs(self) -> tuple[Pair, Pair]:
         kernel = pair(self.kernel_size)
         return kernel, kernel if self.stride is None else pair(self.stride)
 
 
-def pool_case(rng: random.Random, gen: torch.Generator, *, overlapping: bool = False, ties: bool = False) -> PoolCase:
-    """A random max-pool; ``overlapping`` makes stride < kernel; ``ties`` uses few distinct values."""
-    kernel = _setting(rng, 2, 3)
-    kh, kw = pair(kernel)
-    if overlapping:
-        stride: Optional[Setting] = (rng.randint(1, kh - 1), rng.randint(1, kw - 1))
-    else:
-        stride = rng.choice([None, kernel, _setting(rng, 1, 3)])
-    shape = (rng.randint(1, 2), rng.randint(1, 3), kh + rng.randint(0, 5), kw + rng.randint(0, 5))
+def _pool_settings(rng: random.Random, stratum: str) -> tuple[Setting, Optional[Setting]]:
+    if stratum == "plain":  # a non-square kernel, stride=None (= the kernel)
+        return _kernel(rng), None
+    if stratum == "strided":  # a square kernel as an int, a non-square stride that differs from it
+        k = rng.randint(2, 3)
+        return k, rng.choice([(1, k + 1), (k + 1, 1), (k - 1, k + 1), (k + 1, k - 1)])
+    if stratum == "overlapping":  # stride < kernel on both axes
+        kh, kw = _kernel(rng)
+        return (kh, kw), (rng.randint(1, kh - 1), rng.randint(1, kw - 1))
+    raise ValueError(f"configs: unknown pooling stratum {stratum!r}")
+
+
+def pool_case(rng: random.Random, gen: torch.Generator, stratum: str = "plain", *, ties: bool = False) -> PoolCase:
+    """One max-pool of ``stratum`` (see ``POOL_STRATA``): batch >= 2, several channels, at least
+    two windows along each axis and a size the windows do not cover exactly on some axis.
+
+    ``ties`` draws values from {0, 1, 2} and plants a tie for the maximum in the last
+    window (its first and last elements). ``overlapping`` also plants, in every plane, a
+    maximum shared by the first two windows of the first row, so a backward pass must add
+    two gradients at one pixel.
+    """
+    kernel, stride = _pool_settings(rng, stratum)
+    (kh, kw), (sh, sw) = pair(kernel), pair(kernel if stride is None else stride)
+    sizes = [pick_size(rng, k, s, 0, 1, lambda n, k=k, s=s: out_size(n, k, s, 0, 1) >= 2)
+             for k, s in ((kh, sh), (kw, sw))]
+    strided_axes = [axis for axis, s in enumerate((sh, sw)) if s >= 2]
+    if strided_axes and all((n - k) % s == 0 for n, k, s in zip(sizes, (kh, kw), (sh, sw))):
+        sizes[strided_axes[-1]] += 1  # a remainder the windows skip (rounding up would not)
+    shape = (rng.randint(2, 3), rng.randint(2, 3), *sizes)
+    H = torch.randint(0, 3, shape, generator=gen).float() if ties else torch.randn(*shape, generator=gen)
+    top = H.max() + 1
     if ties:
-        H = torch.randint(0, 3, shape, generator=gen).float()
-    else:
-        H = torch.randn(*shape, generator=gen)
-    return PoolCase(H, kernel, stride)
+        row, col = (out_size(sizes[0], kh, sh, 0, 1) - 1) * sh, (out_size(sizes[1], kw, sw, 0, 1) - 1) * sw
+        H[..., row, col] = top
+        H[..., row + kh - 1, col + kw - 1] = top
+    if stratum == "overlapping":
+        # In windows (0, 0) and (0, 1) only (sw < kw), and not in the last row of windows.
+        H[..., 0, sw] = top + 1
+    return PoolCase(H, kernel, stride, stratum)
+
+
+def pool_cases(rng: random.Random, gen: torch.Generator, strata: Sequence[str] = POOL_STRATA,
+               **kwargs: Any) -> list[PoolCase]:
+    """One case per stratum, in order (``kwargs`` go to ``pool_case``)."""
+    return [pool_case(rng, gen, stratum, **kwargs) for stratum in strata]
 
 
 def course_data(ref: Any) -> tuple[torch.Tensor, ...]:

@@ -2,12 +2,12 @@
 
 | test                     | points | what                                                             |
 |--------------------------|--------|------------------------------------------------------------------|
-| col2im_random            | 4      | random settings incl. overlapping windows, vs F.fold              |
-| col2im_unbatched         | 1      | (C*kH*kW) x L columns, vs F.fold                                  |
+| col2im_random            | 4      | one case per stratum (configs.CONV_STRATA), overlapping windows, vs F.fold |
 | conv2d_backward_random   | 6      | dX, dW, db vs autograd of F.conv2d (float64)                      |
 | conv2d_function          | 5      | Conv2dFunction forward + backward vs autograd of F.conv2d (float64), with and without bias |
 | bad_input                | 1      | a valid call is right, then ValueError for columns of the wrong shape |
 | no_mutation              | 3      | right results and the inputs come back unchanged                  |
+| composition              | 1      | conv2d_backward with the student's own col2im, im2col, calculate_out |
 
 ``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd. The trusted
 side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
@@ -20,14 +20,13 @@ import torch
 import torch.nn.functional as F
 
 from grader.grading.compare import describe_call
-from grader.suites.configs import ConvCase, conv_case, conv_reference
+from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, conv_reference
 
 
-def fold_case(rng, gen, dtype=torch.float32):
-    """Random columns and the settings that fold them: (cols, output_size, kernel, settings)."""
-    case = conv_case(rng, gen, dtype=dtype)
-    if rng.random() < 0.5:  # make windows overlap more often
-        case.stride = 1
+def fold_case(rng, gen, stratum: str, dtype=torch.float32):
+    """Random columns and the settings that fold them: (cols, output_size, kernel, settings).
+    The ``padded_dilated`` and ``int_settings`` strata have overlapping windows."""
+    case = conv_case(rng, gen, stratum, dtype=dtype)
     stride, padding, dilation = case.pairs()
     cols_shape = F.unfold(case.X, case.kernel, dilation, padding, stride).shape
     cols = torch.randn(cols_shape, generator=gen, dtype=dtype)
@@ -70,27 +69,20 @@ def check_conv2d_backward(student, check, case: ConvCase, dout: torch.Tensor) ->
 
 @pytest.mark.points(4)
 def test_col2im_random(student, check, rng, gen):
-    for _ in range(3):
-        check_col2im(student, check, *fold_case(rng, gen))
-
-
-@pytest.mark.points(1)
-def test_col2im_unbatched(student, check, rng, gen):
-    cols, size, kernel, settings = fold_case(rng, gen)
-    check_col2im(student, check, cols[0], size, kernel, settings)
+    for stratum in CONV_STRATA:
+        check_col2im(student, check, *fold_case(rng, gen, stratum))
 
 
 @pytest.mark.points(6)
 def test_conv2d_backward_random(student, check, rng, gen):
-    for _ in range(3):
-        case = conv_case(rng, gen, dtype=torch.float64)
+    for case in conv_cases(rng, gen, dtype=torch.float64):
         check_conv2d_backward(student, check, case, random_dout(case, gen))
 
 
 @pytest.mark.points(5)
 def test_conv2d_function(student, check, rng, gen):
-    for bias in (True, False):
-        case = conv_case(rng, gen, dtype=torch.float64, bias=bias)
+    for stratum, bias in (("strided", True), ("padded_dilated", False)):
+        case = conv_case(rng, gen, stratum, dtype=torch.float64, bias=bias)
         dout = random_dout(case, gen)
         out, dX, dW, db = autograd_grads(case, dout)
         stride, padding, dilation = case.pairs()
@@ -110,7 +102,7 @@ def test_conv2d_function(student, check, rng, gen):
 
 @pytest.mark.points(1)
 def test_bad_input(student, check, rng, gen):
-    cols, size, kernel, settings = fold_case(rng, gen)
+    cols, size, kernel, settings = fold_case(rng, gen, "int_settings")
     check_col2im(student, check, cols, size, kernel, settings)
     wrong = cols[:, :, :-1] if cols.shape[2] > 1 else torch.cat([cols, cols], 2)
     check.raises_value_error(lambda: student.call("backward", "col2im", wrong, size, kernel, **settings),
@@ -120,13 +112,13 @@ def test_bad_input(student, check, rng, gen):
 
 @pytest.mark.points(3)
 def test_no_mutation(student, check, rng, gen):
-    cols, size, kernel, settings = fold_case(rng, gen)
+    cols, size, kernel, settings = fold_case(rng, gen, "padded_dilated")
     got, after, _ = student.call_and_inputs("backward", "col2im", cols, size, kernel, **settings)
     call = describe_call("col2im", cols, size, kernel, **settings)
     expected = F.fold(cols, size, kernel, settings["dilation"], settings["padding"], settings["stride"])
     check.tensor(got, expected, "col2im", "image", call=call)
     check.unchanged([cols], after, ["cols"], "col2im", call=call)
-    case = conv_case(rng, gen, dtype=torch.float64)
+    case = conv_case(rng, gen, "strided", dtype=torch.float64)
     dout = random_dout(case, gen)
     args = (dout, case.X, case.weight)
     got, after, _ = student.call_and_inputs("backward", "conv2d_backward", *args, **case.settings())
@@ -134,3 +126,11 @@ def test_no_mutation(student, check, rng, gen):
     _, dX, _, _ = autograd_grads(case, dout)
     check.tensor(got[0] if type(got) in (tuple, list) and got else got, dX, "conv2d_backward", "dX", call=call)
     check.unchanged(args, after, ("dout", "X", "weight"), "conv2d_backward", call=call)
+
+
+@pytest.mark.points(1)
+def test_composition(student, check, rng, gen):
+    # The student's own functions together: conv2d_backward on their col2im, im2col, calculate_out.
+    with student.composed():
+        case = conv_case(rng, gen, "strided", dtype=torch.float64)
+        check_conv2d_backward(student, check, case, random_dout(case, gen))

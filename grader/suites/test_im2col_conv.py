@@ -2,15 +2,16 @@
 
 | test                       | points | what                                                           |
 |----------------------------|--------|----------------------------------------------------------------|
-| im2col_random              | 4      | random kernel/stride/padding/dilation, vs F.unfold (row order)  |
-| im2col_unbatched           | 1      | a channel x height x width input, vs F.unfold                   |
+| im2col_random              | 4      | one case per stratum (configs.CONV_STRATA), vs F.unfold (row order) |
 | conv2d_unfold_course       | 1      | the course's 6x6 example, vs F.conv2d                           |
 | conv2d_unfold_random       | 4      | random configurations, vs F.conv2d                              |
 | conv2d_unfold_dtype_bias   | 2      | float64 keeps its dtype; bias None                              |
 | bad_input                  | 1      | valid calls are right, then ValueError for bad settings         |
 | no_mutation                | 2      | right results and the inputs come back unchanged                |
+| composition                | 1      | conv2d_unfold with the student's own im2col and calculate_out     |
 
-``im2col`` may not use F.unfold; ``conv2d_unfold`` may not use F.conv2d.
+``im2col`` may not use F.unfold; ``conv2d_unfold`` may not use F.conv2d. Every test but
+``composition`` runs with a correct stand-in of ``calculate_out`` (see docs/grading.md).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.grading.compare import describe_call
-from grader.suites.configs import conv_case, conv_reference, course_data
+from grader.suites.configs import conv_case, conv_cases, conv_reference, course_data
 
 
 def check_im2col(student, check, X: torch.Tensor, kernel, settings: dict) -> None:
@@ -27,8 +28,7 @@ def check_im2col(student, check, X: torch.Tensor, kernel, settings: dict) -> Non
     expected = F.unfold(X, kernel, dilation=dilation, padding=padding, stride=stride)
     got = student.call("im2col_conv", "im2col", X, kernel, **settings)
     pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (kernel, stride, padding, dilation)]
-    X4 = X if X.dim() == 4 else X.unsqueeze(0)
-    out_w = F.conv2d(X4[:1, :1], torch.zeros(1, 1, *pairs[0]), None, pairs[1], pairs[2], pairs[3]).shape[-1]
+    out_w = F.conv2d(X[:1, :1], torch.zeros(1, 1, *pairs[0]), None, pairs[1], pairs[2], pairs[3]).shape[-1]
     check.tensor(got, expected, "im2col", "columns", call=describe_call("im2col", X, kernel, **settings),
                  window=check.column_window(*pairs, out_w))
 
@@ -42,15 +42,8 @@ def check_conv2d_unfold(student, check, case) -> None:
 
 @pytest.mark.points(4)
 def test_im2col_random(student, check, rng, gen):
-    for _ in range(3):
-        case = conv_case(rng, gen)
+    for case in conv_cases(rng, gen):
         check_im2col(student, check, case.X, case.kernel, case.settings())
-
-
-@pytest.mark.points(1)
-def test_im2col_unbatched(student, check, rng, gen):
-    case = conv_case(rng, gen)
-    check_im2col(student, check, case.X[0], case.kernel, case.settings())
 
 
 @pytest.mark.points(1)
@@ -64,19 +57,19 @@ def test_conv2d_unfold_course(student, check, ref):
 
 @pytest.mark.points(4)
 def test_conv2d_unfold_random(student, check, rng, gen):
-    for _ in range(3):
-        check_conv2d_unfold(student, check, conv_case(rng, gen))
+    for case in conv_cases(rng, gen, bias=None):
+        check_conv2d_unfold(student, check, case)
 
 
 @pytest.mark.points(2)
 def test_conv2d_unfold_dtype_bias(student, check, rng, gen):
-    check_conv2d_unfold(student, check, conv_case(rng, gen, dtype=torch.float64, bias=True))
-    check_conv2d_unfold(student, check, conv_case(rng, gen, bias=False))
+    check_conv2d_unfold(student, check, conv_case(rng, gen, "strided", dtype=torch.float64, bias=True))
+    check_conv2d_unfold(student, check, conv_case(rng, gen, "padded_dilated", bias=False))
 
 
 @pytest.mark.points(1)
 def test_bad_input(student, check, rng, gen):
-    case = conv_case(rng, gen)
+    case = conv_case(rng, gen, "int_settings")
     check_im2col(student, check, case.X, case.kernel, case.settings())
     check_conv2d_unfold(student, check, case)
     check.raises_value_error(lambda: student.call("im2col_conv", "im2col", case.X, case.kernel, padding=-1),
@@ -89,7 +82,7 @@ def test_bad_input(student, check, rng, gen):
 
 @pytest.mark.points(2)
 def test_no_mutation(student, check, rng, gen):
-    case = conv_case(rng, gen, bias=True)
+    case = conv_case(rng, gen, "padded_dilated")
     got, after, _ = student.call_and_inputs("im2col_conv", "im2col", case.X, case.kernel, **case.settings())
     call = describe_call("im2col", case.X, case.kernel, **case.settings())
     stride, padding, dilation = case.pairs()
@@ -100,3 +93,10 @@ def test_no_mutation(student, check, rng, gen):
     call = describe_call("conv2d_unfold", *args, **case.settings())
     check.tensor(got, conv_reference(case), "conv2d_unfold", "output", call=call)
     check.unchanged(args, after, ("X", "weight", "bias"), "conv2d_unfold", call=call)
+
+
+@pytest.mark.points(1)
+def test_composition(student, check, rng, gen):
+    # The student's own functions together: conv2d_unfold on their im2col and calculate_out.
+    with student.composed():
+        check_conv2d_unfold(student, check, conv_case(rng, gen, "strided"))

@@ -3,15 +3,18 @@
 | test                     | points | what                                                              |
 |--------------------------|--------|-------------------------------------------------------------------|
 | conv2d_loop_course       | 1      | the course's 6x6 example, vs F.conv2d                              |
-| conv2d_loop_random       | 5      | random stride/padding/dilation/non-square shapes, vs F.conv2d      |
+| conv2d_loop_random       | 5      | one case per stratum (configs.CONV_STRATA), vs F.conv2d            |
 | conv2d_loop_dtype_bias   | 2      | float64 input keeps its dtype; bias None                           |
 | conv2d_loop_bad_input    | 1      | a valid call is right, then ValueError for mismatched channels     |
 | conv2d_loop_no_mutation  | 1      | right result and the inputs come back unchanged                    |
 | conv1d_module            | 3      | parameter names, Linear weights loaded, vs F.conv1d                |
-| conv2d_module            | 4      | parameter names, Linear weights loaded, output size per the formula |
+| conv2d_module            | 3      | parameter names, Linear weights loaded, output size per the formula |
 | maxpool1d_module         | 3      | vs F.max_pool1d, lengths that do not divide evenly                 |
+| composition              | 1      | Conv2D with the student's own calculate_out (see docs/grading.md)  |
 
 ``conv2d_loop`` may not use any convolution routine or F.unfold (grader/grading/forbidden.py).
+Every test but ``composition`` runs the student's code with correct stand-ins of the earlier
+exercises (``calculate_out``): a bug there is charged once, in its own exercise.
 """
 from __future__ import annotations
 
@@ -20,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from grader.grading.compare import describe_call, describe_module_call
-from grader.suites.configs import conv_case, conv_reference, course_data
+from grader.suites.configs import (conv_case, conv_cases, conv_reference, course_data, floor_matters, pick_size,
+                                   reaches_both_pads, redraw)
 
 
 def check_conv2d_loop(student, check, case) -> None:
@@ -42,19 +46,19 @@ def test_conv2d_loop_course(student, check, ref):
 
 @pytest.mark.points(5)
 def test_conv2d_loop_random(student, check, rng, gen):
-    for _ in range(3):
-        check_conv2d_loop(student, check, conv_case(rng, gen))
+    for case in conv_cases(rng, gen, bias=None):
+        check_conv2d_loop(student, check, case)
 
 
 @pytest.mark.points(2)
 def test_conv2d_loop_dtype_bias(student, check, rng, gen):
-    check_conv2d_loop(student, check, conv_case(rng, gen, dtype=torch.float64, bias=True))
-    check_conv2d_loop(student, check, conv_case(rng, gen, bias=False))
+    check_conv2d_loop(student, check, conv_case(rng, gen, "strided", dtype=torch.float64, bias=True))
+    check_conv2d_loop(student, check, conv_case(rng, gen, "padded_dilated", bias=False))
 
 
 @pytest.mark.points(1)
 def test_conv2d_loop_bad_input(student, check, rng, gen):
-    case = conv_case(rng, gen)
+    case = conv_case(rng, gen, "int_settings")
     check_conv2d_loop(student, check, case)
     wrong = torch.zeros(case.weight.shape[0], case.weight.shape[1] + 1, *case.kernel)
     check.raises_value_error(lambda: student.call("loop_conv", "conv2d_loop", case.X, wrong),
@@ -64,7 +68,7 @@ def test_conv2d_loop_bad_input(student, check, rng, gen):
 
 @pytest.mark.points(1)
 def test_conv2d_loop_no_mutation(student, check, rng, gen):
-    case = conv_case(rng, gen, bias=True)
+    case = conv_case(rng, gen, "padded_dilated")
     args = (case.X, case.weight, case.bias)
     got, after, _ = student.call_and_inputs("loop_conv", "conv2d_loop", *args, **case.settings())
     call = describe_call("conv2d_loop", *args, **case.settings())
@@ -85,10 +89,17 @@ def check_module(student, check, cls: str, args: list, state: dict, x: torch.Ten
 
 @pytest.mark.points(3)
 def test_conv1d_module(student, check, rng, gen):
-    for _ in range(2):
-        c_in, c_out, k = rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 4)
-        stride, padding = rng.randint(1, 3), rng.randint(0, 2)
-        x = torch.randn(rng.randint(1, 3), c_in, max(1, k - 2 * padding) + rng.randint(0, 8), generator=gen)
+    # Stratified: a stride >= 2 where floor matters, then padding reaching both ends.
+    for stratum in ("strided", "padded"):
+        def draw() -> tuple[int, int, int, int]:
+            k = rng.randint(2, 4)
+            stride, padding = (rng.randint(2, 3), 0) if stratum == "strided" else (rng.randint(1, 2), rng.randint(1, 2))
+            wanted = floor_matters if stratum == "strided" else reaches_both_pads
+            return k, stride, padding, pick_size(rng, k, stride, padding, 1, lambda n: wanted(n, k, stride, padding, 1))
+
+        c_in, c_out = rng.randint(2, 3), rng.randint(2, 4)
+        k, stride, padding, length = redraw(draw)
+        x = torch.randn(rng.randint(2, 3), c_in, length, generator=gen)
         state = {"kernel.weight": torch.randn(c_out, k * c_in, generator=gen),
                  "kernel.bias": torch.randn(c_out, generator=gen)}
         expected = F.conv1d(x, state["kernel.weight"].view(c_out, c_in, k), state["kernel.bias"], stride, padding)
@@ -96,32 +107,43 @@ def test_conv1d_module(student, check, rng, gen):
                      check.length_window(k, stride, padding))
 
 
-@pytest.mark.points(4)
+def check_conv2d_module(student, check, rng, gen, padded: bool) -> None:
+    """Conv2D with stride 2 and a non-square input whose output floor, rounding up and
+    ``h // stride`` disagree on in both dimensions; ``padded``: padding 1 (else 0)."""
+    c_in, c_out, stride, padding = rng.randint(2, 3), rng.randint(2, 4), 2, int(padded)
+    # k = 3 unpadded or k = 2 padded: the only kernels where both can go wrong at stride 2.
+    k = 2 if padded else 3
+    h = pick_size(rng, k, stride, padding, 1, lambda n: floor_matters(n, k, stride, padding, 1))
+    w = pick_size(rng, k, stride, padding, 1, lambda n: floor_matters(n, k, stride, padding, 1) and n != h)
+    x = torch.randn(rng.randint(2, 3), c_in, h, w, generator=gen)
+    state = {"kernel.weight": torch.randn(c_out, c_in * k * k, generator=gen),
+             "kernel.bias": torch.randn(c_out, generator=gen)}
+    expected = F.conv2d(x, state["kernel.weight"].view(c_out, c_in, k, k), state["kernel.bias"], stride, padding)
+    check_module(student, check, "Conv2D", [c_in, c_out, stride, k, padding], state, x, expected,
+                 check.conv_window((k, k), (stride, stride), (padding, padding), (1, 1)))
+
+
+@pytest.mark.points(3)
 def test_conv2d_module(student, check, rng, gen):
-    for uneven in (True, False):
-        c_in, c_out, k = rng.randint(1, 3), rng.randint(1, 4), rng.randint(1, 3)
-        stride, padding = (2, rng.randint(0, 1)) if uneven else (rng.randint(1, 2), rng.randint(0, 2))
-        if uneven and (k, padding) == (2, 0):
-            padding = 1  # with k=2, p=0, s=2 the formula equals h // 2 for every h
-        h = max(1, k - 2 * padding) + rng.randint(0, 6)
-        if uneven:  # pick the nearest height where the formula and h // stride disagree
-            h = next(h + i for i in range(2) if (h + i + 2 * padding - k) // stride + 1 != (h + i) // stride)
-        x = torch.randn(rng.randint(1, 2), c_in, h, h + rng.randint(0, 2), generator=gen)
-        state = {"kernel.weight": torch.randn(c_out, c_in * k * k, generator=gen),
-                 "kernel.bias": torch.randn(c_out, generator=gen)}
-        weight = state["kernel.weight"].view(c_out, c_in, k, k)
-        expected = F.conv2d(x, weight, state["kernel.bias"], stride, padding)
-        check_module(student, check, "Conv2D", [c_in, c_out, stride, k, padding], state, x, expected,
-                     check.conv_window((k, k), (stride, stride), (padding, padding), (1, 1)))
+    for padded in (False, True):
+        check_conv2d_module(student, check, rng, gen, padded)
 
 
 @pytest.mark.points(3)
 def test_maxpool1d_module(student, check, rng, gen):
-    for _ in range(2):
+    # A length the windows cover exactly, then one with a remainder to drop; >= 2 windows.
+    for remainder in (False, True):
         pooling = rng.randint(2, 4)
-        x = torch.randn(rng.randint(1, 3), rng.randint(1, 3), pooling * rng.randint(1, 4) + rng.randint(0, pooling - 1),
-                        generator=gen)
+        length = pooling * rng.randint(2, 4) + (rng.randint(1, pooling - 1) if remainder else 0)
+        x = torch.randn(rng.randint(2, 3), rng.randint(2, 3), length, generator=gen)
         call = describe_module_call("MaxPool1D", [pooling], x)
         got = student.op("module_forward", "loop_conv", cls="MaxPool1D", args=[pooling], state={}, x=x)
         check.tensor(got, F.max_pool1d(x, pooling), "MaxPool1D", "output", call=call,
                      window=check.length_window(pooling, pooling, 0))
+
+
+@pytest.mark.points(1)
+def test_composition(student, check, rng, gen):
+    # The student's own Conv2D with their own calculate_out (graded alone elsewhere).
+    with student.composed():
+        check_conv2d_module(student, check, rng, gen, padded=True)

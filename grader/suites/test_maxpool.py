@@ -2,15 +2,17 @@
 
 | test                | points | what                                                                |
 |---------------------|--------|---------------------------------------------------------------------|
-| unfold_random       | 4      | values and flat indices vs F.max_pool2d(return_indices=True)         |
+| unfold_random       | 3      | one case per stratum (configs.POOL_STRATA): values and flat indices vs F.max_pool2d(return_indices=True) |
 | unfold_ties         | 3      | few distinct values: ties must go to the first maximum (row-major)   |
-| unfold_overlapping  | 2      | stride smaller than the kernel                                       |
+| unfold_overlapping  | 2      | stride smaller than the kernel, a maximum shared by two windows      |
 | unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]]   |
-| backward_random     | 3      | gradient to each window's argmax (summed on overlap), vs autograd    |
+| backward_random     | 3      | gradient to each window's argmax (summed on a shared argmax), vs autograd |
 | bad_input           | 1      | a valid call is right, then ValueError for kernel_size 0             |
 | no_mutation         | 1      | right result and the input comes back unchanged                      |
+| composition         | 1      | maxpool2d_unfold with the student's own earlier functions            |
 
-``maxpool2d_unfold`` may not use F.max_pool2d or nn.MaxPool2d.
+``maxpool2d_unfold`` may not use F.max_pool2d or nn.MaxPool2d. Every test but ``composition``
+runs with correct stand-ins of the earlier exercises (see docs/grading.md).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.grading.compare import describe_call
-from grader.suites.configs import PoolCase, course_data, pool_case
+from grader.suites.configs import PoolCase, course_data, pool_case, pool_cases
 
 
 def check_pool(student, check, case: PoolCase) -> None:
@@ -34,22 +36,22 @@ def check_pool(student, check, case: PoolCase) -> None:
     check.tensor(got[1], indices, "maxpool2d_unfold", "indices", call=call, window=window)
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_unfold_random(student, check, rng, gen):
-    for _ in range(3):
-        check_pool(student, check, pool_case(rng, gen))
+    for case in pool_cases(rng, gen):
+        check_pool(student, check, case)
 
 
 @pytest.mark.points(3)
 def test_unfold_ties(student, check, rng, gen):
-    for _ in range(2):
-        check_pool(student, check, pool_case(rng, gen, ties=True))
+    for case in pool_cases(rng, gen, ("plain", "strided"), ties=True):
+        check_pool(student, check, case)
 
 
 @pytest.mark.points(2)
 def test_unfold_overlapping(student, check, rng, gen):
-    check_pool(student, check, pool_case(rng, gen, overlapping=True))
-    check_pool(student, check, pool_case(rng, gen, overlapping=True, ties=True))
+    check_pool(student, check, pool_case(rng, gen, "overlapping"))
+    check_pool(student, check, pool_case(rng, gen, "overlapping", ties=True))
 
 
 @pytest.mark.points(1)
@@ -60,8 +62,7 @@ def test_unfold_course(student, check, ref):
 
 @pytest.mark.points(3)
 def test_backward_random(student, check, rng, gen):
-    for overlapping in (False, True):
-        case = pool_case(rng, gen, overlapping=overlapping)
+    for case in pool_cases(rng, gen, ("plain", "overlapping")):
         kernel, stride = case.pairs()
         H = case.H.clone().requires_grad_(True)
         values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
@@ -75,7 +76,7 @@ def test_backward_random(student, check, rng, gen):
 
 @pytest.mark.points(1)
 def test_bad_input(student, check, rng, gen):
-    case = pool_case(rng, gen)
+    case = pool_case(rng, gen, "strided")
     check_pool(student, check, case)
     check.raises_value_error(lambda: student.call("maxpool", "maxpool2d_unfold", case.H, 0),
                              "maxpool2d_unfold", "kernel_size 0", call=describe_call("maxpool2d_unfold", case.H, 0))
@@ -90,3 +91,10 @@ def test_no_mutation(student, check, rng, gen):
     values, _ = F.max_pool2d(case.H, kernel, stride, return_indices=True)
     check.tensor(got[0] if type(got) in (tuple, list) and got else got, values, "maxpool2d_unfold", "values", call=call)
     check.unchanged([case.H], after, ["H"], "maxpool2d_unfold", call=call)
+
+
+@pytest.mark.points(1)
+def test_composition(student, check, rng, gen):
+    # The student's own functions together (maxpool2d_unfold may build on calculate_out, im2col).
+    with student.composed():
+        check_pool(student, check, pool_case(rng, gen, "strided"))

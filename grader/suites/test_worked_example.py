@@ -4,11 +4,13 @@
 |----------------------|--------|-----------------------------------------------------------------------|
 | tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]                                 |
 | tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
-| tiny_backward_course | 4      | the course's gradients (weight rows, bias [4, 4], fc gradients)        |
-| tiny_backward_random | 5      | random integer-valued data, vs autograd of the same network            |
+| tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc gradients)        |
+| tiny_backward_random | 4      | random integer-valued data, vs autograd of the same network            |
 | no_mutation          | 1      | right result and the inputs come back unchanged                        |
+| composition          | 2      | forward and backward built on the student's own earlier functions      |
 
-``tiny_backward`` may not use autograd.
+``tiny_backward`` may not use autograd. Every test but ``composition`` runs with correct
+stand-ins of the earlier exercises (``conv2d_unfold``, ``maxpool2d_unfold``... see docs/grading.md).
 """
 from __future__ import annotations
 
@@ -38,12 +40,15 @@ def autograd_grads(inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
     return {name: leaf.grad for name, leaf in zip(NAMES, leaves) if name in PARAMETERS}
 
 
-def random_inputs(rng, gen, integers: bool = False) -> tuple[torch.Tensor, ...]:
-    """Random float32 inputs of the network; ``integers`` draws small whole numbers, as in
-    the course, so the conv is exact on both sides and every pooling argmax (ties go to
-    the first) is the same for the student and for autograd."""
-    n, c_in, c_out, outputs = rng.randint(1, 3), rng.randint(1, 2), rng.randint(1, 3), rng.randint(1, 2)
-    size = (rng.randint(6, 9), rng.randint(6, 9))
+def random_inputs(rng, gen, stratum: int = 0, integers: bool = False) -> tuple[torch.Tensor, ...]:
+    """Random float32 inputs of the network, batch >= 2 and a non-square image; stratum 0
+    has two input channels and a conv output of odd height (the pooling drops its last
+    row), stratum 1 one input channel and an odd width. ``integers`` draws small whole
+    numbers, as in the course, so the conv is exact on both sides and every pooling argmax
+    (ties go to the first) is the same for the student and for autograd."""
+    n, c_in, c_out, outputs = rng.randint(2, 3), 2 - stratum, rng.randint(2, 3), rng.randint(1, 2)
+    odd, even = rng.choice([7, 9]), rng.choice([6, 8])
+    size = (odd, even) if stratum == 0 else (even, odd)
     features = c_out * ((size[0] - 2) // 2) * ((size[1] - 2) // 2)
     shapes = ((n, c_in, *size), (c_out, c_in, 3, 3), (c_out,), (features, outputs), (outputs,))
     if integers:
@@ -75,11 +80,11 @@ def test_tiny_forward_course(student, check, ref):
 
 @pytest.mark.points(3)
 def test_tiny_forward_random(student, check, rng, gen):
-    for _ in range(2):
-        check_forward(student, check, random_inputs(rng, gen))
+    for stratum in (0, 1):
+        check_forward(student, check, random_inputs(rng, gen, stratum))
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 def test_tiny_backward_course(student, check, ref):
     inputs = course_data(ref)
     expected = autograd_grads(inputs)
@@ -87,10 +92,10 @@ def test_tiny_backward_course(student, check, ref):
     check_backward(student, check, inputs, expected)
 
 
-@pytest.mark.points(5)
+@pytest.mark.points(4)
 def test_tiny_backward_random(student, check, rng, gen):
-    for _ in range(2):
-        inputs = random_inputs(rng, gen, integers=True)
+    for stratum in (0, 1):
+        inputs = random_inputs(rng, gen, stratum, integers=True)
         check_backward(student, check, inputs, autograd_grads(inputs))
 
 
@@ -101,3 +106,13 @@ def test_no_mutation(student, check, rng, gen):
     call = describe_call("tiny_forward", *inputs)
     check.tensor(got, network(*inputs), "tiny_forward", "output", call=call)
     check.unchanged(inputs, after, NAMES, "tiny_forward", call=call)
+
+
+@pytest.mark.points(2)
+def test_composition(student, check, rng, gen):
+    # The course's way: the network on the student's own conv2d_unfold, maxpool2d_unfold,
+    # calculate_out... (each graded alone in its exercise with stand-ins of the others).
+    with student.composed():
+        check_forward(student, check, random_inputs(rng, gen, 0))
+        inputs = random_inputs(rng, gen, 1, integers=True)
+        check_backward(student, check, inputs, autograd_grads(inputs))

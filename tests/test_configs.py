@@ -1,0 +1,157 @@
+"""The suites' random configurations are stratified: every targeted feature, every seed.
+
+Same code, same grade (issue 9): for 200 seeds, each stratum of grader/suites/configs.py
+must hold its invariants, every case must be non-degenerate (each output element depends
+on the input), and the cases a test draws together must cover every feature it targets.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.suites import configs
+from grader.suites.configs import CONV_STRATA, POOL_STRATA, floor_matters, out_size, pair, reaches_both_pads
+
+SEEDS = range(200)
+
+
+def draw(seed: int):
+    return random.Random(seed), torch.Generator().manual_seed(seed)
+
+
+def depends_on_input(case: configs.ConvCase) -> bool:
+    """Every output element has a kernel tap on the input (not all on padding)."""
+    stride, padding, dilation = case.pairs()
+    taps = F.conv2d(torch.ones_like(case.X[:1, :1]), torch.ones(1, 1, *case.kernel), None, stride, padding, dilation)
+    return bool((taps > 0).all())
+
+
+def conv_features(case: configs.ConvCase) -> set[str]:
+    (sh, sw), (ph, pw), (dh, dw) = case.pairs()
+    (kh, kw), (h, w) = case.kernel, tuple(case.X.shape[2:])
+    dims = list(zip((h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw)))
+    found = set()
+    if case.X.shape[0] >= 2:
+        found.add("batch")
+    if case.X.shape[1] >= 2 and case.weight.shape[0] >= 2:
+        found.add("channels")
+    if min(kh, kw) >= 2 and kh != kw:
+        found.add("non-square kernel")
+    if h != w:
+        found.add("non-square input")
+    if any(floor_matters(*dim) for dim in dims):
+        found.add("stride where floor, ceil and h // s differ")
+    if all(floor_matters(*dim) for dim in dims):
+        found.add("floor matters on both axes")
+    if any(reaches_both_pads(*dim) for dim in dims):
+        found.add("padding reaching both sides")
+    if dh != dw and (kw >= 2 if dw > 1 else kh >= 2):
+        found.add("asymmetric dilation")
+    if all(out_size(*dim) >= 2 for dim in dims):
+        found.add("several windows per axis")
+    return found
+
+
+STRATUM_FEATURES = {
+    "strided": {"stride where floor, ceil and h // s differ", "floor matters on both axes"},
+    "padded_dilated": {"padding reaching both sides", "asymmetric dilation"},
+    "int_settings": {"stride where floor, ceil and h // s differ"},
+}
+EVERY_CONV = {"batch", "channels", "non-square kernel", "non-square input", "several windows per axis"}
+
+
+@pytest.mark.parametrize("stratum", CONV_STRATA)
+def test_each_conv_stratum_has_its_features_for_every_seed(stratum):
+    for seed in SEEDS:
+        rng, gen = draw(seed)
+        case = configs.conv_case(rng, gen, stratum, bias=None)
+        missing = (EVERY_CONV | STRATUM_FEATURES[stratum]) - conv_features(case)
+        assert not missing, f"seed {seed}, stratum {stratum}: missing {missing} in {case.pairs()}, {case.X.shape}"
+        assert depends_on_input(case), f"seed {seed}, stratum {stratum}: an output depends only on padding"
+        if stratum == "int_settings":
+            assert all(isinstance(v, int) for v in case.settings().values())
+
+
+def test_conv_strata_together_cover_every_feature_and_change_with_the_seed():
+    first = None
+    for seed in SEEDS:
+        rng, gen = draw(seed)
+        cases = configs.conv_cases(rng, gen)
+        covered = set().union(*map(conv_features, cases))
+        assert covered >= EVERY_CONV | set().union(*STRATUM_FEATURES.values()), seed
+        if first is None:
+            first = cases[0].X
+        else:
+            assert not torch.equal(first, cases[0].X) or first.shape != cases[0].X.shape
+    rng, gen = draw(7)
+    again = configs.conv_cases(*draw(7))
+    assert all(torch.equal(a.X, b.X) and a.pairs() == b.pairs() for a, b in zip(configs.conv_cases(rng, gen), again))
+
+
+def shared_argmax(case: configs.PoolCase) -> bool:
+    kernel, stride = case.pairs()
+    _, indices = F.max_pool2d(case.H, kernel, stride, return_indices=True)
+    plane = indices[0, 0].flatten()
+    return plane.unique().numel() < plane.numel()
+
+
+def has_tie(case: configs.PoolCase) -> bool:
+    kernel, stride = case.pairs()
+    windows = F.unfold(case.H.flatten(0, 1).unsqueeze(1), kernel, stride=stride)  # NC x kH*kW x L
+    maxima = windows.max(1, keepdim=True).values
+    return bool(((windows == maxima).sum(1) >= 2).any())
+
+
+@pytest.mark.parametrize("stratum", POOL_STRATA)
+@pytest.mark.parametrize("ties", (False, True))
+def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
+    for seed in SEEDS:
+        case = configs.pool_case(*draw(seed), stratum, ties=ties)
+        (kh, kw), (sh, sw) = case.pairs()
+        h, w = case.H.shape[2:]
+        where = f"seed {seed}, {stratum}, ties={ties}: kernel {case.kernel_size}, stride {case.stride}, {tuple(case.H.shape)}"
+        assert case.H.shape[0] >= 2 and case.H.shape[1] >= 2, where
+        assert out_size(h, kh, sh, 0, 1) >= 2 and out_size(w, kw, sw, 0, 1) >= 2, where
+        if stratum in ("plain", "strided"):  # a remainder that rounding up would pool
+            assert any((n - k) % s for n, k, s in ((h, kh, sh), (w, kw, sw))), where
+        if stratum == "plain":
+            assert kh != kw and case.stride is None, where
+        if stratum == "strided":
+            assert isinstance(case.kernel_size, int) and pair(case.stride) != (kh, kw), where
+            assert pair(case.stride)[0] != pair(case.stride)[1], where
+        if stratum == "overlapping":
+            assert sh < kh and sw < kw and kh != kw and shared_argmax(case), where
+        if ties:
+            assert has_tie(case), where
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_output_size_settings_make_floor_matter_on_every_axis():
+    from grader.suites.test_output_size import random_setting
+
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        for n in (1, 2, 3):
+            for padded in (False, True):
+                shape, k, s, d, p = random_setting(rng, n, padded)
+                dims = list(zip(shape[2:], k, s, p, d))
+                assert all(floor_matters(*dim) for dim in dims), (seed, shape, k, s, d, p)
+                if n > 1:
+                    assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [2]
+                if padded:
+                    assert min(p) >= 1
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_worked_example_inputs_have_a_batch_and_a_dropped_row_or_column():
+    from grader.suites.test_worked_example import random_inputs
+
+    for seed in SEEDS:
+        for stratum in (0, 1):
+            X, weight, *_ = random_inputs(*draw(seed), stratum)
+            conv = X.shape[2] - 2, X.shape[3] - 2
+            assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
+            assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)

@@ -1,0 +1,134 @@
+"""The stand-ins of earlier exercises (grader/runtime/standins.py): correct, invisible to
+the forbidden-routine guard of every later ruled function, and installed only for the
+module being imported (docs/grading.md, "--cascade and stand-ins")."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader.course import rules
+from grader.course.assignment import EXERCISES
+from grader.runtime import standins
+from grader.runtime.worker import ForbiddenRoutine, guarded
+
+
+def sample_calls() -> dict[str, list]:
+    """(stand-in, args) for every stand-in function, on a case with stride, padding, dilation."""
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(2, 3, 9, 8, generator=gen, dtype=torch.float64)
+    W = torch.randn(4, 3, 2, 3, generator=gen, dtype=torch.float64)
+    settings = ((2, 1), (1, 2), (1, 2))
+    out = F.conv2d(X, W, None, *settings)
+    values, indices = F.max_pool2d(X, (3, 2), (2, 1), return_indices=True)
+    cols = F.unfold(X, (2, 3), (1, 2), (1, 2), (2, 1))
+    return {
+        "calculate_out": [(X, (2, 3), (2, 1), (1, 2), (1, 2)), tuple(out.shape[2:])],
+        "im2col": [(X, (2, 3), (2, 1), (1, 2), (1, 2)), cols],
+        "conv2d_unfold": [(X, W, None, *settings), out],
+        "maxpool2d_unfold": [(X, (3, 2), (2, 1)), (values, indices)],
+        "col2im": [(cols, (9, 8), (2, 3), (2, 1), (1, 2), (1, 2)), F.fold(cols, (9, 8), (2, 3), (1, 2), (1, 2), (2, 1))],
+        "conv2d_backward": [(torch.ones_like(out), X, W, *settings), None],
+        "maxpool2d_backward": [(torch.ones_like(values), indices, tuple(X.shape)), None],
+    }
+
+
+def test_standins_are_correct():
+    calls = sample_calls()
+    for exercise, names in standins.MODULES.items():
+        for name, fn in names.items():
+            if name == "Conv2dFunction":
+                continue
+            args, expected = calls[name]
+            got = fn(*args)
+            if expected is not None:
+                torch.testing.assert_close(got, expected)
+    # Gradients against autograd.
+    (dout, X, W, *settings), _ = calls["conv2d_backward"]
+    Xg, Wg = X.clone().requires_grad_(), W.clone().requires_grad_()
+    F.conv2d(Xg, Wg, None, *settings).backward(dout)
+    dX, dW, db = standins.conv2d_backward(dout, X, W, *settings)
+    torch.testing.assert_close(dX, Xg.grad)
+    torch.testing.assert_close(dW, Wg.grad)
+    (dpool, indices, shape), _ = calls["maxpool2d_backward"]
+    Xg = X.clone().requires_grad_()
+    F.max_pool2d(Xg, (3, 2), (2, 1)).backward(dpool)
+    torch.testing.assert_close(standins.maxpool2d_backward(dpool, indices, shape), Xg.grad)
+    assert torch.autograd.gradcheck(lambda x, w: standins.Conv2dFunction.apply(x, w, None, *settings),
+                                    (X[:1, :2, :6, :6].clone().requires_grad_(), W[:2, :2].clone().requires_grad_()))
+    with pytest.raises(ValueError):
+        standins.calculate_out(torch.zeros(1, 1, 4, 4), (5, 2), (3, 1))  # one tap too many, stride 3
+
+
+def test_no_standin_trips_the_guard_of_a_later_ruled_function():
+    """A ruled student function (e.g. tiny_backward, no autograd) may call the stand-ins of
+    every earlier exercise: none of them may count as the student's forbidden call."""
+    calls = sample_calls()
+    checked = 0
+    for (module, function), routines in rules.RULES.items():
+        earlier = EXERCISES[:EXERCISES.index(module)]
+        for exercise in (e for e in earlier if e in standins.MODULES):
+            for name, fn in standins.MODULES[exercise].items():
+                if name == "Conv2dFunction":
+                    continue
+                with guarded(rules.guard(routines)) as hits:
+                    fn(*calls[name][0])
+                assert hits == [], f"{exercise}.{name} trips the guard of {module}.{function}"
+                checked += 1
+    assert checked >= 10
+
+
+def test_a_student_calling_the_standin_of_their_own_function_is_caught():
+    """The guard stays on inside a stand-in: it is no way around a rule."""
+    X = torch.randn(1, 2, 5, 5)
+    for name, args, rule in (("im2col", (X, 2), ("im2col_conv", "im2col")),
+                             ("conv2d_unfold", (X, torch.randn(3, 2, 2, 2)), ("im2col_conv", "conv2d_unfold")),
+                             ("maxpool2d_unfold", (X, 2), ("maxpool", "maxpool2d_unfold")),
+                             ("col2im", (F.unfold(X, 2), (5, 5), 2), ("backward", "col2im"))):
+        with guarded(rules.guard(rules.rules_for(*rule))) as hits:
+            with pytest.raises(ForbiddenRoutine):
+                getattr(standins, name)(*args)
+        assert hits, name
+
+
+def test_isolated_import_sees_standins_and_leaves_sys_modules_alone(tmp_path, monkeypatch):
+    (tmp_path / "output_size.py").write_text("def calculate_out(*a, **k):\n    return 'student'\n"
+                                             "def helper():\n    return 'own helper'\n")
+    (tmp_path / "im2col_conv.py").write_text("from output_size import calculate_out, helper\n"
+                                             "import output_size\n"
+                                             "def sizes():\n    return calculate_out((1, 1, 5, 5), 2), helper()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("output_size", "im2col_conv"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import output_size as composed_output_size
+
+    def is_student(module):
+        return str(getattr(module, "__file__", "") or "").startswith(str(tmp_path))
+
+    isolated = standins.import_isolated("im2col_conv", ("output_size",), is_student)
+    assert isolated.sizes() == ((4, 4), "own helper")
+    assert sys.modules["output_size"] is composed_output_size and "im2col_conv" not in sys.modules
+    import im2col_conv
+
+    assert im2col_conv.sizes() == ("student", "own helper") and im2col_conv is not isolated
+    for name in ("output_size", "im2col_conv"):
+        sys.modules.pop(name, None)
+
+
+def test_a_bug_is_charged_once_by_default_and_in_every_exercise_with_cascade(tmp_path):
+    """The bundled rounding-up calculate_out, graded in im2col_conv: by default only the
+    composition test fails; with --cascade (the course's composition) the others fail too."""
+    from grader.authoring.examples import EXAMPLE_LIST
+    from grader.grading.submission import grade_submission
+
+    example = next(e for e in EXAMPLE_LIST if e.name == "ceil_output_size")
+    for name, text in example.build().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    failed = {}
+    for cascade in (False, True):
+        result = grade_submission(tmp_path, "eve", seed=0, exercises=("im2col_conv",), cascade=cascade)
+        failed[cascade] = {t["name"] for t in result["exercises"]["im2col_conv"]["tests"] if t["status"] != "passed"}
+    assert failed[False] == {"composition"}
+    assert failed[True] >= {"composition", "im2col_random", "conv2d_unfold_random"}
