@@ -45,10 +45,12 @@ def check_output_size_course():
 
 
 def check_output_size_torch():
-    X = torch.zeros(2, 3, 11, 9)
+    # The stride 2 does not divide the height's span (12 + 2 - 4 - 1 = 9): the last partial window is dropped.
+    X = torch.zeros(2, 3, 12, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
-    assert tuple(got) == expected, f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+    assert tuple(got) == expected, (f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got} "
+                                    "(a window that does not fit entirely is not counted: round down)")
 
 
 def check_output_size_errors():
@@ -125,13 +127,28 @@ def check_maxpool_course():
     )
 
 
+def check_maxpool_ties():
+    # Overlapping 2x2 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
+    H = torch.tensor([[[[1., 3., 3., 0., 2.], [3., 1., 0., 3., 2.], [2., 3., 1., 3., 0.]]]])
+    values, indices = maxpool2d_unfold(H, kernel_size=(2, 2), stride=(1, 2))
+    expected_values, expected_indices = F.max_pool2d(H, (2, 2), (1, 2), return_indices=True)
+    assert values.shape == expected_values.shape and torch.equal(values, expected_values), (
+        f"pooled values: expected\n{expected_values}\ngot\n{values}")
+    assert torch.equal(indices, expected_indices), (
+        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
+        "ties go to the first maximum in row-major order, as a flat position in the 3x5 plane"
+    )
+
+
 def check_maxpool_backward():
+    # A 3x3 pool with stride 1 on a 4x4 input: windows overlap, and two share their argmax (pixel 5).
     dout = torch.tensor([[[[1., 2.], [3., 4.]]]])
-    indices = torch.tensor([[[[0, 2], [8, 15]]]])
+    indices = torch.tensor([[[[5, 6], [5, 10]]]])
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
     expected = torch.zeros(16)
-    expected[[0, 2, 8, 15]] = torch.tensor([1., 2., 3., 4.])
-    assert torch.equal(got, expected.view(1, 1, 4, 4)), f"each gradient goes to its index: expected\n{expected.view(4, 4)}\ngot\n{got}"
+    expected[[5, 6, 10]] = torch.tensor([1. + 3., 2., 4.])
+    assert torch.equal(got, expected.view(1, 1, 4, 4)), (
+        f"each gradient goes to its index, and windows sharing an argmax add up: expected\n{expected.view(4, 4)}\ngot\n{got}")
 
 
 def check_col2im_ones():
@@ -168,6 +185,11 @@ def check_tiny_backward_course():
         f"weight gradient: expected rows\n{expected}\ngot\n{grads['weight'].reshape(2, -1)}\n"
         "tied windows: only the first maximum receives the gradient"
     )
+    pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)  # the 8 features the fc layer reads
+    assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), (
+        f"fc_weight gradient: expected the pooled features as a column (8 x 1), f^T @ dout\n{pooled.t()}\n"
+        f"got\n{grads['fc_weight']}")
+    assert torch.equal(grads["fc_bias"], torch.tensor([1.])), f"fc_bias gradient: expected [1.], got {grads['fc_bias']}"
 
 
 def check_cnn_budget():
@@ -187,7 +209,8 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
                   (check_conv2d_module, "Conv2D.forward"), (check_maxpool1d_module, "MaxPool1D.forward")],
     "im2col_conv": [(check_im2col_course, "im2col"), (check_im2col_strided, "im2col"),
                     (check_conv2d_unfold_course, "conv2d_unfold")],
-    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_backward, "maxpool2d_backward")],
+    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_ties, "maxpool2d_unfold"),
+                (check_maxpool_backward, "maxpool2d_backward")],
     "backward": [(check_col2im_ones, "col2im"), (check_conv2d_backward_autograd, "conv2d_backward")],
     "worked_example": [(check_tiny_forward_course, "tiny_forward"), (check_tiny_backward_course, "tiny_backward")],
     "mnist": [(check_cnn_budget, "build_cnn")],
