@@ -2,7 +2,8 @@
 
 When a student's result is wrong, the grading side replays the student's last request
 (the same function, or worker op, on the same arguments) on each mutant of the bank
-(grader/course/mutants.py) that edits the exercise's module or a module it imports. A
+(grader/course/mutants.py) that edits a reference definition the requested one runs
+(itself, what it calls in its module, and what it imports from earlier exercises). A
 mutant is the reference solution with one edit, and the reference is trusted code that
 the grading process already imports (grader/grading/reference.py), so its mutants run
 here too. When a mutant's result equals the student's, its misconception is the
@@ -13,6 +14,7 @@ under the usual bare names but without touching the reference modules already im
 """
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import importlib.abc
@@ -72,9 +74,47 @@ def variant(mutant_id: str, module: str) -> ModuleType:
         sys.modules.update(saved)
 
 
-def candidates(module: str) -> tuple[Mutant, ...]:
-    """The mutants that can change what ``module``'s functions return: of it, or of a module it imports."""
-    return tuple(m for m in BANK if m.exercise == module or m.exercise in uses(module))
+def _definitions(module: str) -> dict[str, str]:
+    """``{top-level function or class name: its source}`` of ``module``'s reference."""
+    source = solution_path(module).read_text(encoding="utf-8")
+    return {node.name: ast.get_source_segment(source, node) or "" for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+@functools.lru_cache(maxsize=None)
+def reach(module: str, name: str) -> frozenset[tuple[str, str]]:
+    """The reference definitions ``module.name`` runs: itself, and what its source names, transitively
+    (definitions of the same module and names imported from earlier exercises)."""
+    found: set[tuple[str, str]] = set()
+    todo = [(module, name)]
+    while todo:
+        where, what = todo.pop()
+        definitions = _definitions(where)
+        if (where, what) in found or what not in definitions:
+            continue
+        found.add((where, what))
+        named = {node.id for node in ast.walk(ast.parse(definitions[what])) if isinstance(node, ast.Name)}
+        todo += [(where, other) for other in named & set(definitions)]
+        todo += [(earlier, other) for earlier, names in uses(where).items() for other in named & set(names)]
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=None)
+def edited(mutant_id: str) -> frozenset[tuple[str, str]]:
+    """The reference definitions a mutant edits (every one of its module when an edit is outside them)."""
+    mutant = BY_ID[mutant_id]
+    definitions = _definitions(mutant.exercise)
+    found = set()
+    for edit in mutant.edits:
+        holders = {name for name, source in definitions.items() if edit.old in source}
+        found |= holders or set(definitions)
+    return frozenset((mutant.exercise, name) for name in found)
+
+
+def candidates(module: str, name: str | None) -> tuple[Mutant, ...]:
+    """The mutants that can change what ``module.name`` returns (``name`` None: any of ``module``'s definitions)."""
+    runs = reach(module, name) if name is not None else frozenset().union(*(reach(module, n) for n in _definitions(module)))
+    return tuple(m for m in BANK if edited(m.id) & runs)
 
 
 def _copy(value: Any) -> Any:
@@ -133,7 +173,8 @@ def explain(request: dict | None, actual: Any, lang: str) -> list[str]:
     if not request or request.get("module") not in EXERCISES or request["module"] in NOT_REPLAYED:
         return []
     found: list[str] = []
-    for mutant in candidates(request["module"]):
+    target = request.get("function") if request.get("cmd") == "call" else (request.get("payload") or {}).get("cls")
+    for mutant in candidates(request["module"], target.split(".")[0] if isinstance(target, str) else None):
         try:
             result = replay(request, mutant)
         except Exception:  # noqa: BLE001 - a mutant may well fail on this input: then it is not the mistake
