@@ -54,17 +54,30 @@ def check_output_size_torch():
 
 
 def check_output_size_errors():
-    try:
-        calculate_out(torch.zeros(1, 1, 2, 2), k_size=(3, 3))
-    except ValueError:
-        return
-    raise AssertionError("a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError")
+    # The second case: at stride 2 the span is -1, and -1 // 2 + 1 = 0 (int(-1 / 2) + 1 would give 1).
+    for size, kernel, stride in ((2, 3, 1), (4, 5, 2)):
+        try:
+            got = calculate_out(torch.zeros(1, 1, size, size), k_size=(kernel, kernel), stride=stride)
+        except ValueError:
+            continue
+        raise AssertionError(f"a {kernel}x{kernel} kernel does not fit in a {size}x{size} image (stride {stride}): "
+                             f"calculate_out must raise ValueError, it returned {got}")
 
 
 def check_conv2d_loop_course():
     X, weight, bias = course_example()
     got = conv2d_loop(X, weight, bias)
     assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+
+
+def check_conv2d_loop_torch():
+    torch.manual_seed(0)
+    X, weight = torch.randn(2, 2, 7, 8), torch.randn(3, 2, 2, 3)
+    settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))  # different per dimension, on purpose
+    expected = F.conv2d(X, weight, None, **settings)
+    got = conv2d_loop(X, weight, None, **settings)
+    assert got.shape == expected.shape, f"{settings}, 2x3 kernel: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
+    assert torch.allclose(got, expected, atol=1e-5), f"{settings}, 2x3 kernel: your output differs from F.conv2d"
 
 
 def check_conv1d_module():
@@ -105,8 +118,8 @@ def check_im2col_course():
 def check_im2col_strided():
     torch.manual_seed(0)
     X = torch.randn(2, 3, 7, 8)
-    got = im2col(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
-    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
+    got = im2col(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
+    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
     assert got.shape == expected.shape and torch.allclose(got, expected), "im2col with stride/padding/dilation differs from F.unfold"
 
 
@@ -128,15 +141,15 @@ def check_maxpool_course():
 
 
 def check_maxpool_ties():
-    # Overlapping 2x2 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
-    H = torch.tensor([[[[1., 3., 3., 0., 2.], [3., 1., 0., 3., 2.], [2., 3., 1., 3., 0.]]]])
-    values, indices = maxpool2d_unfold(H, kernel_size=(2, 2), stride=(1, 2))
-    expected_values, expected_indices = F.max_pool2d(H, (2, 2), (1, 2), return_indices=True)
+    # Overlapping 2x3 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
+    H = torch.tensor([[[[1., 3., 2., 0., 2., 2.], [3., 1., 0., 3., 2., 1.], [2., 3., 1., 3., 0., 2.]]]])
+    values, indices = maxpool2d_unfold(H, kernel_size=(2, 3), stride=(1, 2))
+    expected_values, expected_indices = F.max_pool2d(H, (2, 3), (1, 2), return_indices=True)
     assert values.shape == expected_values.shape and torch.equal(values, expected_values), (
         f"pooled values: expected\n{expected_values}\ngot\n{values}")
     assert torch.equal(indices, expected_indices), (
         f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
-        "ties go to the first maximum in row-major order, as a flat position in the 3x5 plane"
+        "ties go to the first maximum in row-major order, as a flat position in the 3x6 plane"
     )
 
 
@@ -162,10 +175,10 @@ def check_conv2d_backward_autograd():
     X = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
     weight = torch.randn(3, 2, 3, 3, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    out = F.conv2d(X, weight, bias, stride=2, padding=1)
+    out = F.conv2d(X, weight, bias, stride=2, padding=1, dilation=(1, 2))
     dout = torch.randn_like(out)
     out.backward(dout)
-    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1)
+    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1, dilation=(1, 2))
     for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
         assert torch.allclose(got, expected), f"{name} differs from autograd's gradient"
 
@@ -205,7 +218,8 @@ def check_cnn_budget():
 CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "output_size": [(check_output_size_course, "calculate_out"), (check_output_size_torch, "calculate_out"),
                     (check_output_size_errors, "calculate_out")],
-    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv1d_module, "Conv1D.forward"),
+    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv2d_loop_torch, "conv2d_loop"),
+                  (check_conv1d_module, "Conv1D.forward"),
                   (check_conv2d_module, "Conv2D.forward"), (check_maxpool1d_module, "MaxPool1D.forward")],
     "im2col_conv": [(check_im2col_course, "im2col"), (check_im2col_strided, "im2col"),
                     (check_conv2d_unfold_course, "conv2d_unfold")],
