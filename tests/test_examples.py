@@ -14,6 +14,7 @@ from grader.authoring import examples
 from grader.authoring.examples import DEMO_EXERCISES, EXAMPLE_LIST, EXAMPLES
 from grader.authoring.stubs import regions
 from grader.course.assignment import EXERCISES, REPO, solution_path
+from grader.course.mutation import MutationError
 from grader.grading import class_run
 from grader.grading.cache import Settings
 from grader.grading.discover import discover
@@ -52,7 +53,7 @@ def test_notebook_example_has_exactly_one_broken_cell():
 
 
 def test_a_mutation_that_no_longer_matches_fails_loudly():
-    with pytest.raises(examples.MutationError, match="exactly once, found it 0 times"):
+    with pytest.raises(MutationError, match="exactly once, found it 0 times"):
         examples.Mutation("maxpool", "text that is not there", "x").apply("source")
 
 

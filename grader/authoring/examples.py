@@ -19,32 +19,11 @@ from typing import Callable, Mapping
 
 from grader.authoring.stubs import render_stubs
 from grader.course.assignment import EXAMPLES, EXERCISES, POINTS, solution_path
+from grader.course.mutation import Mutation, MutationError
 
 DEMO_EXERCISES: tuple[str, ...] = tuple(name for name in EXERCISES if name != "mnist")
 
 Files = dict[str, str]
-
-
-class MutationError(ValueError):
-    """A mutation's text does not occur exactly once in its reference module."""
-
-
-@dataclass(frozen=True)
-class Mutation:
-    """Replace ``old`` by ``new`` (exactly once) in the reference module ``module``."""
-
-    module: str
-    old: str
-    new: str
-
-    def apply(self, source: str) -> str:
-        count = source.count(self.old)
-        if count != 1:
-            raise MutationError(
-                f"examples: mutation of {solution_path(self.module)} expects its text exactly once, "
-                f"found it {count} times: {self.old!r}"
-            )
-        return source.replace(self.old, self.new)
 
 
 def reference_files() -> Files:

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gradescope": ("grader.commands.gradescope", "add_parser"),
     "prairielearn": ("grader.commands.prairielearn", "add_parser"),
     "export": ("grader.commands.export", "add_parser"),
+    "mutants": ("grader.commands.mutants", "add_parser"),
 }
 
 

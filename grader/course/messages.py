@@ -85,6 +85,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "both {module}.py and {module}.ipynb were found; {module}.py was graded",
         "es": "se encontraron {module}.py y {module}.ipynb; se corrigió {module}.py",
     },
+    "uses_failing": {
+        "en": "{exercise} fails tests and uses {functions} from {earlier}, which fails its own tests: "
+              "fix {earlier} first, its mistakes may be what {exercise}'s tests see",
+        "es": "{exercise} falla pruebas y usa {functions} de {earlier}, que falla sus propias pruebas: "
+              "corrige primero {earlier}, sus errores pueden ser lo que ven las pruebas de {exercise}",
+        "fr": "{exercise} échoue à des tests et utilise {functions} de {earlier}, qui échoue à ses propres tests : "
+              "corrigez d'abord {earlier}, ses erreurs sont peut-être ce que voient les tests de {exercise}",
+    },
     "no_suite": {
         "en": "there are no hidden tests for {exercise} yet",
         "es": "todavía no hay pruebas ocultas para {exercise}",
@@ -127,6 +135,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "call": {
         "en": "\n  call: {call}",
         "es": "\n  llamada: {call}",
+    },
+    "misconception": {
+        "en": "\n  Your result is exactly what this common mistake gives: {sentence}",
+        "es": "\n  Tu resultado es exactamente el que da este error frecuente: {sentence}",
+        "fr": "\n  Votre résultat est exactement celui que donne cette erreur fréquente : {sentence}",
     },
     "window_conv": {
         "en": " (it reads input rows {rows} and columns {cols}{padding})",

@@ -44,24 +44,39 @@ def check_output_size_course():
 
 
 def check_output_size_torch():
-    X = torch.zeros(2, 3, 11, 9)
+    # The stride 2 does not divide the height's span (12 + 2 - 4 - 1 = 9): the last partial window is dropped.
+    X = torch.zeros(2, 3, 12, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
-    assert tuple(got) == expected, f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+    assert tuple(got) == expected, (f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got} "
+                                    "(a window that does not fit entirely is not counted: round down)")
 
 
 def check_output_size_errors():
-    try:
-        calculate_out(torch.zeros(1, 1, 2, 2), k_size=(3, 3))
-    except ValueError:
-        return
-    raise AssertionError("a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError")
+    # The second case: at stride 2 the span is -1, and -1 // 2 + 1 = 0 (int(-1 / 2) + 1 would give 1).
+    for size, kernel, stride in ((2, 3, 1), (4, 5, 2)):
+        try:
+            got = calculate_out(torch.zeros(1, 1, size, size), k_size=(kernel, kernel), stride=stride)
+        except ValueError:
+            continue
+        raise AssertionError(f"a {kernel}x{kernel} kernel does not fit in a {size}x{size} image (stride {stride}): "
+                             f"calculate_out must raise ValueError, it returned {got}")
 
 
 def check_conv2d_loop_course():
     X, weight, bias = course_example()
     got = conv2d_loop(X, weight, bias)
     assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+
+
+def check_conv2d_loop_torch():
+    torch.manual_seed(0)
+    X, weight = torch.randn(2, 2, 7, 8), torch.randn(3, 2, 2, 3)
+    settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))  # different per dimension, on purpose
+    expected = F.conv2d(X, weight, None, **settings)
+    got = conv2d_loop(X, weight, None, **settings)
+    assert got.shape == expected.shape, f"{settings}, 2x3 kernel: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
+    assert torch.allclose(got, expected, atol=1e-5), f"{settings}, 2x3 kernel: your output differs from F.conv2d"
 
 
 def check_conv1d_module():
@@ -102,8 +117,8 @@ def check_im2col_course():
 def check_im2col_strided():
     torch.manual_seed(0)
     X = torch.randn(2, 3, 7, 8)
-    got = im2col(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
-    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
+    got = im2col(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
+    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
     assert got.shape == expected.shape and torch.allclose(got, expected), "im2col with stride/padding/dilation differs from F.unfold"
 
 
@@ -124,13 +139,28 @@ def check_maxpool_course():
     )
 
 
+def check_maxpool_ties():
+    # Overlapping 2x3 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
+    H = torch.tensor([[[[1., 3., 2., 0., 2., 2.], [3., 1., 0., 3., 2., 1.], [2., 3., 1., 3., 0., 2.]]]])
+    values, indices = maxpool2d_unfold(H, kernel_size=(2, 3), stride=(1, 2))
+    expected_values, expected_indices = F.max_pool2d(H, (2, 3), (1, 2), return_indices=True)
+    assert values.shape == expected_values.shape and torch.equal(values, expected_values), (
+        f"pooled values: expected\n{expected_values}\ngot\n{values}")
+    assert torch.equal(indices, expected_indices), (
+        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
+        "ties go to the first maximum in row-major order, as a flat position in the 3x6 plane"
+    )
+
+
 def check_maxpool_backward():
+    # A 3x3 pool with stride 1 on a 4x4 input: windows overlap, and two share their argmax (pixel 5).
     dout = torch.tensor([[[[1., 2.], [3., 4.]]]])
-    indices = torch.tensor([[[[0, 2], [8, 15]]]])
+    indices = torch.tensor([[[[5, 6], [5, 10]]]])
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
     expected = torch.zeros(16)
-    expected[[0, 2, 8, 15]] = torch.tensor([1., 2., 3., 4.])
-    assert torch.equal(got, expected.view(1, 1, 4, 4)), f"each gradient goes to its index: expected\n{expected.view(4, 4)}\ngot\n{got}"
+    expected[[5, 6, 10]] = torch.tensor([1. + 3., 2., 4.])
+    assert torch.equal(got, expected.view(1, 1, 4, 4)), (
+        f"each gradient goes to its index, and windows sharing an argmax add up: expected\n{expected.view(4, 4)}\ngot\n{got}")
 
 
 def check_col2im_ones():
@@ -144,10 +174,10 @@ def check_conv2d_backward_autograd():
     X = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
     weight = torch.randn(3, 2, 3, 3, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    out = F.conv2d(X, weight, bias, stride=2, padding=1)
+    out = F.conv2d(X, weight, bias, stride=2, padding=1, dilation=(1, 2))
     dout = torch.randn_like(out)
     out.backward(dout)
-    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1)
+    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1, dilation=(1, 2))
     for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
         assert torch.allclose(got, expected), f"{name} differs from autograd's gradient"
 
@@ -167,6 +197,11 @@ def check_tiny_backward_course():
         f"weight gradient: expected rows\n{expected}\ngot\n{grads['weight'].reshape(2, -1)}\n"
         "tied windows: only the first maximum receives the gradient"
     )
+    pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)  # the 8 features the fc layer reads
+    assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), (
+        f"fc_weight gradient: expected the pooled features as a column (8 x 1), f^T @ dout\n{pooled.t()}\n"
+        f"got\n{grads['fc_weight']}")
+    assert torch.equal(grads["fc_bias"], torch.tensor([1.])), f"fc_bias gradient: expected [1.], got {grads['fc_bias']}"
 
 
 def check_cnn_budget():
@@ -182,11 +217,13 @@ def check_cnn_budget():
 CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "output_size": [(check_output_size_course, "calculate_out"), (check_output_size_torch, "calculate_out"),
                     (check_output_size_errors, "calculate_out")],
-    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv1d_module, "Conv1D.forward"),
+    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv2d_loop_torch, "conv2d_loop"),
+                  (check_conv1d_module, "Conv1D.forward"),
                   (check_conv2d_module, "Conv2D.forward"), (check_maxpool1d_module, "MaxPool1D.forward")],
     "im2col_conv": [(check_im2col_course, "im2col"), (check_im2col_strided, "im2col"),
                     (check_conv2d_unfold_course, "conv2d_unfold")],
-    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_backward, "maxpool2d_backward")],
+    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_ties, "maxpool2d_unfold"),
+                (check_maxpool_backward, "maxpool2d_backward")],
     "backward": [(check_col2im_ones, "col2im"), (check_conv2d_backward_autograd, "conv2d_backward")],
     "worked_example": [(check_tiny_forward_course, "tiny_forward"), (check_tiny_backward_course, "tiny_backward")],
     "mnist": [(check_cnn_budget, "build_cnn")],

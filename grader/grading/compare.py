@@ -64,13 +64,20 @@ def _number(x: float | int | bool) -> str:
 
 
 class Checker:
-    """The checks a hidden test makes, with messages in one language."""
+    """The checks a hidden test makes, with messages in one language.
 
-    def __init__(self, lang: str):
+    ``explain(actual)``, when given, returns the misconceptions whose mistake produces the
+    wrong result ``actual`` (grader/grading/misconceptions.py); a failure states them.
+    """
+
+    def __init__(self, lang: str, explain: Callable[[Any], list[str]] | None = None):
         self.lang = lang
+        self.explain = explain
 
-    def _fail(self, key: str, call: str, **fields: Any) -> None:
+    def _fail(self, key: str, call: str, result: Any = None, **fields: Any) -> None:
         suffix = messages.text("call", self.lang, call=call) if call else ""
+        if self.explain is not None and result is not None:
+            suffix += "".join(messages.text("misconception", self.lang, sentence=s) for s in self.explain(result))
         raise Mismatch(messages.text(key, self.lang, **fields) + suffix)
 
     def stage(self, function: str, part: str) -> str:
@@ -81,11 +88,11 @@ class Checker:
         """``actual`` must be a tensor of ``expected``'s shape and dtype with close values."""
         stage = self.stage(function, part)
         if type(actual) is not torch.Tensor:
-            self._fail("not_tensor", call, stage=stage, got=describe(actual))
+            self._fail("not_tensor", call, actual, stage=stage, got=describe(actual))
         if tuple(actual.shape) != tuple(expected.shape):
-            self._fail("shape", call, stage=stage, expected=tuple(expected.shape), actual=tuple(actual.shape))
+            self._fail("shape", call, actual, stage=stage, expected=tuple(expected.shape), actual=tuple(actual.shape))
         if actual.dtype != expected.dtype:
-            self._fail("dtype", call, stage=stage, expected=str(expected.dtype), actual=str(actual.dtype))
+            self._fail("dtype", call, actual, stage=stage, expected=str(expected.dtype), actual=str(actual.dtype))
         if exact or not expected.is_floating_point():
             wrong = actual != expected
         else:
@@ -93,14 +100,14 @@ class Checker:
             wrong = ~torch.isclose(actual, expected, rtol=rtol, atol=atol)
         if bool(wrong.any()):
             index = tuple(int(i) for i in wrong.nonzero()[0])
-            self._fail("value", call, stage=stage, index=index, window=window(index) if window else "",
+            self._fail("value", call, actual, stage=stage, index=index, window=window(index) if window else "",
                        expected=_number(expected[index].item()), actual=_number(actual[index].item()),
                        count=int(wrong.sum()), total=wrong.numel())
 
     def value(self, actual: Any, expected: Any, function: str, part: str, *, call: str = "") -> None:
         """Exact equality of plain values (ints, tuples of ints, strings), types included."""
         if type(actual) is not type(expected) or actual != expected or _types(actual) != _types(expected):
-            self._fail("scalar", call, stage=self.stage(function, part), expected=describe(expected),
+            self._fail("scalar", call, actual, stage=self.stage(function, part), expected=describe(expected),
                        actual=describe(actual))
 
     def raises_value_error(self, run: Callable[[], Any], function: str, case: str, *, call: str = "") -> None:

@@ -130,6 +130,7 @@ class StudentSession:
         self._loaded: set[tuple[str, tuple[str, ...]]] = set()
         self._failed: dict[tuple[str, str], StudentProblem] = {}
         self._static: dict[tuple[str, str], forbidden.Finding | None] = {}
+        self.last_request: dict | None = None  # the last call or op sent (grader/grading/misconceptions.py replays it)
 
     # ------------------------------------------------------------ public API
     def exercise_file(self, module: str) -> Path | None:
@@ -226,6 +227,7 @@ class StudentSession:
         return routines
 
     def _run(self, module: str, function: str, message: dict) -> dict:
+        self.last_request = message
         key = (module, function)
         if key in self._failed:
             raise self._failed[key]

@@ -21,7 +21,8 @@ import pytest
 
 from grader.course import messages
 from grader.course.assignment import EXERCISES, LANGUAGES
-from grader.grading import reference
+from grader.course.dependencies import uses
+from grader.grading import misconceptions, reference
 from grader.grading.compare import Checker
 from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSession
 
@@ -155,7 +156,8 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         for module in ["conftest"] + [suite.stem for suite in suites]:
             importlib.import_module(f"grader.suites.{module}")
     session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s, cascade=cascade)
-    plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, Checker(lang)))
+    check = Checker(lang, explain=lambda actual: misconceptions.explain(session.last_request, actual, lang))
+    plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, check))
     try:
         if suites and any(session.exercise_file(e) for e in exercises):
             session.start()  # the worker imports torch while pytest collects
@@ -185,6 +187,27 @@ def _run_pytest(suites: list[Path], plugin: GradingPlugin) -> None:
         plugin.problems.append(f"pytest exited with {pytest.ExitCode(code).name}")
 
 
+def failing_dependencies(per_exercise: dict[str, dict], lang: str) -> list[str]:
+    """A note for each failing exercise that uses an earlier exercise which fails its own tests.
+
+    It names the functions used (those a failing message names, else all the imported
+    ones), so the student fixes the cause before its echoes.
+    """
+    def failures(exercise: str) -> list[str]:
+        return [t["message"] for t in per_exercise[exercise]["tests"] if t["status"] != "passed"]
+
+    notes = []
+    for exercise in per_exercise:
+        if not failures(exercise):
+            continue
+        for earlier, names in uses(exercise).items():
+            if earlier in per_exercise and failures(earlier):
+                named = [n for n in names if any(m.startswith(n) for m in failures(earlier))] or list(names)
+                notes.append(messages.text("uses_failing", lang, exercise=exercise, functions=", ".join(named),
+                                           earlier=earlier))
+    return notes
+
+
 def _result(student: str, exercises: list[str], plugin: GradingPlugin, session: StudentSession, lang: str) -> dict:
     per_exercise: dict[str, dict] = {}
     notes: list[str] = []
@@ -201,6 +224,7 @@ def _result(student: str, exercises: list[str], plugin: GradingPlugin, session: 
         }
     notes += [messages.text(note["kind"], lang, **{k: v for k, v in note.items() if k != "kind"})
               for note in session.notes if note.get("kind") in messages.CATALOG]
+    notes += failing_dependencies(per_exercise, lang)
     return {
         "student": student,
         "score": round(sum(e["score"] for e in per_exercise.values()), 6),

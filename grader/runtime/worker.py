@@ -71,6 +71,11 @@ def op(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
+def registered(name: str) -> Callable[..., Any] | None:
+    """The op registered as ``name`` (the grading side replays conv ops on mutants of the reference)."""
+    return _OPS.get(name)
+
+
 def student_attr(namespace: types.ModuleType, name: str) -> Any:
     """``namespace.name``, or ``MissingName`` saying which file lacks it."""
     try:
