@@ -187,6 +187,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "working folder limit reached ({folder_mib} MiB)",
         "es": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
     },
+    # ---- how worker memory is limited (grader/isolation/cgroup.py), in the run's start-up line
+    "memory_cgroup": {
+        "en": "Memory: each worker has its own memory cgroup ({how}), which counts shared memory and tmpfs.",
+        "es": "Memoria: cada proceso tiene su propio cgroup de memoria ({how}), que cuenta la memoria compartida y tmpfs.",
+        "fr": "Mémoire : chaque processus a son propre cgroup mémoire ({how}), qui compte la mémoire partagée et les tmpfs.",
+    },
+    "memory_rlimit_only": {
+        "en": "WARNING: no memory cgroup ({why}); memory is limited by rlimits only, which do not count "
+              "shared memory (memfd, shared mmap) or tmpfs.",
+        "es": "AVISO: sin cgroup de memoria ({why}); la memoria solo se limita con rlimits, que no cuentan la "
+              "memoria compartida (memfd, mmap compartido) ni tmpfs.",
+        "fr": "ATTENTION : pas de cgroup mémoire ({why}) ; la mémoire n'est limitée que par les rlimits, qui ne "
+              "comptent ni la mémoire partagée (memfd, mmap partagé) ni les tmpfs.",
+    },
     # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
     "mnist_size": {
         "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
