@@ -107,13 +107,14 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "forbidden_tampering_static": {
         "en": "{function}: {file} reaches into the grader or torch's internals ({file}, line {line}: `{text}`), "
-              "which exercise code never needs (tampering); every test of this exercise scores 0 until it is removed",
+              "which exercise code never needs (tampering); the tests of functions with a forbidden-routine rule "
+              "score 0 until it is removed",
         "es": "{function}: {file} accede a las entrañas del corrector o de torch ({file}, línea {line}: `{text}`), "
-              "algo que el código de un ejercicio nunca necesita (manipulación); todas las pruebas de este "
-              "ejercicio valen 0 hasta que se quite",
+              "algo que el código de un ejercicio nunca necesita (manipulación); las pruebas de las funciones con "
+              "rutinas prohibidas valen 0 hasta que se quite",
         "fr": "{function} : {file} touche aux mécanismes internes du correcteur ou de torch ({file}, ligne {line} : "
-              "`{text}`), ce dont le code d'un exercice n'a jamais besoin (falsification) ; chaque test de cet "
-              "exercice vaut 0 tant que ce code reste",
+              "`{text}`), ce dont le code d'un exercice n'a jamais besoin (falsification) ; les tests des fonctions "
+              "soumises à une règle de routines interdites valent 0 tant que ce code reste",
     },
     "grader_error": {
         "en": "internal grader error ({type}); this is not your fault, please tell your instructor",

@@ -172,7 +172,7 @@ class StudentSession:
         ``forbid`` names the student function the op exercises, to apply its
         forbidden-routine rule (static and at run time).
         """
-        rule = self._check_static(module, forbid) if forbid else self._check_tampering(module, f"op:{name}")
+        rule = self._check_static(module, forbid) if forbid else None
         message = {"cmd": "op", "module": module, "name": name, "payload": payload,
                    "guard": rules.guard(rule)}
         return self._run(module, f"op:{name}", message)["result"]
@@ -219,14 +219,11 @@ class StudentSession:
             if finding is not None:
                 raise ForbiddenCall("forbidden_static", function=function, routine=finding.routine.name,
                                     file=path.name, line=finding.line, text=finding.text)
-        self._check_tampering(module, function)
+            self._check_tampering(module, function, path)
         return rule
 
-    def _check_tampering(self, module: str, function: str) -> None:
-        """Every test of an exercise whose file reaches into the grader or torch's dispatch is forbidden."""
-        path = self.exercise_file(module)
-        if path is None:
-            return None
+    def _check_tampering(self, module: str, function: str, path: Path) -> None:
+        """A ruled function's test is forbidden when its file reaches into the grader or torch's dispatch."""
         key = (module, "")
         if key not in self._static:
             self._static[key] = forbidden.tampering(path)
@@ -234,7 +231,6 @@ class StudentSession:
         if finding is not None:
             raise ForbiddenCall("forbidden_tampering_static", function=function, file=path.name,
                                 line=finding.line, text=finding.text)
-        return None
 
     def _run(self, module: str, function: str, message: dict) -> dict:
         key = (module, function)
