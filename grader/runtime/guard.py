@@ -45,11 +45,13 @@ class Trip(BaseException):
 KINDS = ("operator", "autograd", "subclass", "spawn", "tampering")
 
 
-def build(watched: list[types.ModuleType]) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
+          ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
     """Make the guard for this worker; call once, before any student code runs.
 
     Args:
         watched: the worker's own modules (worker, wire, op modules, this one).
+        functions: the worker's ops (their code and closures are watched too).
 
     Returns:
         ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
@@ -101,6 +103,33 @@ def build(watched: list[types.ModuleType]) -> tuple[Callable[..., tuple[str, Any
                 if not state["autograd"] and current_node() is not None:
                     trip("autograd:")
             return func(*args, **(kwargs or {}))
+
+    # ------------------------------------------------------------ the dispatch stack, sealed
+    # Replaced before any student code runs, so student code only ever sees the sealed
+    # versions: popping the mode, disabling dispatch or excluding the Python key trips.
+    import torch.utils._python_dispatch as python_dispatch
+
+    sealed_names = {
+        torch._C: ("_DisablePythonDispatcher", "_DisableTorchDispatch", "_EnablePreDispatch", "_EnablePythonDispatcher",
+                   "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard",
+                   "_SetExcludeDispatchKeyGuard", "_dispatch_tls_set_dispatch_key_excluded",
+                   "_dispatch_tls_set_dispatch_key_included", "_get_dispatch_stack_at", "_pop_torch_dispatch_stack",
+                   "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode"),
+        python_dispatch: ("_get_dispatch_stack_at", "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
+                          "_pop_mode", "_push_mode", "_pop_mode_temporarily", "_disable_current_modes",
+                          "_get_current_dispatch_mode_stack", "_unset_infra_mode", "_disable_infra_mode"),
+    }
+
+    def seal(original: Any) -> Callable[..., Any]:
+        def sealed(*args: Any, **kwargs: Any) -> Any:
+            if state["active"]:
+                trip("tampering:torch's dispatch-mode stack")
+            return original(*args, **kwargs)
+        return sealed
+
+    sealed = [(owner, name) for owner, names in sealed_names.items() for name in names if hasattr(owner, name)]
+    for owner, name in sealed:
+        setattr(owner, name, seal(getattr(owner, name)))
 
     # ------------------------------------------------------------ spawn blocking
     def no_spawn(*args: Any, **kwargs: Any) -> Any:
@@ -161,7 +190,8 @@ def build(watched: list[types.ModuleType]) -> tuple[Callable[..., tuple[str, Any
                                if not key.startswith("__")))
         for cls in watched_classes:
             parts.append(tuple((key, code_of(value)) for key, value in sorted(vars(cls).items(), key=_first)))
-        parts.append(tuple(code_of(f) for f in (trip, plain, no_spawn, tasks)))
+        parts.append(tuple(code_of(f) for f in (trip, plain, no_spawn, tasks, *functions)))
+        parts.append(tuple(code_of(getattr(owner, name, None)) for owner, name in sealed))
         return tuple(parts)
 
     def check() -> str | None:

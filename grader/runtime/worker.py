@@ -144,7 +144,8 @@ def load_module(name: str) -> types.ModuleType:
     return importlib.import_module(name)
 
 
-def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, Any]]) -> dict:
+def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, Any]],
+           ops: dict[str, Callable[..., Any]]) -> dict:
     """Answer one request; every failure of student code becomes an error reply.
 
     A call or op runs through ``run_guarded`` (grader/runtime/guard.py) with the
@@ -163,7 +164,7 @@ def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, An
             thunk: Callable[[], Any] = lambda: fn(*args, **kwargs)  # noqa: E731
             extra = (lambda: {"args": args, "kwargs": kwargs}) if request.get("return_inputs") else None
         elif request["cmd"] == "op":
-            fn, payload = _OPS[request["name"]], request.get("payload", {})
+            fn, payload = ops[request["name"]], request.get("payload", {})
             thunk, extra = (lambda: fn(module, **payload)), None
         else:
             raise ValueError(f"unknown command {request['cmd']!r}")
@@ -223,15 +224,17 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=fd)
     # Locals, bound before any student code runs: rebinding a module global changes
     # nothing here, and changing the objects themselves fails guard's integrity check.
+    ops = types.MappingProxyType(dict(_OPS))  # a private copy: editing _OPS changes nothing
     run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
-                                      *(sys.modules[name] for name in OP_MODULES if name in sys.modules)])
+                                      *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
+                                     list(ops.values()))
     serve, send, receive, notes, exit_now = handle, wire.send, wire.receive, _NOTES, os._exit
     while True:
         try:
             request = receive(sock)
         except EOFError:
             return
-        reply = serve(request, folder, run_guarded)
+        reply = serve(request, folder, run_guarded, ops)
         tampered = check()
         if tampered:
             reply = {"id": reply.get("id"), "forbidden": tampered}

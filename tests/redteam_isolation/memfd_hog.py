@@ -1,3 +1,4 @@
+# exercise: output_size
 """Red team (isolation): hold 3.5 GiB in memory that RLIMIT_DATA does not count.
 
 Appended to the reference output_size.py: every call fills memfds (each under the
