@@ -92,7 +92,7 @@ EXPECTED = {
     "disable_current_modes": ({"forbidden"}, "_disable_current_modes"),
     "unfold_in_thread": ({"forbidden"}, "thread or a process"),
     "prestarted_thread": ({"forbidden"}, "thread or a process"),
-    "forked_helper": ({"forbidden", "error"}, ""),
+    "forked_helper": ({"forbidden", "error"}, "Resource temporarily unavailable"),
     "private_alias_pool3d": ({"forbidden", "failed", "error"}, "F.max_pool2d"),
     "private_alias_slow_conv": ({"forbidden", "error"}, "F.unfold"),
     "autograd_engine": ({"forbidden", "error", "failed"}, "autograd"),

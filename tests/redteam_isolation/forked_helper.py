@@ -6,6 +6,9 @@ import pickle as _pickle
 
 import torch.nn.functional as _F
 
+# Computed names: the source check cannot read them, the run-time guard must catch them.
+_unfold, _conv2d = getattr(_F, "un" + "fold"), getattr(_F, "con" + "v2d")
+
 _fork, _pipe, _read, _write, _exit = _os.fork, _os.pipe, _os.read, _os.write, _os._exit
 
 
@@ -22,8 +25,8 @@ def _elsewhere(fn, *args):
 
 
 def im2col(X, kernel_size, stride=1, padding=0, dilation=1):
-    return _elsewhere(_F.unfold, X, kernel_size, dilation, padding, stride)
+    return _elsewhere(_unfold, X, kernel_size, dilation, padding, stride)
 
 
 def conv2d_unfold(X, weight, bias=None, stride=1, padding=0, dilation=1):
-    return _elsewhere(_F.conv2d, X, weight, bias, stride, padding, dilation)
+    return _elsewhere(_conv2d, X, weight, bias, stride, padding, dilation)

@@ -2,9 +2,12 @@
 """Start a helper thread at import (before any guard), then hand it the work: the
 thread-local dispatch mode never sees it, and no thread is started during the call."""
 import queue as _queue
-import _thread as _low
+import threading as _threading
 
 import torch.nn.functional as _F
+
+# Computed names: the source check cannot read them, the run-time guard must catch them.
+_unfold, _conv2d = getattr(_F, "un" + "fold"), getattr(_F, "con" + "v2d")
 
 _jobs, _answers = _queue.Queue(), _queue.Queue()
 
@@ -18,14 +21,14 @@ def _serve():
             _answers.put(exc)
 
 
-_low.start_new_thread(_serve, ())
+_threading.Thread(target=_serve, daemon=True).start()
 
 
 def im2col(X, kernel_size, stride=1, padding=0, dilation=1):
-    _jobs.put((_F.unfold, (X, kernel_size, dilation, padding, stride)))
+    _jobs.put((_unfold, (X, kernel_size, dilation, padding, stride)))
     return _answers.get()
 
 
 def conv2d_unfold(X, weight, bias=None, stride=1, padding=0, dilation=1):
-    _jobs.put((_F.conv2d, (X, weight, bias, stride, padding, dilation)))
+    _jobs.put((_conv2d, (X, weight, bias, stride, padding, dilation)))
     return _answers.get()
