@@ -99,11 +99,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "forbidden_tampering": {
         "en": "{function}: the grader's guard or torch's dispatch machinery was changed while your code ran "
-              "(tampering), so this test cannot be trusted and scores 0",
+              "({what}: tampering), so this test cannot be trusted and scores 0",
         "es": "{function}: el guardián del corrector o el mecanismo de despacho de torch cambió mientras se "
-              "ejecutaba tu código (manipulación), así que esta prueba no es fiable y vale 0",
+              "ejecutaba tu código ({what}: manipulación), así que esta prueba no es fiable y vale 0",
         "fr": "{function} : le garde du correcteur ou le mécanisme de dispatch de torch a été modifié pendant "
-              "l'exécution de votre code (falsification), ce test n'est donc pas fiable et vaut 0",
+              "l'exécution de votre code ({what} : falsification), ce test n'est donc pas fiable et vaut 0",
     },
     "forbidden_tampering_static": {
         "en": "{function}: {file} reaches into the grader or torch's internals ({file}, line {line}: `{text}`), "

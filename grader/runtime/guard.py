@@ -83,6 +83,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid = os.listdir, os.getpid
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
+    names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
     def trip(what: str) -> None:
         state["hits"].append(what)
@@ -97,7 +98,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             if state["active"]:
                 if types:
                     trip(f"subclass:{types[0].__name__}")
-                name = func._schema.name.split("::")[-1]
+                name = names.get(func)
+                if name is None:
+                    name = names[func] = func._schema.name.split("::")[-1]
                 if name not in state["allowed"]:
                     trip(f"operator:{name}")
                 if not state["autograd"] and current_node() is not None:
@@ -113,11 +116,11 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         torch._C: ("_DisablePythonDispatcher", "_DisableTorchDispatch", "_EnablePreDispatch", "_EnablePythonDispatcher",
                    "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard",
                    "_SetExcludeDispatchKeyGuard", "_dispatch_tls_set_dispatch_key_excluded",
-                   "_dispatch_tls_set_dispatch_key_included", "_get_dispatch_stack_at", "_pop_torch_dispatch_stack",
+                   "_dispatch_tls_set_dispatch_key_included", "_pop_torch_dispatch_stack",
                    "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode"),
-        python_dispatch: ("_get_dispatch_stack_at", "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
+        python_dispatch: ("_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
                           "_pop_mode", "_push_mode", "_pop_mode_temporarily", "_disable_current_modes",
-                          "_get_current_dispatch_mode_stack", "_unset_infra_mode", "_disable_infra_mode"),
+                          "_unset_infra_mode", "_disable_infra_mode"),
     }
 
     def seal(original: Any) -> Callable[..., Any]:
@@ -175,28 +178,35 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     watched_classes = [torch.Tensor, torch._C.TensorBase, torch.nn.Module, socket.socket, Tripwire,
                        TorchDispatchMode, threading.Thread]
 
-    def code_of(value: Any) -> Any:
-        function = getattr(value, "__func__", value)
-        if type(function) is not types.FunctionType:
-            return id(value)
-        cells = tuple(id(cell.cell_contents) if _filled(cell) else None for cell in function.__closure__ or ())
-        return id(value), id(function.__code__), id(function.__defaults__), id(function.__kwdefaults__), cells
+    def tables() -> list[dict]:
+        """The namespaces watched: the modules' and classes' dicts (each compared by identity)."""
+        return [vars(module) for module in watched_modules] + [vars(cls) for cls in watched_classes]
 
-    def fingerprint() -> tuple:
-        parts: list[Any] = [dispatch_depth(), function_depth()]
-        for module in watched_modules:
-            parts.append(id(sys.modules.get(module.__name__)) == id(module))
-            parts.append(tuple((key, code_of(value)) for key, value in sorted(vars(module).items())
-                               if not key.startswith("__")))
-        for cls in watched_classes:
-            parts.append(tuple((key, code_of(value)) for key, value in sorted(vars(cls).items(), key=_first)))
-        parts.append(tuple(code_of(f) for f in (trip, plain, no_spawn, tasks, *functions)))
-        parts.append(tuple(code_of(getattr(owner, name, None)) for owner, name in sealed))
-        return tuple(parts)
+    def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
+        found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
+        found += [trip, plain, no_spawn, tasks, *functions, *(getattr(o, n) for o, n in sealed)]
+        return [f for f in found if type(f) is types.FunctionType]
+
+    def code_of(function: types.FunctionType) -> tuple:
+        cells = tuple(id(cell.cell_contents) if _filled(cell) else None for cell in function.__closure__ or ())
+        return id(function.__code__), id(function.__defaults__), id(function.__kwdefaults__), cells
+
+    def fingerprint() -> dict[str, tuple]:
+        """What is watched, by name: a namespace's keys and value identities, code, modules."""
+        parts: dict[str, tuple] = {}
+        for owner, space in zip([*watched_modules, *watched_classes], tables()):
+            name = getattr(owner, "__name__", "?")
+            parts[name] = (id(owner), tuple(space), tuple(map(id, space.values())),
+                           sys.modules.get(name) is owner if owner in watched_modules else True)
+        parts["the grader's functions"] = tuple(map(code_of, own_functions))
+        parts["torch's dispatch-stack functions"] = tuple(id(getattr(owner, name, None)) for owner, name in sealed)
+        return parts
 
     def check() -> str | None:
-        if fingerprint() != baseline:
-            return "tampering:the grader's worker or torch's dispatch machinery was changed"
+        now = fingerprint()
+        changed = [name for name in baseline if now.get(name) != baseline[name]]
+        if changed:
+            return f"tampering:{changed[0]}"
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
         return None
@@ -246,6 +256,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return "forbidden", "spawn:a thread or process was started"
         return outcome
 
+    # Only the grader's own Python functions have their code watched (torch's are C).
+    own_functions = functions_of([vars(module) for module in watched] + [vars(Tripwire)])
     baseline = fingerprint()
     baseline_tasks = tasks()
     return run_guarded, check
