@@ -68,6 +68,54 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{function} called {routine} while running, which this exercise forbids: compute it yourself",
         "es": "{function} llamó a {routine} durante su ejecución, que este ejercicio prohíbe: calcúlalo tú mismo",
     },
+    "forbidden_operator": {
+        "en": "{function} ran the torch operator {operator}, which is not on the list of elementary operators this "
+              "exercise allows (a library routine doing the exercise's work for you, however it is reached): "
+              "compute it with elementwise operations, views, sums, matrix products and indexing",
+        "es": "{function} ejecutó el operador de torch {operator}, que no está en la lista de operadores elementales "
+              "que permite este ejercicio (una rutina de la biblioteca que hace el trabajo del ejercicio, se llame "
+              "como se llame): calcúlalo con operaciones elemento a elemento, vistas, sumas, productos de matrices "
+              "e indexación",
+        "fr": "{function} a exécuté l'opérateur torch {operator}, qui n'est pas dans la liste des opérateurs "
+              "élémentaires autorisés par cet exercice (une routine de la bibliothèque qui fait le travail de "
+              "l'exercice à votre place, quel que soit le chemin) : calculez-le avec des opérations élément par "
+              "élément, des vues, des sommes, des produits matriciels et de l'indexation",
+    },
+    "forbidden_subclass": {
+        "en": "{function} used or returned a tensor subclass ({type}); graded functions must compute with and "
+              "return plain torch.Tensor values",
+        "es": "{function} usó o devolvió una subclase de tensor ({type}); las funciones evaluadas deben calcular "
+              "con valores torch.Tensor normales y devolverlos",
+        "fr": "{function} a utilisé ou renvoyé une sous-classe de tenseur ({type}) ; les fonctions évaluées doivent "
+              "calculer avec des torch.Tensor ordinaires et en renvoyer",
+    },
+    "forbidden_spawn": {
+        "en": "{function} started a thread or a process (or one started earlier was still running); a graded "
+              "function must do its work itself, in the calling thread",
+        "es": "{function} inició un hilo o un proceso (o uno iniciado antes seguía en marcha); una función evaluada "
+              "debe hacer su trabajo ella misma, en el hilo que la llama",
+        "fr": "{function} a lancé un thread ou un processus (ou un lancé plus tôt tournait encore) ; une fonction "
+              "évaluée doit faire son travail elle-même, dans le thread appelant",
+    },
+    "forbidden_tampering": {
+        "en": "{function}: the grader's guard or torch's dispatch machinery was changed while your code ran "
+              "({what}: tampering), so this test cannot be trusted and scores 0",
+        "es": "{function}: el guardián del corrector o el mecanismo de despacho de torch cambió mientras se "
+              "ejecutaba tu código ({what}: manipulación), así que esta prueba no es fiable y vale 0",
+        "fr": "{function} : le garde du correcteur ou le mécanisme de dispatch de torch a été modifié pendant "
+              "l'exécution de votre code ({what} : falsification), ce test n'est donc pas fiable et vaut 0",
+    },
+    "forbidden_tampering_static": {
+        "en": "{function}: {file} reaches into the grader or torch's internals ({file}, line {line}: `{text}`), "
+              "which exercise code never needs (tampering); the tests of functions with a forbidden-routine rule "
+              "score 0 until it is removed",
+        "es": "{function}: {file} accede a las entrañas del corrector o de torch ({file}, línea {line}: `{text}`), "
+              "algo que el código de un ejercicio nunca necesita (manipulación); las pruebas de las funciones con "
+              "rutinas prohibidas valen 0 hasta que se quite",
+        "fr": "{function} : {file} touche aux mécanismes internes du correcteur ou de torch ({file}, ligne {line} : "
+              "`{text}`), ce dont le code d'un exercice n'a jamais besoin (falsification) ; les tests des fonctions "
+              "soumises à une règle de routines interdites valent 0 tant que ce code reste",
+    },
     "grader_error": {
         "en": "internal grader error ({type}); this is not your fault, please tell your instructor",
         "es": "error interno del corrector ({type}); no es culpa tuya, avisa a tu profesor",
@@ -199,6 +247,20 @@ CATALOG: dict[str, dict[str, str]] = {
     "limit_folder": {
         "en": "working folder limit reached ({folder_mib} MiB)",
         "es": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
+    },
+    # ---- how worker memory is limited (grader/isolation/cgroup.py), in the run's start-up line
+    "memory_cgroup": {
+        "en": "Memory: each worker has its own memory cgroup ({how}), which counts shared memory and tmpfs.",
+        "es": "Memoria: cada proceso tiene su propio cgroup de memoria ({how}), que cuenta la memoria compartida y tmpfs.",
+        "fr": "Mémoire : chaque processus a son propre cgroup mémoire ({how}), qui compte la mémoire partagée et les tmpfs.",
+    },
+    "memory_rlimit_only": {
+        "en": "WARNING: no memory cgroup ({why}); memory is limited by rlimits only, which do not count "
+              "shared memory (memfd, shared mmap) or tmpfs.",
+        "es": "AVISO: sin cgroup de memoria ({why}); la memoria solo se limita con rlimits, que no cuentan la "
+              "memoria compartida (memfd, mmap compartido) ni tmpfs.",
+        "fr": "ATTENTION : pas de cgroup mémoire ({why}) ; la mémoire n'est limitée que par les rlimits, qui ne "
+              "comptent ni la mémoire partagée (memfd, mmap partagé) ni les tmpfs.",
     },
     # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
     "mnist_size": {

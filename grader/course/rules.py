@@ -1,9 +1,21 @@
 """Which torch routines each exercise forbids (the student API's "may not call").
 
-``RULES`` maps (exercise module, function) to the routines that function may not use.
-Each routine is known by its dotted names in source code (read by the static check,
-grader/grading/forbidden.py) and by the aten operators it reaches at run time (the
-worker's tripwire, grader/runtime/worker.py).
+``RULES`` maps (exercise module, function) to a ``Rule``:
+
+- the routines the function may not use, known by their dotted names in source code
+  (read by the static check, grader/grading/forbidden.py) and by the aten operators
+  they reach (used to NAME a trip in the student's feedback);
+- the aten operators the function MAY reach at run time (``allowed``): the worker's
+  guard (grader/runtime/guard.py) trips on every other operator, so a private alias
+  of a forbidden routine (a 3-D pooling on depth 1, an internal slow convolution)
+  trips although no list of forbidden names mentions it;
+- whether it may use autograd.
+
+The allowlists were derived by running the reference solutions and honest variants
+(plain loops, einsum, as_strided, index gathering: tests/guard_variants/) under a
+recording dispatch mode (tests/test_guard_allowlist.py keeps them in step), then
+widened to the elementary operators honest code reaches: elementwise arithmetic and
+comparisons, views, reductions, matrix products, indexing, cat/stack/pad, creation.
 """
 from __future__ import annotations
 
@@ -62,7 +74,9 @@ MAX_POOL = Routine(
      "torch.nn.AdaptiveMaxPool2d", "torch.nn.modules.pooling", "torch._C._nn.max_pool2d_with_indices",
      "torch._C._nn.adaptive_max_pool2d", "torch.ops.aten.max_pool2d", "torch.ops.aten.max_pool2d_with_indices"),
     ("max_pool2d", "max_pool2d_with_indices", "adaptive_max_pool2d", "mkldnn_max_pool2d",
-     "fractional_max_pool2d", "quantized_max_pool2d"),
+     "fractional_max_pool2d", "quantized_max_pool2d", "max_pool1d", "max_pool1d_with_indices", "max_pool3d",
+     "max_pool3d_with_indices", "adaptive_max_pool1d", "adaptive_max_pool3d", "fractional_max_pool3d",
+     "max_unpool2d", "max_unpool3d"),
 )
 
 
@@ -74,24 +88,102 @@ AUTOGRAD = Routine(
 )
 
 
-# (exercise module, function) -> the routines that function may not use (student API).
-RULES: dict[tuple[str, str], tuple[Routine, ...]] = {
-    ("loop_conv", "conv2d_loop"): (CONVOLUTION, UNFOLD),
-    ("im2col_conv", "im2col"): (UNFOLD,),
-    ("im2col_conv", "conv2d_unfold"): (CONVOLUTION,),
-    ("maxpool", "maxpool2d_unfold"): (MAX_POOL,),
-    ("backward", "col2im"): (FOLD,),
-    ("backward", "conv2d_backward"): (AUTOGRAD,),
-    ("worked_example", "tiny_backward"): (AUTOGRAD,),
+
+# Elementary operators honest code reaches (aten names, overloads left out). Everything
+# else trips in a ruled function: convolutions, im2col/col2im, pooling, every *_backward
+# (autograd's own derivative formulas), FFTs, and operators added to torch later.
+_ELEMENTWISE = (
+    "abs", "abs_", "add", "add_", "sub", "sub_", "rsub", "mul", "mul_", "div", "div_", "neg", "neg_",
+    "pow", "pow_", "sqrt", "rsqrt", "exp", "exp_", "log", "log_", "log1p", "expm1", "sigmoid", "tanh",
+    "relu", "relu_", "clamp", "clamp_", "clamp_min", "clamp_max", "clip", "floor", "ceil", "round", "trunc",
+    "frac", "sign", "reciprocal", "remainder", "fmod", "floor_divide", "maximum", "minimum", "fmax", "fmin",
+    "where", "masked_fill", "masked_fill_", "addcmul", "addcdiv", "lerp", "square", "erf", "sin", "cos",
+    "fill", "fill_", "zero_", "copy", "copy_", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+    "logical_or", "logical_not", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_not", "bitwise_xor",
+    "isnan", "isinf", "isfinite", "isclose", "allclose", "equal", "nan_to_num", "sgn",
+)
+_CONVERSIONS = (
+    "_to_copy", "to", "clone", "detach", "detach_", "alias", "lift_fresh", "lift_fresh_copy",
+    "_local_scalar_dense", "item", "contiguous", "type_as", "is_nonzero", "is_same_size", "result_type",
+    "_assert_async", "_unsafe_view", "resize_", "set_", "_copy_from", "_copy_from_and_resize",
+)
+_VIEWS = (
+    "view", "view_as", "reshape", "_reshape_alias", "as_strided", "expand", "expand_as", "permute",
+    "transpose", "transpose_", "t", "t_", "unsqueeze", "unsqueeze_", "squeeze", "squeeze_", "flatten",
+    "unflatten", "unfold", "slice", "select", "narrow", "split", "split_with_sizes", "unsafe_split", "chunk",
+    "unbind", "movedim", "moveaxis", "flip", "roll", "repeat", "tile", "repeat_interleave", "diagonal",
+    "diag", "diag_embed", "tril", "triu", "swapaxes", "swapdims", "broadcast_to", "broadcast_tensors",
+    "meshgrid", "view_as_real", "ravel",
+)
+_REDUCTIONS = (
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "cumsum", "cumprod",
+    "cummax", "cummin", "sort", "argsort", "topk", "kthvalue", "std", "var", "std_mean", "var_mean", "norm",
+    "linalg_vector_norm", "frobenius_norm", "logsumexp", "_softmax", "_log_softmax", "softmax", "log_softmax",
+    "count_nonzero", "nonzero", "all", "any", "median", "unique", "_unique2", "bincount",
+)
+_PRODUCTS = (
+    "mm", "bmm", "matmul", "addmm", "baddbmm", "addbmm", "addmv", "mv", "dot", "vdot", "einsum", "tensordot",
+    "outer", "ger", "linear", "kron",
+)
+_INDEXING = (
+    "index", "index_put", "index_put_", "_index_put_impl_", "index_select", "index_add", "index_add_",
+    "index_copy", "index_copy_", "index_fill", "index_fill_", "gather", "scatter", "scatter_", "scatter_add",
+    "scatter_add_", "scatter_reduce", "scatter_reduce_", "masked_select", "masked_scatter", "masked_scatter_",
+    "take", "take_along_dim", "select_scatter", "slice_scatter", "as_strided_scatter", "diagonal_scatter",
+    "put_", "index_reduce", "index_reduce_",
+)
+_JOINS = ("cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "pad", "constant_pad_nd")
+_CREATION = (
+    "arange", "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "empty_strided", "new_zeros", "new_ones", "new_empty", "new_full", "new_empty_strided", "eye", "linspace",
+    "scalar_tensor", "tensor", "rand", "randn", "randint", "rand_like", "randn_like", "normal_", "uniform_",
+    "bernoulli", "bernoulli_", "randperm", "one_hot",
+)
+ELEMENTARY: frozenset[str] = frozenset(_ELEMENTWISE + _CONVERSIONS + _VIEWS + _REDUCTIONS + _PRODUCTS + _INDEXING
+                                       + _JOINS + _CREATION)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one ruled function may not use (``routines``, ``autograd``) and may reach (``allowed``)."""
+
+    routines: tuple[Routine, ...]
+    allowed: frozenset[str] = ELEMENTARY
+    autograd: bool = True  # False: no autograd engine run inside the function (no backward, no grad)
+
+
+_WITH_UNFOLD = ELEMENTARY | {"im2col"}
+# A hand-written backward may use forward routines (a convolution of dout, F.fold) but
+# never autograd, nor autograd's own derivative formulas (convolution_backward...).
+_FORWARD_ROUTINES = _WITH_UNFOLD | {"col2im"} | {
+    name for name in CONVOLUTION.aten if "backward" not in name} | set(MAX_POOL.aten)
+
+
+# (exercise module, function) -> its rule (student API: "may not call ...").
+RULES: dict[tuple[str, str], Rule] = {
+    ("loop_conv", "conv2d_loop"): Rule((CONVOLUTION, UNFOLD)),
+    ("im2col_conv", "im2col"): Rule((UNFOLD,)),
+    ("im2col_conv", "conv2d_unfold"): Rule((CONVOLUTION,), _WITH_UNFOLD),
+    ("maxpool", "maxpool2d_unfold"): Rule((MAX_POOL,), _WITH_UNFOLD),
+    ("backward", "col2im"): Rule((FOLD,), _WITH_UNFOLD),
+    ("backward", "conv2d_backward"): Rule((AUTOGRAD,), _FORWARD_ROUTINES, autograd=False),
+    ("worked_example", "tiny_backward"): Rule((AUTOGRAD,), _FORWARD_ROUTINES, autograd=False),
 }
+ROUTINES: tuple[Routine, ...] = (CONVOLUTION, UNFOLD, FOLD, MAX_POOL, AUTOGRAD)
 
 
-def rules_for(module: str, function: str) -> tuple[Routine, ...]:
-    """The routines ``module.function`` may not use (empty when it has no rule)."""
-    return RULES.get((module, function), ())
+def rules_for(module: str, function: str) -> Rule | None:
+    """The rule of ``module.function`` (None when it has none)."""
+    return RULES.get((module, function))
 
 
-def guard(routines: tuple[Routine, ...]) -> list[dict]:
-    """The tripwire description the worker installs while the function runs."""
-    return [{"name": r.name, "aten": list(r.aten), "autograd": r.autograd} for r in routines]
+def guard(rule: Rule | None) -> dict | None:
+    """What the worker's guard enforces while the function runs (None: unguarded)."""
+    if rule is None:
+        return None
+    return {"allowed": sorted(rule.allowed), "autograd": rule.autograd}
 
+
+def routine_of(operator: str) -> Routine | None:
+    """The forbidden routine an aten operator belongs to, to name a trip (None: just an operator)."""
+    return next((r for r in ROUTINES if operator in r.aten), None)

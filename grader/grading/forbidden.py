@@ -8,13 +8,19 @@ function with a rule:
    as F``, ``from torch.nn.functional import unfold as u``, ``from torch import
    conv2d``, module-level ``c = F.conv2d``, ``getattr(F, "unfold")``) and look for the
    forbidden names in the function's body and in the module-level functions it calls.
-2. **At run time** (``guard``): the worker installs tripwires while that one student
-   function runs: a torch dispatch mode that trips on the aten operators the routine
-   reaches, whatever Python path led there (``torch._C._nn.im2col``,
-   ``torch.ops.aten.convolution``, ``nn.Conv2d``...), and wrappers around the
-   autograd entry points.
+2. **At run time** (grader/runtime/guard.py): while that one student function runs,
+   a torch dispatch mode trips on every aten operator not on the function's
+   allowlist, whatever Python path led there (``torch._C._nn.im2col``,
+   ``torch.ops.aten.convolution``, a 3-D pooling on depth 1...), and on any autograd
+   engine run where autograd is forbidden.
 
 Either way the test gets status ``forbidden`` with a message naming the routine.
+
+The static check also reads the whole file for **tampering** (:func:`tampering`):
+reaching into torch's dispatch internals (``torch._C``, dispatch modes), the grader's
+worker (``grader.runtime``, ``sys.modules``), frames or the garbage collector's
+object graph. Honest exercise code needs none of these; a file that uses them gets
+``forbidden`` in every test of its exercise, naming what was found.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.rules import Routine
+from grader.course.rules import Routine, Rule
 
 
 @dataclass(frozen=True)
@@ -58,10 +64,11 @@ def source_trees(path: Path) -> list[ast.Module]:
     return trees
 
 
-def static_check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding | None:
+def static_check(path: Path, function: str, rule: Rule | None) -> Finding | None:
     """The first forbidden routine that ``function`` (or a helper it calls) names in ``path``."""
-    if not routines:
+    if rule is None:
         return None
+    routines = rule.routines
     trees = source_trees(path)
     aliases = _aliases(trees)
     definitions = {
@@ -140,3 +147,63 @@ def _match(node: ast.AST, aliases: dict[str, str], routines: tuple[Routine, ...]
             if dotted == qualname or dotted.startswith(qualname + "."):
                 return Finding(routine, line, ast.unparse(node))
     return None
+
+
+# Dotted names (and prefixes) that reach the grader's guard or torch's dispatch machinery.
+TAMPERING_NAMES: tuple[str, ...] = (
+    "torch._C", "torch.utils._python_dispatch", "torch._dispatch", "torch.overrides", "torch._ops",
+    "torch.fx.experimental.proxy_tensor", "torch._subclasses", "torch.autograd.variable.Variable._execution_engine",
+    "torch.autograd.graph", "grader", "sys.modules", "sys._getframe", "sys.setprofile", "sys.settrace",
+    "sys.meta_path", "inspect.currentframe", "inspect.stack", "inspect.getouterframes", "inspect.trace",
+    "gc.get_referrers", "gc.get_referents", "gc.get_objects", "ctypes", "_thread", "resource.setrlimit",
+    "resource.prlimit", "builtins.__import__",
+)
+# Attributes that, wherever they appear, walk frames, rebind code or define a dispatch hook.
+TAMPERING_ATTRIBUTES: frozenset[str] = frozenset({
+    "f_back", "f_locals", "f_globals", "f_builtins", "tb_frame", "gi_frame", "cr_frame", "ag_frame",
+    "__code__", "__closure__", "__globals__", "__torch_dispatch__", "__torch_function__", "_execution_engine",
+    "_EngineBase", "_ImperativeEngine", "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
+    "_DisableTorchDispatch", "_set_dispatch_mode", "_unset_dispatch_mode", "_python_dispatch",
+    "TorchDispatchMode", "__subclasshook__",
+})
+
+
+def tampering(path: Path) -> Finding | None:
+    """The first place in ``path`` (the whole file: code at import runs too) that reaches
+    into the grader's guard or torch's dispatch internals, as a Finding of ``TAMPERING``."""
+    trees = source_trees(path)
+    aliases = _aliases(trees)
+    for tree in trees:
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", 0)
+            if isinstance(node, ast.Attribute) and node.attr in TAMPERING_ATTRIBUTES:
+                return Finding(TAMPERING, line, ast.unparse(node)[:120])
+            if isinstance(node, ast.Name) and node.id in TAMPERING_ATTRIBUTES:
+                return Finding(TAMPERING, line, node.id)
+            if isinstance(node, ast.FunctionDef) and node.name in TAMPERING_ATTRIBUTES:
+                return Finding(TAMPERING, line, f"def {node.name}")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [item.name for item in node.names] if isinstance(node, ast.Import) else \
+                    [f"{node.module}.{item.name}" for item in node.names if node.module and not node.level]
+                found = next((n for n in names if _is_tampering(n)), None)
+                if found:
+                    return Finding(TAMPERING, line, found)
+                continue
+            dotted = _dotted(node, aliases) if isinstance(node, (ast.Attribute, ast.Call)) else None
+            if dotted and _is_tampering(dotted):
+                return Finding(TAMPERING, line, ast.unparse(node)[:120])
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_tampering_text(node.value):
+                return Finding(TAMPERING, line, repr(node.value)[:120])
+    return None
+
+
+def _is_tampering(dotted: str) -> bool:
+    return any(dotted == name or dotted.startswith(name + ".") for name in TAMPERING_NAMES)
+
+
+def _is_tampering_text(text: str) -> bool:
+    # getattr(torch, "_C") and importlib.import_module("grader.runtime.worker") spell the name in a string.
+    return text in ("_C", "grader", "_python_dispatch") or text.startswith(("grader.", "torch._C", "torch.utils._python"))
+
+
+TAMPERING = Routine("the grader's guard or torch's dispatch internals (tampering)", TAMPERING_NAMES)

@@ -112,6 +112,26 @@ class ForbiddenCall(StudentProblem):
     status = "forbidden"
 
 
+def forbidden_reply(function: str, raw: Any) -> ForbiddenCall:
+    """The problem a worker's ``"forbidden": "<kind>:<detail>"`` reply stands for (see grader/runtime/guard.py).
+
+    The reply is untrusted but can only hurt its own submission; its detail is capped.
+    """
+    kind, _, detail = str(raw)[:200].partition(":")
+    if kind == "operator":
+        routine = rules.routine_of(detail)
+        if routine is not None:
+            return ForbiddenCall("forbidden_runtime", function=function, routine=routine.name)
+        return ForbiddenCall("forbidden_operator", function=function, operator=f"aten.{detail}")
+    if kind == "autograd":
+        return ForbiddenCall("forbidden_runtime", function=function, routine=rules.AUTOGRAD.name)
+    if kind == "subclass":
+        return ForbiddenCall("forbidden_subclass", function=function, type=detail)
+    if kind == "spawn":
+        return ForbiddenCall("forbidden_spawn", function=function)
+    return ForbiddenCall("forbidden_tampering", function=function, what=detail or "?")
+
+
 class StudentSession:
     """Runs one submission's code in a worker and returns what it computed."""
 
@@ -161,9 +181,9 @@ class StudentSession:
         ``forbid`` names the student function the op exercises, to apply its
         forbidden-routine rule (static and at run time).
         """
-        routines = self._check_static(module, forbid) if forbid else ()
+        rule = self._check_static(module, forbid) if forbid else None
         message = {"cmd": "op", "module": module, "name": name, "payload": payload,
-                   "guard": rules.guard(routines), "standins": list(self.standins(module))}
+                   "guard": rules.guard(rule), "standins": list(self.standins(module))}
         return self._run(module, f"op:{name}", message)["result"]
 
     @contextlib.contextmanager
@@ -207,24 +227,35 @@ class StudentSession:
 
     # ------------------------------------------------------------ internals
     def _call(self, module: str, function: str, args: tuple, kwargs: dict, return_inputs: bool) -> dict:
-        routines = self._check_static(module, function)
+        rule = self._check_static(module, function)
         message = {"cmd": "call", "module": module, "function": function, "args": list(args),
-                   "kwargs": kwargs, "guard": rules.guard(routines), "return_inputs": return_inputs,
+                   "kwargs": kwargs, "guard": rules.guard(rule), "return_inputs": return_inputs,
                    "standins": list(self.standins(module))}
         return self._run(module, function, message)
 
-    def _check_static(self, module: str, function: str) -> tuple[rules.Routine, ...]:
-        routines = rules.rules_for(module, function)
+    def _check_static(self, module: str, function: str) -> rules.Rule | None:
+        rule = rules.rules_for(module, function)
         path = self.exercise_file(module)
-        if routines and path is not None:
+        if rule is not None and path is not None:
             key = (module, function)
             if key not in self._static:
-                self._static[key] = forbidden.static_check(path, function, routines)
+                self._static[key] = forbidden.static_check(path, function, rule)
             finding = self._static[key]
             if finding is not None:
                 raise ForbiddenCall("forbidden_static", function=function, routine=finding.routine.name,
                                     file=path.name, line=finding.line, text=finding.text)
-        return routines
+            self._check_tampering(module, function, path)
+        return rule
+
+    def _check_tampering(self, module: str, function: str, path: Path) -> None:
+        """A ruled function's test is forbidden when its file reaches into the grader or torch's dispatch."""
+        key = (module, "")
+        if key not in self._static:
+            self._static[key] = forbidden.tampering(path)
+        finding = self._static[key]
+        if finding is not None:
+            raise ForbiddenCall("forbidden_tampering_static", function=function, file=path.name,
+                                line=finding.line, text=finding.text)
 
     def _run(self, module: str, function: str, message: dict) -> dict:
         self.last_request = message
@@ -245,7 +276,7 @@ class StudentSession:
             self._failed[key] = WorkerCrashed("crashed_again", function=function, reason=exc.fields["reason"])
             raise
         if "forbidden" in reply:
-            raise ForbiddenCall("forbidden_runtime", function=function, routine=str(reply["forbidden"]))
+            raise forbidden_reply(function, reply["forbidden"])
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             if error.get("type") == "MissingName":
@@ -277,6 +308,9 @@ class StudentSession:
         except WorkerCrashed as exc:
             self._failed[key] = WorkerCrashed("load_crashed", file=path.name, reason=exc.fields["reason"])
             raise self._failed[key] from None
+        if "forbidden" in reply:  # tampering while the module was imported
+            self._failed[key] = forbidden_reply(path.name, reply["forbidden"])
+            raise self._failed[key]
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             trace = "\n".join(f"  {line}" for line in error.get("trace", []))

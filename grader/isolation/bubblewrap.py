@@ -5,7 +5,7 @@ Where ``bwrap`` works (Linux with namespaces), a worker sees only:
 - the Python runtime and the venv, read-only (``/usr``, the interpreter's prefix, the
   venv and the few grader files the worker imports, nothing else of the repo);
 - its own submission, copied into a size-limited tmpfs at ``/work`` (writable, private:
-  writes never reach the host disk), and an empty size-limited tmpfs ``/tmp``;
+  writes never reach the host disk), and empty size-limited tmpfs ``/tmp`` and ``/dev/shm``;
 - no network (a new network namespace holding only a down loopback), its own PID
   namespace (every descendant, daemonised or not, is killed when the worker ends or
   the grader dies), a new session;
@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from grader.course import messages
 from grader.course.assignment import REPO
-from grader.isolation.limits import FOLDER_BYTES, Limits, breached_limit, error_limit, preexec
+from grader.isolation import cgroup
+from grader.isolation.limits import FOLDER_BYTES, SHM_BYTES, Limits, breached_limit, error_limit, preexec
 from grader.isolation.process import Capture, WorkerSpec
 
 # Where the submission appears inside the sandbox (also the worker's cwd).
@@ -139,6 +141,9 @@ def announce(stream=None) -> Probe:
         else:
             text = (f"convkit: WARNING: no sandbox, workers run with process-level limits "
                     f"only ({found.reason}). See the README's threat model.")
+        memory = cgroup.support()
+        text += " " + (messages.text("memory_cgroup", "en", how=memory.reason) if memory.available
+                       else messages.text("memory_rlimit_only", "en", why=memory.reason))
         print(text, file=stream or sys.stderr, flush=True)
     return found
 
@@ -211,6 +216,7 @@ def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callab
     start = f'cp -R {SOURCE}/. {MOUNT} && chmod -R a+rwX {MOUNT} && exec "$@"'
     prefix = ["bwrap", *_system_binds(),
               "--proc", "/proc", "--dev", "/dev",
+              "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
               "--size", str(FOLDER_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
               "--size", str(FOLDER_BYTES), "--perms", "0777", "--tmpfs", MOUNT,
               *mounts, *_namespace_flags(), "--chdir", MOUNT,

@@ -10,7 +10,9 @@ Each worker gets, in a fresh private temporary folder:
 
 The worker runs in its own session (its process group is killed at the end), with
 rlimits on memory, address space, CPU time, processes and file size, set by the
-worker itself before any student code runs. Its stdout and stderr go to pipes drained
+worker itself before any student code runs, and in its own memory cgroup where the
+machine has one (grader/isolation/cgroup.py: it counts shared memory and tmpfs pages,
+which RLIMIT_DATA does not). Its stdout and stderr go to pipes drained
 by the grader, which keeps the first ``Limits.output_bytes`` of each and drops the
 rest. It dies with the grading process (PR_SET_PDEATHSIG).
 
@@ -32,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignment import GIVEN, SOLUTIONS
-from grader.isolation import bubblewrap
-from grader.isolation.limits import Limits, death_reason
+from grader.isolation import bubblewrap, cgroup
+from grader.isolation.limits import Limits, death_reason, limit_message
 from grader.isolation.process import Capture, WorkerSpec
 from grader.runtime import wire
 
@@ -124,14 +126,22 @@ class Worker:
         self.sock, child = socket.socketpair()
         spec = build_spec(sys.executable, runtime, self.workdir, child.fileno(), limits)
         spec = bubblewrap.wrap_spec(spec)
+        # Made before the worker starts and entered before it execs (see cgroup.py).
+        self.group = cgroup.MemoryGroup.create(limits.group_bytes)
+        argv = self.group.enter_argv(spec.argv) if self.group else spec.argv
         try:
             self.proc = subprocess.Popen(
-                spec.argv, cwd=spec.cwd, env=spec.env, pass_fds=spec.pass_fds,
+                argv, cwd=spec.cwd, env=spec.env, pass_fds=spec.pass_fds,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 start_new_session=True,
             )
+        except BaseException:
+            if self.group is not None:
+                self.group.remove()
+            raise
         finally:
             child.close()
+        self.peak_bytes = 0  # the memory cgroup's high-water mark, read when the worker stops
         self.stdout = Capture(self.proc.stdout, limits.output_bytes)
         self.stderr = Capture(self.proc.stderr, limits.output_bytes)
         self.stdout.start()
@@ -169,6 +179,8 @@ class Worker:
             code = self.proc.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return f"the worker broke the protocol ({type(exc).__name__}: {exc})"
+        if self.group is not None and self.group.oom_killed():
+            return f"the worker process was killed ({limit_message('memory', self.limits)})"
         return death_reason(code, bubblewrap.probe().isolated, self.limits)
 
     def alive(self) -> bool:
@@ -184,6 +196,9 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+        if self.group is not None:
+            self.peak_bytes = self.group.peak_bytes()
+            self.group.remove()
         self.sock.close()
         for capture in (self.stdout, self.stderr):
             capture.join(timeout=2.0)
@@ -198,7 +213,7 @@ FOLDER_PREFIX = "convkit-worker-"  # then the grading process's pid, so orphans 
 
 
 def remove_orphaned_folders(root: Path | None = None) -> list[Path]:
-    """Delete worker folders left by grading processes that no longer exist (SIGKILL).
+    """Delete worker folders (and memory cgroups) left by grading processes that no longer exist (SIGKILL).
 
     Args:
         root: where worker folders are made (default: the temporary folder).
@@ -212,6 +227,7 @@ def remove_orphaned_folders(root: Path | None = None) -> list[Path]:
         if entry.is_dir() and pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(entry, onerror=_force_remove)
             removed.append(entry)
+    cgroup.remove_orphans(_alive)
     return removed
 
 

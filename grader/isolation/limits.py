@@ -19,6 +19,11 @@ GIB = 1 << 30
 # Size of each tmpfs in the sandbox (/work and /tmp): filling the working folder gives
 # ENOSPC ("No space left on device") and never touches the host disk.
 FOLDER_BYTES = 256 * MIB
+# /dev/shm in the sandbox: POSIX shared memory (multiprocessing, torch's shared tensors).
+SHM_BYTES = 64 * MIB
+# What a worker holds before student code runs (interpreter, torch, the runtime): measured
+# about 290 MiB (peak, im2col_conv loaded) in a memory cgroup; see docs/threat-model.md.
+GROUP_HEADROOM_BYTES = 512 * MIB
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Limits:
     memory_bytes caps the data segment (RLIMIT_DATA: heap and private anonymous
     mappings, where tensors live); address_space_bytes is a looser backstop
     (RLIMIT_AS) because importing torch alone maps over 3 GiB of shared libraries.
+    Where the machine has a memory cgroup, ``group_bytes`` caps ALL the worker's memory,
+    shared memory and tmpfs included (grader/isolation/cgroup.py).
     """
 
     memory_bytes: int = 2 << 30
@@ -36,6 +43,13 @@ class Limits:
     processes: int = 64
     file_bytes: int = 64 << 20
     output_bytes: int = 64 << 10
+
+    @property
+    def group_bytes(self) -> int:
+        """The memory cgroup's limit: memory_bytes plus what the interpreter and torch hold
+        before any student code runs, so an ordinary large tensor still meets RLIMIT_DATA's
+        clean MemoryError first."""
+        return self.memory_bytes + GROUP_HEADROOM_BYTES
 
     def rlimits(self) -> dict[str, int]:
         """Resource names and values for the worker to apply to itself."""

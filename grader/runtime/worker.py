@@ -12,7 +12,8 @@ requests (see ``grader/runtime/wire.py`` for the format) until the socket closes
 - ``{"id", "cmd": "op", "module", "name", "payload", "guard"}``: run a registered op.
 
 Replies are ``{"id", "result", "inputs"?, "notes"}``, ``{"id", "error": {...},
-"notes"}`` or ``{"id", "forbidden": "F.conv2d", "notes"}``. Nothing here decides a
+"notes"}`` or ``{"id", "forbidden": "<kind>:<detail>", "notes"}`` (kinds: see
+``grader/runtime/guard.py``; e.g. ``"operator:im2col"``). Nothing here decides a
 grade: the grading side checks every value it gets back.
 
 Ops are composite operations that need live student objects (build an nn.Module,
@@ -30,8 +31,6 @@ repository; they may import only the standard library, torch and each other.
 """
 from __future__ import annotations
 
-import contextlib
-import functools
 import importlib
 import importlib.util
 import json
@@ -42,19 +41,15 @@ import sys
 import traceback
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from grader.runtime import notebook_import
+from grader.runtime import guard, notebook_import
 
 # Modules whose ops are registered when present (the MNIST ops are optional).
 OP_MODULES: tuple[str, ...] = ("grader.runtime.conv_ops", "grader.runtime.mnist_ops")
 
 _OPS: dict[str, Callable[..., Any]] = {}
 _NOTES: list[dict] = []  # structured notes (failed notebook cells), sent with the next reply
-
-
-class ForbiddenRoutine(BaseException):
-    """Raised by a tripwire; a BaseException so ``except Exception`` in student code misses it."""
 
 
 class MissingName(Exception):
@@ -95,7 +90,7 @@ class SubmissionLoader(notebook_import.NotebookLoader):
     skipped_roles: tuple[str, ...] = ()
 
     def cell_failed(self, number: int, error: BaseException) -> None:
-        if isinstance(error, (ForbiddenRoutine, KeyboardInterrupt)):
+        if isinstance(error, (guard.Trip, KeyboardInterrupt)):
             raise error
         _NOTES.append({"kind": "cell_failed", "file": self.path.name, "cell": number,
                        "type": type(error).__name__, "message": _safe_str(error)})
@@ -117,79 +112,6 @@ class SubmissionFinder(notebook_import.NotebookFinder):
         if (self.folder / f"{name}.py").exists():
             return None
         return super().find_spec(name, path, target)
-
-
-# ---------------------------------------------------------------- tripwires
-@contextlib.contextmanager
-def guarded(guard: list[dict]) -> Iterator[list[str]]:
-    """Trip on forbidden routines while student code runs; yields the list of hits.
-
-    ``guard`` comes from the grading side (``grader/grading/forbidden.py``): each entry names
-    a routine (``"name"``) and either the aten operators it reaches (``"aten"``;
-    caught by a dispatch mode, so aliases and private paths such as
-    ``torch._C._nn.im2col`` are caught too) or ``"autograd": true``.
-    """
-    hits: list[str] = []
-    aten = {op_name: entry["name"] for entry in guard for op_name in entry.get("aten", ())}
-    autograd = [entry["name"] for entry in guard if entry.get("autograd")]
-    with contextlib.ExitStack() as stack:
-        if aten:
-            stack.enter_context(_AtenTripwire(aten, hits))
-        if autograd:
-            stack.enter_context(_autograd_tripwire(autograd[0], hits))
-        yield hits
-
-
-def _trip(name: str, hits: list[str]) -> None:
-    hits.append(name)
-    raise ForbiddenRoutine(name)
-
-
-@functools.lru_cache(maxsize=None)
-def _aten_tripwire_class() -> type:
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class AtenTripwire(TorchDispatchMode):
-        @classmethod
-        def _should_skip_dynamo(cls) -> bool:
-            # The default wraps the handler in a lazy torch._dynamo import (over 1 s).
-            return False
-
-        def __init__(self, ops: dict[str, str], hits: list[str]):
-            super().__init__()
-            self.ops, self.hits = ops, hits
-
-        def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-            name = func._schema.name.split("::")[-1]
-            if name in self.ops:
-                _trip(self.ops[name], self.hits)
-            return func(*args, **(kwargs or {}))
-
-    return AtenTripwire
-
-
-def _AtenTripwire(ops: dict[str, str], hits: list[str]) -> Any:
-    return _aten_tripwire_class()(ops, hits)
-
-
-@contextlib.contextmanager
-def _autograd_tripwire(name: str, hits: list[str]) -> Iterator[None]:
-    import torch
-    import torch.autograd.graph as graph
-
-    def tripwire(*args: Any, **kwargs: Any) -> None:
-        _trip(name, hits)
-
-    targets = [(torch.autograd, "backward"), (torch.autograd, "grad"), (torch.Tensor, "backward")]
-    targets += [(m, "_engine_run_backward") for m in (torch.autograd, graph) if hasattr(m, "_engine_run_backward")]
-    saved = [(owner, attr, getattr(owner, attr)) for owner, attr in targets]
-    for owner, attr, _ in saved:
-        setattr(owner, attr, tripwire)
-    try:
-        yield
-    finally:
-        for owner, attr, original in saved:
-            setattr(owner, attr, original)
 
 
 # ---------------------------------------------------------------- requests
@@ -242,44 +164,38 @@ def load_module(name: str, standins: Any = (), folder: Path | None = None) -> ty
     return _ISOLATED[name, chosen]
 
 
-def handle(request: dict, folder: Path) -> dict:
-    """Answer one request; every failure of student code becomes an error reply."""
+def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, Any]],
+           ops: dict[str, Callable[..., Any]]) -> dict:
+    """Answer one request; every failure of student code becomes an error reply.
+
+    A call or op runs through ``run_guarded`` (grader/runtime/guard.py) with the
+    request's ``guard`` (its function's rule, or None).
+    """
     rid = request.get("id")
-    guard = request.get("guard") or []
+    spec = request.get("guard")
+    spec = spec if type(spec) is dict else None
     try:
         module = load_module(request["module"], request.get("standins") or (), folder)
         if request["cmd"] == "load":
-            reply: dict = {"result": None}
-        elif request["cmd"] == "call":
+            return {"id": rid, "result": None}
+        if request["cmd"] == "call":
             fn = student_attr(module, request["function"])
             args, kwargs = request.get("args", []), request.get("kwargs", {})
-            with guarded(guard) as hits:
-                try:
-                    result = fn(*args, **kwargs)
-                except ForbiddenRoutine:
-                    result = None
-            if hits:
-                return {"id": rid, "forbidden": hits[0]}
-            reply = {"result": result}
-            if request.get("return_inputs"):
-                reply["inputs"] = {"args": args, "kwargs": kwargs}
+            thunk: Callable[[], Any] = lambda: fn(*args, **kwargs)  # noqa: E731
+            extra = (lambda: {"args": args, "kwargs": kwargs}) if request.get("return_inputs") else None
         elif request["cmd"] == "op":
-            fn = _OPS[request["name"]]
-            with guarded(guard) as hits:
-                try:
-                    result = fn(module, **request.get("payload", {}))
-                except ForbiddenRoutine:
-                    result = None
-            if hits:
-                return {"id": rid, "forbidden": hits[0]}
-            reply = {"result": result}
+            fn, payload = ops[request["name"]], request.get("payload", {})
+            thunk, extra = (lambda: fn(module, **payload)), None
         else:
             raise ValueError(f"unknown command {request['cmd']!r}")
-    except ForbiddenRoutine as exc:
-        return {"id": rid, "forbidden": str(exc)}
+        status, value = run_guarded(spec, thunk, extra)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's too
         return {"id": rid, "error": _error(exc, folder)}
-    reply["id"] = rid
+    if status == "forbidden":
+        return {"id": rid, "forbidden": value}
+    reply = {"id": rid, "result": value[0]}
+    if extra is not None:
+        reply["inputs"] = value[1]
     return reply
 
 
@@ -326,20 +242,32 @@ def main(argv: list[str]) -> None:
     notebook_import.install(SubmissionFinder(folder))
     sys.argv = [str(folder / "submission")]
     sock = socket.socket(fileno=fd)
+    # Locals, bound before any student code runs: rebinding a module global changes
+    # nothing here, and changing the objects themselves fails guard's integrity check.
+    ops = types.MappingProxyType(dict(_OPS))  # a private copy: editing _OPS changes nothing
+    run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
+                                      *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
+                                     list(ops.values()))
+    serve, send, receive, notes, exit_now = handle, wire.send, wire.receive, _NOTES, os._exit
     while True:
         try:
-            request = wire.receive(sock)
+            request = receive(sock)
         except EOFError:
             return
-        reply = handle(request, folder)
-        reply["notes"] = _NOTES[:]
-        _NOTES.clear()
+        reply = serve(request, folder, run_guarded, ops)
+        tampered = check()
+        if tampered:
+            reply = {"id": reply.get("id"), "forbidden": tampered}
+        reply["notes"] = notes[:]
+        notes.clear()
         try:
-            wire.send(sock, reply)
+            send(sock, reply)
         except Exception as exc:  # noqa: BLE001 - a returned object that breaks encoding
-            wire.send(sock, {"id": reply.get("id"), "notes": [], "error": {
+            send(sock, {"id": reply.get("id"), "notes": [], "error": {
                 "type": "UnencodableResult", "mro": ["UnencodableResult"],
                 "message": f"the returned value could not be sent back ({type(exc).__name__})", "trace": []}})
+        if tampered:
+            exit_now(0)  # a worker whose machinery was changed never answers again
 
 
 if __name__ == "__main__":

@@ -1,0 +1,275 @@
+"""The worker's forbidden-routine guard and its integrity check (runs in the worker).
+
+A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
+``run_guarded``, which, for the length of that one call:
+
+- pushes a torch dispatch mode that trips on every aten operator NOT on the
+  function's allowlist (so private aliases trip too: ``torch._C._nn.im2col``, a 3-D
+  pooling on depth 1, an internal slow convolution), on any operator run by the
+  autograd engine when the rule forbids autograd (however the engine was reached:
+  ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), and on any
+  tensor subclass with its own dispatch (whose handler would run outside the mode);
+- blocks thread and process creation: Python's entry points are replaced by
+  tripwires, and (where the worker is not root, as in the sandbox) RLIMIT_NPROC's soft
+  limit drops to 0 so the kernel refuses any new task, however it is asked for;
+- converts the result (and the inputs, when they are sent back) to plain data while
+  the mode is still active: exact tensors are cloned, containers rebuilt from their
+  exact types, anything else becomes ``wire.Opaque``. A tensor subclass is refused.
+
+After EVERY request (:func:`Guard.check`) the worker compares a fingerprint of its
+own machinery (this module, the wire, the worker and op modules, the functions and
+classes in them, their code and closures, ``torch.Tensor``'s methods, the modules the
+wire encodes with) and torch's dispatch-mode stacks against the one taken before any
+student code ran; a difference is reported as ``forbidden`` ("tampering") and the
+worker exits, so the next request gets a fresh one.
+
+State lives in closures made by :func:`build`, not in module globals. None of this can
+stop code that runs in the same interpreter from undoing it with enough
+introspection (frames, ``gc``, ``ctypes``): the static check (grader/grading/forbidden.py)
+refuses files that reach for those, and docs/threat-model.md says what is left.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import types
+from typing import Any, Callable
+
+
+class Trip(BaseException):
+    """Raised inside a guarded call; a BaseException so ``except Exception`` misses it."""
+
+
+# What a forbidden reply says: "<kind>:<detail>" with kind in KINDS.
+KINDS = ("operator", "autograd", "subclass", "spawn", "tampering")
+
+
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
+          ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
+    """Make the guard for this worker; call once, before any student code runs.
+
+    Args:
+        watched: the worker's own modules (worker, wire, op modules, this one).
+        functions: the worker's ops (their code and closures are watched too).
+
+    Returns:
+        ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
+        ``("forbidden", "kind:detail")``; ``spec`` is rules.guard()'s dict or None (no
+        rule: the call still runs with the result made plain). And ``check()`` -> None,
+        or what was tampered with.
+    """
+    import json
+    import json.encoder
+    import base64
+    import socket
+    import struct
+    import threading
+    import _thread
+    import subprocess
+    import _posixsubprocess
+
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    from grader.runtime import wire
+
+    plain_tensor, parameter = torch.Tensor, torch.nn.Parameter
+    clone, detach = torch.Tensor.clone, torch.Tensor.detach
+    current_node = torch._C._current_autograd_node
+    dispatch_depth, function_depth = torch._C._len_torch_dispatch_stack, torch._C._len_torch_function_stack
+    dispatch_keys, python_key = torch._C._dispatch_keys, torch._C.DispatchKey.Python
+    opaque = wire.Opaque
+    getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
+    listdir, getpid = os.listdir, os.getpid
+    state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
+    names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
+
+    def trip(what: str) -> None:
+        state["hits"].append(what)
+        raise Trip(what)
+
+    class Tripwire(TorchDispatchMode):
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            return False  # the default wraps the handler in a lazy torch._dynamo import (over 1 s)
+
+        def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+            if state["active"]:
+                if types:
+                    trip(f"subclass:{types[0].__name__}")
+                name = names.get(func)
+                if name is None:
+                    name = names[func] = func._schema.name.split("::")[-1]
+                if name not in state["allowed"]:
+                    trip(f"operator:{name}")
+                if not state["autograd"] and current_node() is not None:
+                    trip("autograd:")
+            return func(*args, **(kwargs or {}))
+
+    # ------------------------------------------------------------ the dispatch stack, sealed
+    # Replaced before any student code runs, so student code only ever sees the sealed
+    # versions: popping the mode, disabling dispatch or excluding the Python key trips.
+    import torch.utils._python_dispatch as python_dispatch
+
+    sealed_names = {
+        torch._C: ("_DisablePythonDispatcher", "_DisableTorchDispatch", "_EnablePreDispatch", "_EnablePythonDispatcher",
+                   "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard",
+                   "_SetExcludeDispatchKeyGuard", "_dispatch_tls_set_dispatch_key_excluded",
+                   "_dispatch_tls_set_dispatch_key_included", "_pop_torch_dispatch_stack",
+                   "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode"),
+        python_dispatch: ("_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
+                          "_pop_mode", "_push_mode", "_pop_mode_temporarily", "_disable_current_modes",
+                          "_unset_infra_mode", "_disable_infra_mode"),
+    }
+
+    def seal(original: Any) -> Callable[..., Any]:
+        def sealed(*args: Any, **kwargs: Any) -> Any:
+            if state["active"]:
+                trip("tampering:torch's dispatch-mode stack")
+            return original(*args, **kwargs)
+        return sealed
+
+    sealed = [(owner, name) for owner, names in sealed_names.items() for name in names if hasattr(owner, name)]
+    for owner, name in sealed:
+        setattr(owner, name, seal(getattr(owner, name)))
+
+    # ------------------------------------------------------------ spawn blocking
+    def no_spawn(*args: Any, **kwargs: Any) -> Any:
+        trip("spawn:a thread or process")
+
+    spawn_points = [(threading.Thread, "start"), (threading, "_start_new_thread"), (_thread, "start_new_thread"),
+                    (_thread, "start_new"), (threading, "_start_joinable_thread"), (_thread, "start_joinable_thread"),
+                    (os, "fork"), (os, "forkpty"), (os, "posix_spawn"), (os, "posix_spawnp"), (os, "system"),
+                    (_posixsubprocess, "fork_exec"), (subprocess, "_fork_exec")]
+    spawn_points = [(owner, name, getattr(owner, name)) for owner, name in spawn_points if hasattr(owner, name)]
+
+    def tasks() -> int:
+        """Threads of this process plus other processes of the sandbox (pid 2 in its PID namespace)."""
+        count = len(listdir("/proc/self/task"))
+        if getpid() == 2:
+            count += sum(1 for entry in listdir("/proc") if entry.isdigit() and entry not in ("1", "2"))
+        return count
+
+    # ------------------------------------------------------------ plain data
+    def plain(value: Any, depth: int = 0) -> Any:
+        kind = type(value)
+        if value is None or kind in (bool, int, float, str):
+            return value
+        if kind is plain_tensor or kind is parameter:
+            if dispatch_keys(value).has(python_key):
+                trip(f"subclass:{kind.__name__}")
+            return clone(detach(value))
+        if isinstance(value, plain_tensor):
+            trip(f"subclass:{kind.__name__}"[:120])
+        if depth > wire.MAX_DEPTH:
+            return opaque(kind.__name__[:100], "")
+        if kind is tuple or kind is torch.Size:
+            return tuple(plain(item, depth + 1) for item in tuple.__iter__(value))
+        if kind is list:
+            return [plain(item, depth + 1) for item in list.__iter__(value)]
+        if kind is dict:
+            return {key: plain(item, depth + 1) for key, item in dict.items(value) if type(key) is str}
+        return opaque(kind.__name__[:100], object.__repr__(value)[:200])
+
+    # ------------------------------------------------------------ integrity
+    watched_modules = [*watched, wire, json, json.encoder, base64, struct, threading, _thread, os, subprocess,
+                       _posixsubprocess]
+    watched_classes = [torch.Tensor, torch._C.TensorBase, torch.nn.Module, socket.socket, Tripwire,
+                       TorchDispatchMode, threading.Thread]
+
+    def tables() -> list[dict]:
+        """The namespaces watched: the modules' and classes' dicts (each compared by identity)."""
+        return [vars(module) for module in watched_modules] + [vars(cls) for cls in watched_classes]
+
+    def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
+        found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
+        found += [trip, plain, no_spawn, tasks, *functions, *(getattr(o, n) for o, n in sealed)]
+        return [f for f in found if type(f) is types.FunctionType]
+
+    def code_of(function: types.FunctionType) -> tuple:
+        cells = tuple(id(cell.cell_contents) if _filled(cell) else None for cell in function.__closure__ or ())
+        return id(function.__code__), id(function.__defaults__), id(function.__kwdefaults__), cells
+
+    def fingerprint() -> dict[str, tuple]:
+        """What is watched, by name: a namespace's keys and value identities, code, modules."""
+        parts: dict[str, tuple] = {}
+        for owner, space in zip([*watched_modules, *watched_classes], tables()):
+            name = getattr(owner, "__name__", "?")
+            parts[name] = (id(owner), tuple(space), tuple(map(id, space.values())),
+                           sys.modules.get(name) is owner if owner in watched_modules else True)
+        parts["the grader's functions"] = tuple(map(code_of, own_functions))
+        parts["torch's dispatch-stack functions"] = tuple(id(getattr(owner, name, None)) for owner, name in sealed)
+        return parts
+
+    def check() -> str | None:
+        now = fingerprint()
+        changed = [name for name in baseline if now.get(name) != baseline[name]]
+        if changed:
+            return f"tampering:{changed[0]}"
+        if state["active"] or dispatch_depth() or function_depth():
+            return "tampering:a torch dispatch or function mode was left installed"
+        return None
+
+    # ------------------------------------------------------------ the guarded call
+    def run_guarded(spec: dict | None, thunk: Callable[[], Any], extra: Callable[[], Any] | None = None
+                    ) -> tuple[str, Any]:
+        if spec is None:  # no rule: nothing to watch (the wire strips subclasses to their data)
+            result = thunk()
+            return "ok", (result, extra() if extra else None)
+        if tasks() > baseline_tasks:
+            return "forbidden", "spawn:a thread or process started earlier was still running"
+        state["allowed"], state["autograd"] = frozenset(spec["allowed"]), bool(spec["autograd"])
+        state["hits"] = hits = []
+        saved_nproc = getrlimit(nproc)
+        outcome: tuple[str, Any] = ("ok", None)
+        error: BaseException | None = None
+        for owner, name, _ in spawn_points:
+            setattr(owner, name, no_spawn)
+        lowered = os.geteuid() != 0  # root ignores RLIMIT_NPROC; the Python tripwires remain
+        if lowered:
+            setrlimit(nproc, (0, saved_nproc[1]))
+        raised = False
+        try:
+            with Tripwire():
+                state["active"] = True
+                try:
+                    result = thunk()
+                    # Made plain while the mode still watches: a lazy value cannot run anything later.
+                    outcome = ("ok", (plain(result), plain(extra()) if extra else None))
+                except Trip:
+                    pass
+                except BaseException as exc:  # noqa: BLE001 - re-raised below unless a trip explains it
+                    error = exc
+                finally:
+                    state["active"] = False
+        finally:
+            raised = lowered and getrlimit(nproc)[0] != 0
+            setrlimit(nproc, saved_nproc)
+            for owner, name, original in spawn_points:
+                setattr(owner, name, original)
+        if hits:
+            return "forbidden", hits[0]
+        if error is not None:
+            raise error
+        if raised or tasks() > baseline_tasks:
+            return "forbidden", "spawn:a thread or process was started"
+        return outcome
+
+    # Only the grader's own Python functions have their code watched (torch's are C).
+    own_functions = functions_of([vars(module) for module in watched] + [vars(Tripwire)])
+    baseline = fingerprint()
+    baseline_tasks = tasks()
+    return run_guarded, check
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def _first(item: tuple) -> str:
+    return str(item[0])
