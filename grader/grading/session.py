@@ -24,6 +24,7 @@ from grader.course import messages, rules
 from grader.grading import forbidden
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
+from grader.isolation.untrusted import FIELD_CHARS, NAME_CHARS, untrusted_text
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
@@ -43,8 +44,8 @@ def cell_failed_note(raw: Any) -> dict | None:
         return None
     if type(raw["cell"]) is not int or not all(type(raw[f]) is str for f in ("file", "type", "message")):
         return None
-    return {"kind": "cell_failed", "file": raw["file"][:100], "cell": raw["cell"],
-            "type": raw["type"][:100], "message": raw["message"][:500]}
+    return {"kind": "cell_failed", "file": untrusted_text(raw["file"], NAME_CHARS), "cell": raw["cell"],
+            "type": untrusted_text(raw["type"], NAME_CHARS), "message": untrusted_text(raw["message"], 500)}
 
 
 class StudentProblem(Exception):
@@ -53,6 +54,9 @@ class StudentProblem(Exception):
     status = "error"
 
     def __init__(self, key: str, **fields: Any):
+        # Fields quote the worker (type names, messages, traces): bounded, valid text.
+        fields = {name: untrusted_text(value, FIELD_CHARS) if isinstance(value, str) else value
+                  for name, value in fields.items()}
         super().__init__(key, fields)
         self.key, self.fields = key, fields
 
@@ -67,15 +71,23 @@ class StudentError(StudentProblem):
     """The student's code raised; ``type_name``/``mro`` name the exception."""
 
     def __init__(self, function: str, error: dict):
-        self.type_name = str(error.get("type", "?"))
-        self.mro = [str(c) for c in error.get("mro", [])]
-        trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+        self.type_name = untrusted_text(error.get("type", "?"), NAME_CHARS)
+        mro = error.get("mro")
+        self.mro = [c for c in mro[:64] if type(c) is str] if type(mro) is list else []
+        trace = _trace(error.get("trace"))
         super().__init__("raised", function=function, type=self.type_name,
                          error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
         return name in self.mro
+
+
+def _trace(lines: Any) -> str:
+    """The worker's traceback lines, indented; bounded (the whole field is capped again)."""
+    if type(lines) is not list:
+        return ""
+    return "\n".join(f"  {untrusted_text(line, 300)}" for line in lines[:40])
 
 
 class LoadError(StudentProblem):
@@ -251,7 +263,7 @@ class StudentSession:
             raise self._failed[key] from None
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+            trace = _trace(error.get("trace"))
             self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
                                           error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
             raise self._failed[key]

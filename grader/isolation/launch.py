@@ -44,6 +44,10 @@ RUNTIME_DIR = Path(__file__).resolve().parents[1] / "runtime"
 NOTEBOOK_IMPORT = RUNTIME_DIR / "notebook_import.py"
 MAX_SUBMISSION_BYTES = 50 << 20
 MAX_SUBMISSION_FILES = 200
+# A reply bigger than this is refused: the largest honest reply (a layer's output, the
+# MNIST model's weights) is a few MB, and parsing a frame costs the grading process
+# several times its size in memory.
+MAX_REPLY_BYTES = 64 << 20
 
 
 def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: Limits) -> WorkerSpec:
@@ -151,7 +155,7 @@ class Worker:
         deadline = time.monotonic() + max(timeout, 0.0)
         try:
             wire.send(self.sock, message)
-            reply = wire.receive(self.sock, deadline)
+            reply = wire.receive(self.sock, deadline, MAX_REPLY_BYTES)
         except TimeoutError:
             self.stop()
             raise
