@@ -14,16 +14,28 @@ function with a rule:
    ``torch.ops.aten.convolution``, ``nn.Conv2d``...), and wrappers around the
    autograd entry points.
 
-Either way the test gets status ``forbidden`` with a message naming the routine.
+Either way the test gets status ``forbidden`` with a message naming the routine. The
+static check reads only regular files, bounded in size and nesting (``Uncheckable``
+otherwise, which also marks the test ``forbidden``), so no source makes it raise
+anything else or hold the grading process for long.
 """
 from __future__ import annotations
 
 import ast
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.rules import Routine
+from grader.isolation.submission_files import read_regular
+
+# Bounds on the work the check does for one file (honest exercise files are a few KB,
+# nested about 16 deep): source past them is not checked, and the test is marked
+# forbidden, since an unchecked function could name any routine.
+MAX_SOURCE_BYTES = 1 << 20
+MAX_NOTEBOOK_BYTES = 32 << 20  # outputs (plots) make notebooks larger than their code
+MAX_AST_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -35,33 +47,94 @@ class Finding:
     text: str
 
 
-def source_trees(path: Path) -> list[ast.Module]:
-    """The parsed source of a ``.py`` file, or of each parsable code cell of a notebook."""
+class Uncheckable(Exception):
+    """The source is too large or too deeply nested to check; ``reason`` is "size" or "depth"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _parse(text: str) -> ast.Module:
+    """``ast.parse`` within the depth limit; SyntaxError (and ValueError for NUL bytes) pass through."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if path.suffix != ".ipynb":
-            return [ast.parse(text)]
-        cells = json.loads(text).get("cells", [])
-    except (OSError, SyntaxError, ValueError, AttributeError):
+        tree = ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise Uncheckable("depth") from None
+    # Iteratively, so the walk itself cannot overflow the stack; every later walk
+    # (alias resolution, unparse) then recurses at most MAX_AST_DEPTH deep.
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_AST_DEPTH:
+            raise Uncheckable("depth")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def source_trees(path: Path) -> list[ast.Module]:
+    """The parsed source of a ``.py`` file, or of each parsable code cell of a notebook.
+
+    Only a regular file is read (never through a link), at most ``MAX_SOURCE_BYTES`` of
+    code (``MAX_NOTEBOOK_BYTES`` of notebook). Source that does not parse gives no tree
+    (the worker reports the syntax error itself).
+
+    Raises:
+        Uncheckable: the code is over the size cap or nested deeper than ``MAX_AST_DEPTH``.
+    """
+    notebook = path.suffix == ".ipynb"
+    limit = MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES
+    try:
+        too_large = os.lstat(path).st_size > limit
+    except (OSError, ValueError):
         return []
-    trees = []
+    if too_large:
+        raise Uncheckable("size")
+    data = read_regular(path, limit)
+    if data is None:
+        return []
+    text = data.decode("utf-8", errors="replace")
+    try:
+        if not notebook:
+            return [_parse(text)]
+        cells = json.loads(text).get("cells", [])
+    except (SyntaxError, ValueError, AttributeError, RecursionError):
+        return []
+    sources = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        lines = ["pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        sources.append("\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
+                                 for line in source.splitlines()))
+    if sum(len(source) for source in sources) > MAX_SOURCE_BYTES:
+        raise Uncheckable("size")
+    trees = []
+    for source in sources:
         try:
-            trees.append(ast.parse("\n".join(lines)))
-        except SyntaxError:
+            trees.append(_parse(source))
+        except (SyntaxError, ValueError):
             continue
     return trees
 
 
 def static_check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding | None:
-    """The first forbidden routine that ``function`` (or a helper it calls) names in ``path``."""
+    """The first forbidden routine that ``function`` (or a helper it calls) names in ``path``.
+
+    Raises:
+        Uncheckable: the source is too large or too deeply nested to check (nothing else
+            a submission writes makes it raise).
+    """
     if not routines:
         return None
+    try:
+        return _check(path, function, routines)
+    except (RecursionError, MemoryError):
+        raise Uncheckable("depth") from None
+
+
+def _check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding | None:
     trees = source_trees(path)
     aliases = _aliases(trees)
     definitions = {

@@ -24,12 +24,14 @@ from grader.course import messages, rules
 from grader.grading import forbidden
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
-from grader.isolation.untrusted import FIELD_CHARS, NAME_CHARS, untrusted_text
+from grader.isolation import submission_files
+from grader.isolation.untrusted import FIELD_CHARS, NAME_CHARS, untrusted_name, untrusted_text
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
 DEFAULT_LOAD_TIMEOUT_S = 30.0  # importing a module (running a notebook's cells)
 MAX_NOTES = 20
+SKIPPED_SHOWN = 5  # file names quoted in the note on files left out
 
 
 def cell_failed_note(raw: Any) -> dict | None:
@@ -133,7 +135,7 @@ class StudentSession:
         self._worker: Worker | None = None
         self._loaded: set[str] = set()
         self._failed: dict[tuple[str, str], StudentProblem] = {}
-        self._static: dict[tuple[str, str], forbidden.Finding | None] = {}
+        self._static: dict[tuple[str, str], forbidden.Finding | forbidden.Uncheckable | None] = {}
 
     # ------------------------------------------------------------ public API
     def exercise_file(self, module: str) -> Path | None:
@@ -142,7 +144,7 @@ class StudentSession:
         Symlinks do not count: the worker's copy leaves them out, and this process must
         not read whatever they point at (a device, a huge file).
         """
-        for suffix in (".py", ".ipynb"):
+        for suffix in submission_files.SUBMISSION_SUFFIXES:
             path = self.src / f"{module}{suffix}"
             if path.is_file() and not path.is_symlink():
                 return path
@@ -206,8 +208,14 @@ class StudentSession:
         if routines and path is not None:
             key = (module, function)
             if key not in self._static:
-                self._static[key] = forbidden.static_check(path, function, routines)
+                try:
+                    self._static[key] = forbidden.static_check(path, function, routines)
+                except forbidden.Uncheckable as problem:
+                    self._static[key] = problem
             finding = self._static[key]
+            if isinstance(finding, forbidden.Uncheckable):
+                raise ForbiddenCall(f"forbidden_unchecked_{finding.reason}", function=function, file=path.name,
+                                    max_kb=forbidden.MAX_SOURCE_BYTES >> 10, max_depth=forbidden.MAX_AST_DEPTH)
             if finding is not None:
                 raise ForbiddenCall("forbidden_static", function=function, routine=finding.routine.name,
                                     file=path.name, line=finding.line, text=finding.text)
@@ -300,7 +308,12 @@ class StudentSession:
             self._worker.stop()
         self._worker = Worker(self.src, self.limits)
         self._loaded.clear()
-        for name in self._worker.skipped:
-            note = {"kind": "skipped_file", "file": name}
-            if note not in self.notes:
-                self.notes.append(note)
+        copied = self._worker.copied
+        if copied.skipped_count:
+            # One note however many files: a flood of files must not flood the feedback.
+            shown = ", ".join(untrusted_name(name) for name in copied.skipped[:SKIPPED_SHOWN])
+            more = copied.skipped_count - min(len(copied.skipped), SKIPPED_SHOWN)
+            note = {"kind": "skipped_files", "count": copied.skipped_count, "files": shown,
+                    "more": f" (+{more})" if more > 0 else "", "max_files": submission_files.MAX_FILES,
+                    "max_mb": submission_files.MAX_BYTES >> 20}
+            self.notes = [n for n in self.notes if n.get("kind") != "skipped_files"] + [note]
