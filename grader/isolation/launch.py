@@ -131,6 +131,8 @@ class Worker:
             )
         finally:
             child.close()
+            for fd in spec.close_after_start:
+                os.close(fd)
         self.stdout = Capture(self.proc.stdout, limits.output_bytes)
         self.stderr = Capture(self.proc.stderr, limits.output_bytes)
         self.stdout.start()

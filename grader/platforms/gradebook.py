@@ -12,8 +12,14 @@ export`` and the formgrader then show these scores like autograded ones; re-runn
 """
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
+
+from grader.isolation.submission_files import read_regular
+from grader.isolation.untrusted import FIELD_CHARS, untrusted_name, untrusted_text
 
 OUT = "convkit"  # DIR/convkit/<assignment>: convkit's own grades.csv, grades.json, feedback
 
@@ -27,7 +33,8 @@ def collected(course: Path, assignment: str) -> dict[str, Path]:
     submitted = course / "submitted"
     if not submitted.is_dir():
         return {}
-    return {child.name: child / assignment for child in sorted(submitted.iterdir()) if (child / assignment).is_dir()}
+    return {untrusted_name(child.name): child / assignment for child in sorted(submitted.iterdir())
+            if (child / assignment).is_dir()}
 
 
 def cell_score(exercise: dict, points: float) -> float:
@@ -37,16 +44,56 @@ def cell_score(exercise: dict, points: float) -> float:
     return round(points * exercise["score"] / exercise["max_score"], 6)
 
 
-def _timestamp(folder: Path) -> Optional[str]:
-    stamp = folder / "timestamp.txt"
-    return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+MAX_TIMESTAMP_BYTES = 256
 
 
-def record(course: Path, course_id: str, assignment: str, results: list[dict]) -> None:
+def submission_time(folder: Path) -> tuple[Optional[datetime], Optional[str]]:
+    """The submission time in ``folder/timestamp.txt`` (naive UTC, as nbgrader stores it).
+
+    The file is written by the student's side of the exchange, so it is untrusted: only a
+    regular file of at most ``MAX_TIMESTAMP_BYTES`` is read, and only ISO 8601 is accepted
+    (with nbgrader's optional " UTC" suffix; never handed to dateutil, whose time-zone
+    lookup would open files it names).
+
+    Returns:
+        (the time, None), (None, None) without a file, or (None, why it was not used).
+    """
+    path = folder / "timestamp.txt"
+    if not os.path.lexists(path):
+        return None, None
+    data = read_regular(path, MAX_TIMESTAMP_BYTES)
+    if data is None:
+        return None, f"{path.name} is not a regular file of at most {MAX_TIMESTAMP_BYTES} bytes"
+    text = untrusted_text(data, MAX_TIMESTAMP_BYTES).strip()
+    try:
+        stamp = datetime.fromisoformat(text.removesuffix(" UTC").strip())
+    except ValueError:
+        return None, f"{path.name} does not hold an ISO 8601 time: {text[:60]!r}"
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    return stamp, None
+
+
+@dataclass
+class Recorded:
+    """What :func:`record` could not do, by student."""
+
+    not_recorded: dict[str, str] = field(default_factory=dict)
+    without_time: dict[str, str] = field(default_factory=dict)  # recorded, timestamp.txt unusable
+
+
+def record(course: Path, course_id: str, assignment: str, results: list[dict]) -> Recorded:
     """Store every result's exercise scores as auto scores in ``course/gradebook.db``.
+
+    Each student is recorded in a transaction of its own: a student that cannot be
+    recorded is rolled back and reported, and the others are still recorded.
 
     Args:
         results: per-submission objects as ``grade_submission`` returns them.
+
+    Returns:
+        the students not recorded, and those recorded without their submission time
+        (a malformed ``timestamp.txt``), each with the reason.
 
     Raises:
         GradebookError: the assignment or one of its test cells is not in the gradebook
@@ -54,6 +101,7 @@ def record(course: Path, course_id: str, assignment: str, results: list[dict]) -
     """
     from nbgrader.api import Gradebook, MissingEntry  # heavy (sqlalchemy): only when recording
 
+    report = Recorded()
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id) as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -62,17 +110,33 @@ def record(course: Path, course_id: str, assignment: str, results: list[dict]) -
                                  f"run `nbgrader generate_assignment {assignment}` in {course} first") from None
         for result in results:
             student = result["student"]
-            gradebook.update_or_create_student(student)
-            stamp = _timestamp(course / "submitted" / student / assignment)
-            gradebook.update_or_create_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
-            for exercise, scores in result["exercises"].items():
-                try:
-                    grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
-                except MissingEntry:
-                    raise GradebookError(f"{assignment}: notebook {exercise}.ipynb has no test cell "
-                                         f"'{exercise}_tests' in the gradebook") from None
-                grade.auto_score = cell_score(scores, grade.max_score)
-                grade.needs_manual_grade = False
-            gradebook.db.commit()
+            stamp, problem = submission_time(course / "submitted" / student / assignment)
+            if problem:
+                report.without_time[student] = problem
+            try:
+                _record_one(gradebook, assignment, result, stamp)
+            except GradebookError:
+                gradebook.db.rollback()
+                raise
+            except Exception as error:  # noqa: BLE001 - this student only; the others are still recorded
+                gradebook.db.rollback()
+                report.not_recorded[student] = untrusted_text(f"{type(error).__name__}: {error}", FIELD_CHARS)
+    return report
 
 
+def _record_one(gradebook, assignment: str, result: dict, stamp: Optional[datetime]) -> None:
+    """One student's submission and exercise scores, committed together."""
+    from nbgrader.api import MissingEntry
+
+    student = result["student"]
+    gradebook.update_or_create_student(student)
+    gradebook.update_or_create_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
+    for exercise, scores in result["exercises"].items():
+        try:
+            grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
+        except MissingEntry:
+            raise GradebookError(f"{assignment}: notebook {exercise}.ipynb has no test cell "
+                                 f"'{exercise}_tests' in the gradebook") from None
+        grade.auto_score = cell_score(scores, grade.max_score)
+        grade.needs_manual_grade = False
+    gradebook.db.commit()
