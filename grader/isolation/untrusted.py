@@ -24,6 +24,7 @@ NAME_CHARS = 200
 ELLIPSIS = "…"
 
 # C0 and C1 controls (ESC sequences, NUL, carriage returns) but newline and tab; U+2028/9.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -42,7 +43,7 @@ def untrusted_text(value: Any, limit: int) -> str:
         text = value[: 4 * limit + 4].decode("utf-8", "replace")
     elif type(value) is str:
         # Cut before re-encoding, so a huge string costs nothing more than its prefix.
-        text = value[: limit + 1].encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        text = _SURROGATE.sub("\ufffd", value[: limit + 1])
     elif type(value) in (int, float, bool) or value is None:
         text = str(value) if type(value) is not int or abs(value) < 10 ** 100 else "<a very large integer>"
     else:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -56,6 +57,7 @@ MAX_ITEMS = 1_000_000  # JSON values in one frame (a Python object each once par
 MAX_STRING_CHARS = 100_000
 INT64 = (-(1 << 63), (1 << 63) - 1)
 _HEADER = struct.Struct(">I")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\udce9" escapes decode to lone surrogates
 
 
 class WireError(Exception):
@@ -165,11 +167,7 @@ def _text(data: str) -> str:
     """A decoded string: at most ``MAX_STRING_CHARS``, lone surrogates replaced (valid UTF-8)."""
     if len(data) > MAX_STRING_CHARS:
         raise WireError(f"string of {len(data)} characters is too long")
-    try:
-        data.encode("utf-8")
-    except UnicodeEncodeError:
-        data = data.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return data
+    return _SURROGATE.sub("\ufffd", data)
 
 
 def _decode_tensor(data: dict) -> torch.Tensor:
