@@ -3,8 +3,10 @@
 Goals (issue 3, Speed): grading one complete submission (every exercise but mnist, the
 reference solutions, so every test runs to the end) takes under 15 s of wall time on a
 2-core machine; and the throughput of 20 copies graded with ``--jobs 2`` is printed in
-submissions per minute. Both go through ``grade_class``, exactly as the CLI does
-(grading processes, workers, outputs), into fresh folders so nothing is reused.
+submissions per minute, with the largest grading process's peak resident memory (each
+grading process is capped at ``class_run.GRADING_MEMORY_BYTES``). Both go through
+``grade_class``, exactly as the CLI does (grading processes, workers, outputs), into
+fresh folders so nothing is reused.
 
 Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--jobs 2]
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grader.authoring.examples import DEMO_EXERCISES, reference_files  # noqa: E402
-from grader.grading.class_run import Settings, grade_class  # noqa: E402
+from grader.grading.class_run import GRADING_MEMORY_BYTES, Settings, grade_class  # noqa: E402
 
 GOAL_ONE_S = 15.0
 
@@ -39,15 +41,16 @@ def make_class(root: Path, copies: int) -> dict[str, Path]:
     return students
 
 
-def timed_grade(students: dict[str, Path], out: Path, jobs: int) -> float:
-    """Wall seconds to grade ``students`` into a fresh ``out``; fails if any is not graded."""
+def timed_grade(students: dict[str, Path], out: Path, jobs: int) -> tuple[float, int]:
+    """Wall seconds to grade ``students`` into a fresh ``out``, and the largest grading
+    process's peak RSS (bytes); fails if any is not graded."""
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
     run = grade_class(students, out, Settings(exercises=DEMO_EXERCISES), jobs=jobs, progress=False)
     elapsed = time.perf_counter() - start
     if run.failed or len(run.graded) != len(students):
         raise SystemExit(f"bench_grader: grading failed: {run.failed}")
-    return elapsed
+    return elapsed, run.peak_rss
 
 
 def main() -> int:
@@ -61,15 +64,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:
         root = Path(scratch)
         one = make_class(root / "one", 1)
-        times = [timed_grade(one, root / "out-one", jobs=1) for _ in range(args.reps)]
+        times = [timed_grade(one, root / "out-one", jobs=1)[0] for _ in range(args.reps)]
         best = min(times)
         verdict = "PASS" if best < GOAL_ONE_S else "MISS"
         print(f"one complete submission ({len(DEMO_EXERCISES)} exercises, mnist excluded): "
               f"{best:.1f} s wall (runs: {', '.join(f'{t:.1f}' for t in times)}); goal < {GOAL_ONE_S:.0f} s: {verdict}")
         many = make_class(root / "class", args.copies)
-        wall = timed_grade(many, root / "out-class", jobs=args.jobs)
+        wall, peak = timed_grade(many, root / "out-class", jobs=args.jobs)
         print(f"{args.copies} submissions with --jobs {args.jobs}: {wall:.1f} s wall, "
               f"{60 * args.copies / wall:.1f} submissions per minute ({wall / args.copies:.2f} s each)")
+        print(f"largest grading process: {peak / 2**20:.0f} MiB peak RSS "
+              f"(limit {GRADING_MEMORY_BYTES / 2**30:.0f} GiB of data per process)")
     return 0
 
 

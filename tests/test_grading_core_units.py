@@ -199,4 +199,4 @@ def test_a_cell_note_is_rebuilt_and_trimmed():
     from grader.grading.session import cell_failed_note
 
     note = cell_failed_note({"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 900})
-    assert note == {"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 500}
+    assert note == {"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 499 + "…"}

@@ -13,7 +13,7 @@ from grader.commands.options import UsageError, report, settings_from
 
 
 def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
-    """Exit 0 when every submission was graded and recorded."""
+    """Exit 0 when every submission was graded and recorded (a malformed timestamp.txt only warns)."""
     from grader.grading.class_run import grade_class
     from grader.grading.outputs import OutputError
     from grader.platforms.gradebook import (
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
                   "convkit's, or keep nbgrader's and do not run convkit on this course", file=sys.stderr)
             return 2
         graded = grade_class(submissions, out, grading, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress)
-        record(course, settings.course_id, assignment, graded.document["submissions"])
+        recorded = record(course, settings.course_id, assignment, graded.document["submissions"])
         pages = place_feedback(course, assignment, sorted(graded.results), out)
     except (UsageError, GradebookError) as error:
         print(f"convkit grade --nbgrader: {error}", file=sys.stderr)
@@ -65,7 +65,12 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     except OutputError as error:
         print(f"convkit grade --nbgrader: {error}", file=sys.stderr)
         return 1
-    print(f"convkit grade --nbgrader: {len(graded.results)} submission(s) recorded in {course / 'gradebook.db'}; "
-          f"{pages} feedback page(s) in {course / 'feedback'} for `nbgrader release_feedback {assignment}`",
-          file=sys.stderr)
-    return report(graded, out)
+    for student, problem in sorted(recorded.without_time.items()):
+        print(f"convkit grade --nbgrader: {student}: recorded without a submission time: {problem}", file=sys.stderr)
+    for student, problem in sorted(recorded.not_recorded.items()):
+        print(f"convkit grade --nbgrader: {student}: NOT recorded: {problem}", file=sys.stderr)
+    print(f"convkit grade --nbgrader: {len(graded.results) - len(recorded.not_recorded)} submission(s) recorded in "
+          f"{course / 'gradebook.db'}; {pages} feedback page(s) in {course / 'feedback'} for "
+          f"`nbgrader release_feedback {assignment}`", file=sys.stderr)
+    code = report(graded, out)
+    return code or (1 if recorded.not_recorded else 0)

@@ -62,6 +62,6 @@ def report(run, out: Path) -> int:
     print(f"convkit grade: graded {len(run.graded)}, unchanged {len(run.reused)}, "
           f"failed {len(run.failed)}; outputs in {out}", file=sys.stderr)
     for student, error in sorted(run.failed.items()):
-        print(f"convkit grade: could not grade {student} (grader problem, re-run to retry): {error}", file=sys.stderr)
+        print(f"convkit grade: could not grade {student} (re-run to retry): {error}", file=sys.stderr)
     return 1 if run.failed else 0
 

@@ -64,6 +64,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "{function} usa {routine} ({file}, línea {line}: `{text}`), que este ejercicio prohíbe: "
               "calcúlalo tú mismo",
     },
+    "forbidden_unchecked_size": {
+        "en": "{function} could not be checked for forbidden routines: the code of {file} is over {max_kb} KB; "
+              "keep only your solution in it",
+        "es": "no se pudo comprobar si {function} usa rutinas prohibidas: el código de {file} supera {max_kb} KB; "
+              "deja en él solo tu solución",
+        "fr": "impossible de vérifier si {function} utilise des routines interdites : le code de {file} dépasse "
+              "{max_kb} Ko ; n'y laissez que votre solution",
+    },
+    "forbidden_unchecked_depth": {
+        "en": "{function} could not be checked for forbidden routines: {file} has code nested more than "
+              "{max_depth} levels deep; split long expressions into steps",
+        "es": "no se pudo comprobar si {function} usa rutinas prohibidas: {file} tiene código anidado a más de "
+              "{max_depth} niveles; divide las expresiones largas en pasos",
+        "fr": "impossible de vérifier si {function} utilise des routines interdites : {file} contient du code "
+              "imbriqué sur plus de {max_depth} niveaux ; découpez les longues expressions en étapes",
+    },
     "forbidden_runtime": {
         "en": "{function} called {routine} while running, which this exercise forbids: compute it yourself",
         "es": "{function} llamó a {routine} durante su ejecución, que este ejercicio prohíbe: calcúlalo tú mismo",
@@ -125,9 +141,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "cell {cell} of {file} raised {type}: {message} (functions defined before it are still graded)",
         "es": "la celda {cell} de {file} lanzó {type}: {message} (las funciones definidas antes se corrigen igual)",
     },
-    "skipped_file": {
-        "en": "{file} was not copied for grading (folders, links and very large files are left out)",
-        "es": "{file} no se copió para la corrección (se omiten carpetas, enlaces y archivos muy grandes)",
+    "could_not_grade": {
+        "en": "could not grade this submission: {reason}. This is not a grade: your instructor has been told, "
+              "and grading again retries it",
+        "es": "no se pudo corregir esta entrega: {reason}. Esto no es una nota: tu profesor está avisado, "
+              "y volver a corregir lo reintenta",
+        "fr": "impossible de corriger cette remise : {reason}. Ce n'est pas une note : votre enseignant est "
+              "prévenu, et relancer la correction la retente",
+    },
+    "skipped_files": {
+        "en": "{count} file(s) of the submission were not used for grading: {files}{more}. Only regular files are "
+              "used (not links, folders or special files), exercise files first, at most {max_files} files and "
+              "{max_mb} MB in all",
+        "es": "{count} archivo(s) de la entrega no se usaron para la corrección: {files}{more}. Solo se usan "
+              "archivos normales (no enlaces, carpetas ni archivos especiales), primero los de los ejercicios, "
+              "como mucho {max_files} archivos y {max_mb} MB en total",
+        "fr": "{count} fichier(s) de la remise n'ont pas servi à la correction : {files}{more}. Seuls les fichiers "
+              "ordinaires sont utilisés (ni liens, ni dossiers, ni fichiers spéciaux), ceux des exercices d'abord, "
+              "au plus {max_files} fichiers et {max_mb} Mo en tout",
     },
     "both_formats": {
         "en": "both {module}.py and {module}.ipynb were found; {module}.py was graded",

@@ -1,7 +1,8 @@
 """The result cache: each finished grade stored at once, keyed by what it depends on.
 
 A grade is stored atomically in ``DIR/.results/<student>.json`` with a key hashing the
-submission's files, the grading engine (grading side, suites, isolation, worker runtime,
+submission's files (every file the worker receives, code or not, chosen and read as
+grader/isolation/submission_files.py says: regular files only, capped), the grading engine (grading side, suites, isolation, worker runtime,
 course definition) and the reference solutions, the seed, the language, the exercise
 set, the time budget, the MNIST data root and ``--cascade``. A re-run reuses every result whose key
 still matches, so an interrupted run loses nothing it had finished.
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 from grader.course.assignment import EXERCISES, REPO, SOLUTIONS
-from grader.grading.discover import SUBMISSION_SUFFIXES
+from grader.isolation import submission_files
 from grader.grading.outputs import write_atomic
 
 RESULTS = ".results"
@@ -30,17 +32,23 @@ def _hash_files(digest: "hashlib._Hash", files: Iterable[Path], root: Path) -> N
         digest.update(hashlib.sha256(file.read_bytes()).digest())
 
 
+def _hash_submission(digest: "hashlib._Hash", folder: Path) -> None:
+    """Hash exactly what the worker receives: every selected regular file, never through a link."""
+    budget = submission_files.MAX_BYTES
+    for name in sorted(submission_files.select(folder).files):
+        data = submission_files.read_regular(folder / name, budget)
+        # os.fsencode: a name that is not valid UTF-8 hashes as its bytes.
+        digest.update(os.fsencode(name) + b"\0")
+        digest.update(b"-" if data is None else hashlib.sha256(data).digest())
+        budget -= len(data or b"")
+
+
 def grader_version() -> str:
     """A hash of the grading engine's and the reference solutions' source: any change regrades."""
     digest = hashlib.sha256()
     engine = [file for part in ENGINE for file in (REPO / "grader" / part).rglob("*.py")]
     _hash_files(digest, [*engine, *SOLUTIONS.glob("*.py")], REPO)
     return digest.hexdigest()
-
-
-def submission_files(folder: Path) -> list[Path]:
-    """The files a submission's grade can depend on: its top-level ``.py`` and ``.ipynb`` files."""
-    return sorted(f for f in folder.iterdir() if f.is_file() and f.suffix in SUBMISSION_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def result_key(folder: Path, settings: Settings, version: str) -> str:
               "exercises": list(settings.exercises), "budget_s": settings.budget_s,
               "data_root": settings.data_root, "cascade": settings.cascade}
     digest.update(json.dumps(config, sort_keys=True).encode())
-    _hash_files(digest, submission_files(folder), folder)
+    _hash_submission(digest, Path(folder))
     return digest.hexdigest()
 
 

@@ -5,12 +5,22 @@ separate trusted process (``jobs`` of them at a time). As each one finishes, its
 is stored at once in the cache (grader/grading/cache.py), so an interrupted run (Ctrl-C
 or SIGKILL at any moment) loses nothing it had finished, and an unchanged class is not
 graded again.
+
+One submission cannot stop the others. Each step done for one submission (hashing its
+files, grading, storing) is isolated: a failure marks that submission "could not grade:
+<reason>" (a row in the outputs, not stored, so a re-run retries it) and the run goes
+on. A grading process that dies (the out-of-memory killer's SIGKILL) breaks Python's
+process pool and, with it, every submission in flight: those are graded again, each
+alone in a fresh pool so a second death is its own, and a submission whose grading
+process dies twice could not be graded; submissions not yet started simply go on in a
+new pool. Each grading process has its own memory limit (``GRADING_MEMORY_BYTES``).
 """
 from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
 import os
+import resource
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -25,7 +35,9 @@ from grader.grading.cache import (
     result_key,
     store_result,
 )
-from grader.grading.outputs import probe_writable, write_outputs
+from grader.course import messages
+from grader.grading.outputs import probe_writable, submission_record, write_outputs
+from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 
 GradeFn = Callable[..., dict]
 
@@ -36,7 +48,17 @@ GradeFn = Callable[..., dict]
 # enforced by the grader) is stopped after this many times the submission's budget.
 WATCHDOG_FACTOR = 3.0
 
+# The address-space-free memory limit of each grading process (RLIMIT_DATA, soft): its
+# own heap and private mappings. Honest grading peaks near 0.5 GB (torch, pytest, the
+# suites, replies of at most launch.MAX_REPLY_BYTES); past this limit the process gets
+# MemoryError (that submission could not be graded) long before the machine swaps.
+# Workers set their own, lower limits.
+GRADING_MEMORY_BYTES = 4 << 30
+# A submission whose grading process died this many times is given up.
+MAX_ATTEMPTS = 2
+
 _in_task = False  # whether this grading process is inside grade_submission
+_started = None  # the parent's SimpleQueue: which student each task is grading
 _stopping = False
 _overtime = False
 
@@ -72,10 +94,17 @@ def _on_watchdog(signum, frame) -> None:
     _interrupt_grader()
 
 
-def _init_grading_process() -> None:
-    """Ctrl-C is the parent's to handle; SIGTERM (also sent if the parent dies) stops us."""
+def _init_grading_process(started=None) -> None:
+    """Ctrl-C is the parent's to handle; SIGTERM (also sent if the parent dies) stops us.
+
+    ``started`` is a SimpleQueue on which each task names its student as it starts, so
+    the parent knows whose grading a dead process took with it.
+    """
+    global _started
+    _started = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    _limit_memory(GRADING_MEMORY_BYTES)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -85,13 +114,36 @@ def _init_grading_process() -> None:
             os._exit(1)
 
 
-def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, settings: Settings) -> dict:
+def _limit_memory(limit: int) -> None:
+    """Lower this process's soft RLIMIT_DATA to ``limit`` (never raise it; the hard limit stays)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or soft > limit:
+        try:
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        except (ValueError, OSError):
+            pass
+
+
+def peak_rss_bytes() -> int:
+    """This process's largest resident set so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, settings: Settings) -> tuple[dict, int]:
     """Runs in a grading process: grade one submission with the real grader or ``grade_fn``.
+
+    Returns:
+        the result, and this grading process's peak resident memory so far (bytes).
 
     Raises:
         GraderHung: the watchdog (``WATCHDOG_FACTOR`` x the budget) fired.
     """
     global _in_task, _overtime
+    if _started is not None:
+        _started.put(student)
     budget = settings.budget_s
     if grade_fn is None:
         from grader.grading.session import DEFAULT_BUDGET_S
@@ -121,7 +173,7 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
     if _overtime:
         raise GraderHung(f"grading took over {watchdog:g} s ({WATCHDOG_FACTOR:g} x the {budget:g} s budget): "
                          "the grader itself hung")
-    return result
+    return result, peak_rss_bytes()
 
 
 def _stop_pool(pool: futures.ProcessPoolExecutor) -> None:
@@ -144,6 +196,8 @@ class Run:
     graded: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     document: dict = field(default_factory=dict)  # grades.json's content, once written
+    retried: list[str] = field(default_factory=list)  # in flight when a grading process died
+    peak_rss: int = 0  # the largest grading process's peak resident memory, bytes
 
 
 def grade_all(
@@ -179,7 +233,11 @@ def grade_all(
     run = Run()
     todo: dict[str, str] = {}
     for student, folder in sorted(submissions.items()):
-        key = result_key(folder, settings, version)
+        try:
+            key = result_key(folder, settings, version)
+        except Exception as error:  # noqa: BLE001 - e.g. an unreadable folder: this submission only
+            run.failed[student] = _reason(error)
+            continue
         cached = load_result(out, student, key)
         if cached is None:
             todo[student] = key
@@ -193,31 +251,92 @@ def grade_all(
 
         announce()  # once per run, before any worker starts: sandboxed, or why not
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    attempts = dict.fromkeys(todo, 0)
+    queue, alone = list(todo), []
+    try:
+        while queue or alone:
+            # After a grading process died, each submission it may have taken down is
+            # graded alone, so a second death is unambiguously its own.
+            batch, width = (queue, jobs) if queue else ([alone.pop(0)], 1)
+            queue = []
+            lost, started = _grade_batch(batch, width, submissions, settings, grade_fn, out, todo, run, bar)
+            for student in lost:
+                if student not in started:
+                    queue.append(student)  # never began: nothing to blame it for
+                    continue
+                attempts[student] += 1
+                if attempts[student] >= MAX_ATTEMPTS:
+                    run.failed[student] = (f"its grading process died {attempts[student]} times (killed, e.g. by "
+                                           "the out-of-memory killer, or crashed)")
+                    bar.update(1)
+                else:
+                    run.retried.append(student)
+                    alone.append(student)
+    finally:
+        bar.close()
+    return run
+
+
+def _grade_batch(students: list[str], width: int, submissions: dict[str, Path], settings: Settings,
+                 grade_fn: Optional[GradeFn], out: Path, keys: dict[str, str], run: Run, bar) -> tuple[list[str], set[str]]:
+    """Grade ``students`` in one pool of ``width`` processes, recording each outcome in ``run``.
+
+    Returns:
+        the students whose grading was lost because a grading process died (the pool is
+        then broken), and which of all the students had started.
+
+    Raises:
+        KeyboardInterrupt: after stopping the grading processes; finished grades are stored.
+    """
     # spawn: each grading process is a fresh interpreter (no inherited threads or torch
     # state) and a direct child of this one, so it can be told to die with it.
-    pool = futures.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_grading_process)
+    context = multiprocessing.get_context("spawn")
+    started_queue = context.SimpleQueue()
+    pool = futures.ProcessPoolExecutor(max_workers=max(1, min(width, len(students))), mp_context=context,
+                                       initializer=_init_grading_process, initargs=(started_queue,))
+    lost: list[str] = []
     try:
-        pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in todo}
+        pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in students}
         for future in futures.as_completed(pending):
             student = pending[future]
             try:
-                result = future.result()
-            except Exception as error:  # a grader bug or a dead grading process: report, keep going
-                run.failed[student] = f"{type(error).__name__}: {error}"
+                result, peak = future.result()
+            except futures.process.BrokenProcessPool:
+                lost.append(student)
+                continue
+            except Exception as error:  # a grader bug: report this submission, keep going
+                run.failed[student] = _reason(error)
             else:
-                store_result(out, student, todo[student], result)
-                run.results[student] = result
-                run.graded.append(student)
+                run.peak_rss = max(run.peak_rss, peak)
+                try:
+                    submission_record(result)  # a result the outputs cannot take is this submission's failure
+                    store_result(out, student, keys[student], result)
+                except (TypeError, ValueError, KeyError) as error:
+                    run.failed[student] = _reason(error)
+                else:
+                    run.results[student] = result
+                    run.graded.append(student)
             bar.update(1)
             bar.set_postfix_str(student, refresh=False)
     except BaseException:
         _stop_pool(pool)
         raise
-    finally:
-        bar.close()
     pool.shutdown(wait=True)
-    return run
+    started = set()
+    while not started_queue.empty():
+        started.add(started_queue.get())
+    return lost, started
+
+
+def _reason(error: BaseException) -> str:
+    """Why a submission could not be graded, as bounded text (the error may quote the submission)."""
+    return untrusted_text(f"{type(error).__name__}: {error}", FIELD_CHARS)
+
+
+def could_not_grade(student: str, reason: str, lang: str) -> dict:
+    """The output row of a submission that could not be graded: no score, the reason as a note."""
+    return {"student": student, "score": 0.0, "max_score": 0.0, "exercises": {},
+            "notes": [messages.text("could_not_grade", lang, reason=reason)]}
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -234,7 +353,8 @@ def grade_class(
     """Probe ``out``, grade (resuming), then write grades.csv, grades.json and feedback.
 
     This is what ``convkit grade`` and ``convkit grade --nbgrader`` do once they know
-    the submissions. Results of failed submissions are left out of the outputs.
+    the submissions. A submission that could not be graded gets a row with no exercises,
+    a score of 0 out of 0 and a note saying why (see :func:`could_not_grade`).
 
     Raises:
         OutputError: ``out`` cannot be written (checked before any grading).
@@ -242,7 +362,8 @@ def grade_class(
     probe_writable(out)
     remove_stale_temporaries(out)
     run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress)
-    run.document = write_outputs(out, [run.results[s] for s in sorted(run.results)], settings.exercises, settings.lang)
+    rows = {**run.results, **{s: could_not_grade(s, reason, settings.lang) for s, reason in run.failed.items()}}
+    run.document = write_outputs(out, [rows[s] for s in sorted(rows)], settings.exercises, settings.lang)
     return run
 
 

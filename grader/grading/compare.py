@@ -32,19 +32,42 @@ class Mismatch(AssertionError):
     """The student's result is wrong; the message says how."""
 
 
+# A description names at most this many items of a list, tuple or dict, this deep, and is
+# at most DESCRIBE_CHARS long: a returned list of a million items costs a few lines.
+DESCRIBE_ITEMS = 8
+DESCRIBE_DEPTH = 4
+DESCRIBE_CHARS = 400
+
+
 def describe(value: Any) -> str:
-    """A short description of an argument or result: tensors by dtype and shape."""
+    """A short description of an argument or result: tensors by dtype and shape, bounded in length."""
+    text = _describe(value, 0)
+    return text if len(text) <= DESCRIBE_CHARS else text[: DESCRIBE_CHARS - 1] + "…"
+
+
+def _describe(value: Any, depth: int) -> str:
     if type(value) is torch.Tensor:
         return f"tensor{tuple(value.shape)} {str(value.dtype).replace('torch.', '')}"
     if isinstance(value, Opaque):
         return f"{value.type} object"
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(describe(v) for v in value)
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= DESCRIBE_DEPTH:
+            return "[…]" if isinstance(value, list) else ("(…)" if isinstance(value, tuple) else "{…}")
+        items = list(value.items())[:DESCRIBE_ITEMS] if isinstance(value, dict) else list(value[:DESCRIBE_ITEMS])
+        if isinstance(value, dict):
+            parts = [f"{_describe(k, depth + 1)}: {_describe(v, depth + 1)}" for k, v in items]
+        else:
+            parts = [_describe(v, depth + 1) for v in items]
+        if len(value) > DESCRIBE_ITEMS:
+            parts.append(f"… {len(value) - DESCRIBE_ITEMS} more")
+        inner = ", ".join(parts)
         if isinstance(value, list):
             return f"[{inner}]"
+        if isinstance(value, dict):
+            return "{" + inner + "}"
         return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str) and len(value) > DESCRIBE_CHARS:
+        return repr(value[:DESCRIBE_CHARS]) + "…"
     return repr(value)
 
 
@@ -99,7 +122,9 @@ class Checker:
             rtol, atol = TOLERANCES[expected.dtype]
             wrong = ~torch.isclose(actual, expected, rtol=rtol, atol=atol)
         if bool(wrong.any()):
-            index = tuple(int(i) for i in wrong.nonzero()[0])
+            # argmax of the flat mask, not nonzero(): that would hold every wrong index
+            # (gigabytes for a large wrong result); this costs one byte per element.
+            index = _unravel(int(wrong.flatten().to(torch.uint8).argmax()), tuple(wrong.shape))
             self._fail("value", call, actual, stage=stage, index=index, window=window(index) if window else "",
                        expected=_number(expected[index].item()), actual=_number(actual[index].item()),
                        count=int(wrong.sum()), total=wrong.numel())
@@ -180,6 +205,15 @@ def _span(i: int, k: int, s: int, p: int, d: int) -> str:
     start = i * s - p
     stop = start + d * (k - 1)
     return f"{start}, {start + d}, ..., {stop}" if d > 1 and k > 2 else (f"{start}, {stop}" if d > 1 else f"{start}..{stop}")
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The index of element ``flat`` of a row-major tensor of ``shape``."""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return tuple(reversed(index))
 
 
 def _types(value: Any) -> Any:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from grader.course.assignment import EXERCISES
-
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
+from grader.isolation.submission_files import SUBMISSION_SUFFIXES
+from grader.isolation.untrusted import untrusted_name
 
 
 class DiscoveryError(ValueError):
@@ -21,13 +21,23 @@ class DiscoveryError(ValueError):
 
 def is_submission(folder: Path) -> bool:
     """Whether ``folder`` holds at least one exercise file (``<exercise>.py`` or ``.ipynb``)."""
-    return any((folder / f"{name}{suffix}").is_file() for name in EXERCISES for suffix in SUBMISSION_SUFFIXES)
+    try:
+        return any((folder / f"{name}{suffix}").is_file() for name in EXERCISES for suffix in SUBMISSION_SUFFIXES)
+    except OSError:  # e.g. a folder that cannot be read: not a submission
+        return False
+
+
+def _is_dir(child: Path) -> bool:
+    try:
+        return child.is_dir()
+    except OSError:
+        return False
 
 
 def _subfolders(folder: Path, exclude: Optional[Path]) -> list[Path]:
     return sorted(
         child for child in folder.iterdir()
-        if child.is_dir() and child.name[0] not in "._" and (exclude is None or child.resolve() != exclude)
+        if _is_dir(child) and child.name[0] not in "._" and (exclude is None or child.resolve() != exclude)
     )
 
 
@@ -56,7 +66,8 @@ def discover(paths: Sequence[Path], out: Optional[Path] = None) -> dict[str, Pat
                 f"{path}: no submissions found: neither it nor any subfolder holds an exercise file ({names}, ...)"
             )
         for folder in folders:
-            student = folder.resolve().name
+            # The id names output files and fills reports: valid text even if the name is not.
+            student = untrusted_name(folder.resolve().name)
             if student in found:
                 raise DiscoveryError(f"duplicate student id {student!r}: {found[student]} and {folder}")
             found[student] = folder

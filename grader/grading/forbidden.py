@@ -21,15 +21,29 @@ reaching into torch's dispatch internals (``torch._C``, dispatch modes), the gra
 worker (``grader.runtime``, ``sys.modules``), frames or the garbage collector's
 object graph. Honest exercise code needs none of these; a file that uses them gets
 ``forbidden`` in every test of its exercise, naming what was found.
+
+The static check reads only regular files, bounded in size and nesting (``Uncheckable``
+otherwise, which also marks the test ``forbidden``), so no source makes it raise
+anything else or hold the grading process for long.
 """
 from __future__ import annotations
 
 import ast
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.rules import Routine, Rule
+from grader.isolation.submission_files import read_regular
+from grader.runtime.notebook_import import cell_source
+
+# Bounds on the work the check does for one file (honest exercise files are a few KB,
+# nested about 16 deep): source past them is not checked, and the test is marked
+# forbidden, since an unchecked function could name any routine.
+MAX_SOURCE_BYTES = 1 << 20
+MAX_NOTEBOOK_BYTES = 32 << 20  # outputs (plots) make notebooks larger than their code
+MAX_AST_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -41,34 +55,92 @@ class Finding:
     text: str
 
 
-def source_trees(path: Path) -> list[ast.Module]:
-    """The parsed source of a ``.py`` file, or of each parsable code cell of a notebook."""
+class Uncheckable(Exception):
+    """The source is too large or too deeply nested to check; ``reason`` is "size" or "depth"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _parse(text: str) -> ast.Module:
+    """``ast.parse`` within the depth limit; SyntaxError (and ValueError for NUL bytes) pass through."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if path.suffix != ".ipynb":
-            return [ast.parse(text)]
-        cells = json.loads(text).get("cells", [])
-    except (OSError, SyntaxError, ValueError, AttributeError):
+        tree = ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise Uncheckable("depth") from None
+    # Iteratively, so the walk itself cannot overflow the stack; every later walk
+    # (alias resolution, unparse) then recurses at most MAX_AST_DEPTH deep.
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_AST_DEPTH:
+            raise Uncheckable("depth")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def source_trees(path: Path) -> list[ast.Module]:
+    """The parsed source of a ``.py`` file, or of each parsable code cell of a notebook.
+
+    Only a regular file is read (never through a link), at most ``MAX_SOURCE_BYTES`` of
+    code (``MAX_NOTEBOOK_BYTES`` of notebook). Source that does not parse gives no tree
+    (the worker reports the syntax error itself).
+
+    Raises:
+        Uncheckable: the code is over the size cap or nested deeper than ``MAX_AST_DEPTH``.
+    """
+    notebook = path.suffix == ".ipynb"
+    limit = MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES
+    try:
+        too_large = os.lstat(path).st_size > limit
+    except (OSError, ValueError):
         return []
-    trees = []
+    if too_large:
+        raise Uncheckable("size")
+    data = read_regular(path, limit)
+    if data is None:
+        return []
+    text = data.decode("utf-8", errors="replace")
+    try:
+        if not notebook:
+            return [_parse(text)]
+        cells = json.loads(text).get("cells", [])
+    except (SyntaxError, ValueError, AttributeError, RecursionError):
+        return []
+    sources = []
     for cell in cells if isinstance(cells, list) else []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        lines = ["pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        # The worker's own rule (magics and shell lines become an indented ``pass``), so
+        # the check reads exactly the code the worker runs.
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            sources.append(cell_source(cell))
+    if sum(len(source) for source in sources) > MAX_SOURCE_BYTES:
+        raise Uncheckable("size")
+    trees = []
+    for source in sources:
         try:
-            trees.append(ast.parse("\n".join(lines)))
-        except SyntaxError:
+            trees.append(_parse(source))
+        except (SyntaxError, ValueError):
             continue
     return trees
 
 
 def static_check(path: Path, function: str, rule: Rule | None) -> Finding | None:
-    """The first forbidden routine that ``function`` (or a helper it calls) names in ``path``."""
+    """The first forbidden routine that ``function`` (or a helper it calls) names in ``path``.
+
+    Raises:
+        Uncheckable: the source is too large or too deeply nested to check (nothing else
+            a submission writes makes it raise).
+    """
     if rule is None:
         return None
-    routines = rule.routines
+    try:
+        return _check(path, function, rule.routines)
+    except (RecursionError, MemoryError):
+        raise Uncheckable("depth") from None
+
+
+def _check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding | None:
     trees = source_trees(path)
     aliases = _aliases(trees)
     definitions = {

@@ -30,11 +30,14 @@ from grader.grading import forbidden
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
 from grader.runtime.standins import MODULES as STANDIN_MODULES
+from grader.isolation import submission_files
+from grader.isolation.untrusted import FIELD_CHARS, NAME_CHARS, untrusted_name, untrusted_text
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
 DEFAULT_LOAD_TIMEOUT_S = 30.0  # importing a module (running a notebook's cells)
 MAX_NOTES = 20
+SKIPPED_SHOWN = 5  # file names quoted in the note on files left out
 
 
 def cell_failed_note(raw: Any) -> dict | None:
@@ -49,8 +52,8 @@ def cell_failed_note(raw: Any) -> dict | None:
         return None
     if type(raw["cell"]) is not int or not all(type(raw[f]) is str for f in ("file", "type", "message")):
         return None
-    return {"kind": "cell_failed", "file": raw["file"][:100], "cell": raw["cell"],
-            "type": raw["type"][:100], "message": raw["message"][:500]}
+    return {"kind": "cell_failed", "file": untrusted_text(raw["file"], NAME_CHARS), "cell": raw["cell"],
+            "type": untrusted_text(raw["type"], NAME_CHARS), "message": untrusted_text(raw["message"], 500)}
 
 
 class StudentProblem(Exception):
@@ -59,6 +62,9 @@ class StudentProblem(Exception):
     status = "error"
 
     def __init__(self, key: str, **fields: Any):
+        # Fields quote the worker (type names, messages, traces): bounded, valid text.
+        fields = {name: untrusted_text(value, FIELD_CHARS) if isinstance(value, str) else value
+                  for name, value in fields.items()}
         super().__init__(key, fields)
         self.key, self.fields = key, fields
 
@@ -73,15 +79,23 @@ class StudentError(StudentProblem):
     """The student's code raised; ``type_name``/``mro`` name the exception."""
 
     def __init__(self, function: str, error: dict):
-        self.type_name = str(error.get("type", "?"))
-        self.mro = [str(c) for c in error.get("mro", [])]
-        trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+        self.type_name = untrusted_text(error.get("type", "?"), NAME_CHARS)
+        mro = error.get("mro")
+        self.mro = [c for c in mro[:64] if type(c) is str] if type(mro) is list else []
+        trace = _trace(error.get("trace"))
         super().__init__("raised", function=function, type=self.type_name,
                          error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
         return name in self.mro
+
+
+def _trace(lines: Any) -> str:
+    """The worker's traceback lines, indented; bounded (the whole field is capped again)."""
+    if type(lines) is not list:
+        return ""
+    return "\n".join(f"  {untrusted_text(line, 300)}" for line in lines[:40])
 
 
 class LoadError(StudentProblem):
@@ -149,7 +163,7 @@ class StudentSession:
         self._worker: Worker | None = None
         self._loaded: set[tuple[str, tuple[str, ...]]] = set()
         self._failed: dict[tuple[str, str], StudentProblem] = {}
-        self._static: dict[tuple[str, str], forbidden.Finding | None] = {}
+        self._static: dict[tuple[str, str], forbidden.Finding | forbidden.Uncheckable | None] = {}
         self.last_request: dict | None = None  # the last call or op sent (grader/grading/misconceptions.py replays it)
 
     # ------------------------------------------------------------ public API
@@ -159,7 +173,7 @@ class StudentSession:
         Symlinks do not count: the worker's copy leaves them out, and this process must
         not read whatever they point at (a device, a huge file).
         """
-        for suffix in (".py", ".ipynb"):
+        for suffix in submission_files.SUBMISSION_SUFFIXES:
             path = self.src / f"{module}{suffix}"
             if path.is_file() and not path.is_symlink():
                 return path
@@ -239,8 +253,14 @@ class StudentSession:
         if rule is not None and path is not None:
             key = (module, function)
             if key not in self._static:
-                self._static[key] = forbidden.static_check(path, function, rule)
+                try:
+                    self._static[key] = forbidden.static_check(path, function, rule)
+                except forbidden.Uncheckable as problem:
+                    self._static[key] = problem
             finding = self._static[key]
+            if isinstance(finding, forbidden.Uncheckable):
+                raise ForbiddenCall(f"forbidden_unchecked_{finding.reason}", function=function, file=path.name,
+                                    max_kb=forbidden.MAX_SOURCE_BYTES >> 10, max_depth=forbidden.MAX_AST_DEPTH)
             if finding is not None:
                 raise ForbiddenCall("forbidden_static", function=function, routine=finding.routine.name,
                                     file=path.name, line=finding.line, text=finding.text)
@@ -313,7 +333,7 @@ class StudentSession:
             raise self._failed[key]
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            trace = "\n".join(f"  {line}" for line in error.get("trace", []))
+            trace = _trace(error.get("trace"))
             self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
                                           error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
             raise self._failed[key]
@@ -350,7 +370,12 @@ class StudentSession:
             self._worker.stop()
         self._worker = Worker(self.src, self.limits)
         self._loaded.clear()
-        for name in self._worker.skipped:
-            note = {"kind": "skipped_file", "file": name}
-            if note not in self.notes:
-                self.notes.append(note)
+        copied = self._worker.copied
+        if copied.skipped_count:
+            # One note however many files: a flood of files must not flood the feedback.
+            shown = ", ".join(untrusted_name(name) for name in copied.skipped[:SKIPPED_SHOWN])
+            more = copied.skipped_count - min(len(copied.skipped), SKIPPED_SHOWN)
+            note = {"kind": "skipped_files", "count": copied.skipped_count, "files": shown,
+                    "more": f" (+{more})" if more > 0 else "", "max_files": submission_files.MAX_FILES,
+                    "max_mb": submission_files.MAX_BYTES >> 20}
+            self.notes = [n for n in self.notes if n.get("kind") != "skipped_files"] + [note]

@@ -25,6 +25,7 @@ from grader.course.dependencies import uses
 from grader.grading import misconceptions, reference
 from grader.grading.compare import Checker
 from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSession
+from grader.isolation.untrusted import FIELD_CHARS, MESSAGE_CHARS, NOTE_CHARS, untrusted_text
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
 STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
@@ -94,7 +95,8 @@ class GradingPlugin:
         status, message = self._outcome(call.excinfo.value if call.excinfo else None, item.nodeid)
         if status != "passed" and record["name"] == COMPOSITION:
             message = f"{message}\n{messages.text('composition_note', self.context.lang)}"
-        record.update(status=status, message=message, score=record["max_score"] if status == "passed" else 0.0)
+        record.update(status=status, message=untrusted_text(message, MESSAGE_CHARS),
+                      score=record["max_score"] if status == "passed" else 0.0)
 
     def _outcome(self, exc: BaseException | None, nodeid: str) -> tuple[str, str]:
         lang = self.context.lang
@@ -106,7 +108,7 @@ class GradingPlugin:
             return "failed", str(exc)
         # Anything else is the grader's own fault: never blame (or reward) the student.
         log.error("grader error in %s: %r", nodeid, exc, exc_info=exc)
-        self.problems.append(f"{nodeid}: {type(exc).__name__}: {exc}")
+        self.problems.append(untrusted_text(f"{nodeid}: {type(exc).__name__}: {exc}", FIELD_CHARS))
         return "error", messages.text("grader_error", lang, type=type(exc).__name__)
 
 
@@ -225,6 +227,7 @@ def _result(student: str, exercises: list[str], plugin: GradingPlugin, session: 
     notes += [messages.text(note["kind"], lang, **{k: v for k, v in note.items() if k != "kind"})
               for note in session.notes if note.get("kind") in messages.CATALOG]
     notes += failing_dependencies(per_exercise, lang)
+    notes = [untrusted_text(note, NOTE_CHARS) for note in notes]
     return {
         "student": student,
         "score": round(sum(e["score"] for e in per_exercise.values()), 6),

@@ -247,8 +247,35 @@ def wrap_spec(spec: WorkerSpec) -> WorkerSpec:
     if not probe().isolated:
         return spec
     prefix, translate = _sandbox(spec.workdir, (*spec.python_prefixes, spec.runtime))
-    return dataclasses.replace(spec, argv=[*prefix, *map(translate, spec.argv)],
-                               env={key: translate(value) for key, value in spec.env.items()})
+    options_fd, argv = _options_through_pipe([*prefix, *map(translate, spec.argv)])
+    return dataclasses.replace(spec, argv=argv, env={key: translate(value) for key, value in spec.env.items()},
+                               pass_fds=(*spec.pass_fds, options_fd),
+                               close_after_start=(*spec.close_after_start, options_fd))
+
+
+def _options_through_pipe(argv: list[str]) -> tuple[int, list[str]]:
+    """Move bwrap's options (they name host paths) out of its command line, into a pipe.
+
+    Inside the PID namespace, PID 1 is bwrap's own reaper, whose ``/proc/1/cmdline`` any
+    worker can read: with ``--args FD`` it shows ``bwrap --args N -- <command>``, and the
+    command holds sandbox paths only. bwrap reads and closes the pipe before the worker starts.
+
+    Returns:
+        the pipe's read end (to pass to bwrap, then close) and the new argv.
+    """
+    split = argv.index("--")
+    data = b"".join(os.fsencode(arg) + b"\0" for arg in argv[1:split])
+    read, write = os.pipe()
+    try:
+        if len(data) > 60_000:  # more than a pipe holds without a reader
+            raise OSError("bwrap options too long for a pipe")
+        os.write(write, data)
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read, [argv[0], "--args", str(read), *argv[split:]]
 
 
 @dataclass

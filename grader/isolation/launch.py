@@ -2,7 +2,8 @@
 
 Each worker gets, in a fresh private temporary folder:
 
-- ``work/``: a copy of the submission's top-level files plus the GIVEN modules from
+- ``work/``: a copy of the submission's top-level regular files (exercise files first,
+  capped: grader/isolation/submission_files.py) plus the GIVEN modules from
   ``solutions/cnn`` and the notebooks' import hook ``notebook_import.py`` (the
   grader's copies win, so a student cannot alter them);
 - ``runtime/grader/runtime/``: a copy of the worker's own code (the ``grader.runtime``
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignment import GIVEN, SOLUTIONS
-from grader.isolation import bubblewrap, cgroup
+from grader.isolation import bubblewrap, cgroup, submission_files
 from grader.isolation.limits import Limits, death_reason, limit_message
 from grader.isolation.process import Capture, WorkerSpec
 from grader.runtime import wire
@@ -44,8 +45,10 @@ RUNTIME_DIR = Path(__file__).resolve().parents[1] / "runtime"
 # Shipped next to the student notebooks, whose first cell imports it: supplied here too,
 # so a notebook submission works whether or not the student handed it in.
 NOTEBOOK_IMPORT = RUNTIME_DIR / "notebook_import.py"
-MAX_SUBMISSION_BYTES = 50 << 20
-MAX_SUBMISSION_FILES = 200
+# A reply bigger than this is refused: the largest honest reply (a layer's output, the
+# MNIST model's weights) is a few MB, and parsing a frame costs the grading process
+# several times its size in memory.
+MAX_REPLY_BYTES = 64 << 20
 
 
 def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: Limits) -> WorkerSpec:
@@ -69,35 +72,31 @@ def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: 
     return WorkerSpec(argv, workdir, env, (wire_fd,), workdir, runtime, prefixes)
 
 
-def copy_submission(src: Path, dest: Path) -> list[str]:
-    """Copy the submission's top-level regular files, then the given modules, into ``dest``.
-
-    Folders (``__pycache__``, ``.ipynb_checkpoints``...) are left out silently;
-    symlinks and files past the size/count caps are left out with a note.
+def copy_submission(src: Path, dest: Path) -> submission_files.Selection:
+    """Copy the submission's files (see grader/isolation/submission_files.py), then the given modules, into ``dest``.
 
     Returns:
-        the names of files left out, for a note.
+        what was copied and what was left out (symlinks, special files, files past the
+        caps), for one note.
     """
     dest.mkdir(parents=True)
-    skipped, total = [], 0
-    for entry in sorted(os.scandir(src), key=lambda e: e.name):
-        if entry.is_dir(follow_symlinks=False):
+    chosen = submission_files.select(src)
+    copied, skipped, budget = [], list(chosen.skipped), submission_files.MAX_BYTES
+    for name in chosen.files:
+        data = submission_files.read_regular(Path(src) / name, budget)
+        if data is None:  # replaced by a link or special file since it was listed
+            skipped.append(name)
             continue
-        if not entry.is_file(follow_symlinks=False):
-            skipped.append(entry.name)
-            continue
-        size = entry.stat(follow_symlinks=False).st_size
-        if total + size > MAX_SUBMISSION_BYTES or len(os.listdir(dest)) >= MAX_SUBMISSION_FILES:
-            skipped.append(entry.name)
-            continue
-        total += size
-        shutil.copyfile(entry.path, dest / entry.name)
+        budget -= len(data)
+        (dest / name).write_bytes(data)
+        copied.append(name)
     given = [SOLUTIONS / f"{name}.py" for name in GIVEN] + [NOTEBOOK_IMPORT]
     for source in given:
         for stale in (dest / f"{source.stem}.ipynb", dest / source.name):
             stale.unlink(missing_ok=True)
         shutil.copyfile(source, dest / source.name)
-    return skipped
+    return submission_files.Selection(tuple(copied), tuple(skipped),
+                                      chosen.skipped_count + len(skipped) - len(chosen.skipped))
 
 
 def _write_runtime(runtime: Path) -> None:
@@ -120,7 +119,7 @@ class Worker:
         remove_orphaned_folders()
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         self.workdir = self.tmp / "work"
-        self.skipped = copy_submission(src, self.workdir)
+        self.copied = copy_submission(src, self.workdir)
         runtime = self.tmp / "runtime"
         _write_runtime(runtime)
         self.sock, child = socket.socketpair()
@@ -141,6 +140,8 @@ class Worker:
             raise
         finally:
             child.close()
+            for fd in spec.close_after_start:
+                os.close(fd)
         self.peak_bytes = 0  # the memory cgroup's high-water mark, read when the worker stops
         self.stdout = Capture(self.proc.stdout, limits.output_bytes)
         self.stderr = Capture(self.proc.stderr, limits.output_bytes)
@@ -161,7 +162,7 @@ class Worker:
         deadline = time.monotonic() + max(timeout, 0.0)
         try:
             wire.send(self.sock, message)
-            reply = wire.receive(self.sock, deadline)
+            reply = wire.receive(self.sock, deadline, MAX_REPLY_BYTES)
         except TimeoutError:
             self.stop()
             raise

@@ -18,6 +18,7 @@ class WorkerSpec:
     workdir: Path  # the submission copy (writable by the worker)
     runtime: Path  # the worker's code (read-only)
     python_prefixes: tuple[Path, ...] = field(default_factory=tuple)  # interpreter + packages (read-only)
+    close_after_start: tuple[int, ...] = ()  # fds of pass_fds that are the launcher's to close once started
 
 
 class Capture(threading.Thread):

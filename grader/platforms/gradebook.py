@@ -22,9 +22,15 @@ for each submitted notebook, with the submission's ``timestamp.txt`` and
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
+
+from grader.isolation.submission_files import read_regular
+from grader.isolation.untrusted import FIELD_CHARS, untrusted_name, untrusted_text
 
 OUT = "convkit"  # DIR/convkit/<assignment>: convkit's own grades.csv, grades.json, feedback
 LEDGER = "gradebook-record.json"  # in DIR/convkit/<assignment>: {student: {exercise: cell score}} convkit wrote
@@ -40,7 +46,8 @@ def collected(course: Path, assignment: str) -> dict[str, Path]:
     submitted = course / "submitted"
     if not submitted.is_dir():
         return {}
-    return {child.name: child / assignment for child in sorted(submitted.iterdir()) if (child / assignment).is_dir()}
+    return {untrusted_name(child.name): child / assignment for child in sorted(submitted.iterdir())
+            if (child / assignment).is_dir()}
 
 
 def cell_score(exercise: dict, points: float) -> float:
@@ -50,9 +57,7 @@ def cell_score(exercise: dict, points: float) -> float:
     return round(points * exercise["score"] / exercise["max_score"], 6)
 
 
-def _timestamp(folder: Path) -> Optional[str]:
-    stamp = folder / "timestamp.txt"
-    return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+MAX_TIMESTAMP_BYTES = 256
 
 
 def _gradebook(course: Path, course_id: str):
@@ -98,12 +103,54 @@ def conflicts(course: Path, course_id: str, assignment: str, students: list[str]
     return found
 
 
-def record(course: Path, course_id: str, assignment: str, submissions: list[dict]) -> None:
+def submission_time(folder: Path) -> tuple[Optional[datetime], Optional[str]]:
+    """The submission time in ``folder/timestamp.txt`` (naive UTC, as nbgrader stores it).
+
+    The file is written by the student's side of the exchange, so it is untrusted: only a
+    regular file of at most ``MAX_TIMESTAMP_BYTES`` is read, and only ISO 8601 is accepted
+    (with nbgrader's optional " UTC" suffix; never handed to dateutil, whose time-zone
+    lookup would open files it names).
+
+    Returns:
+        (the time, None), (None, None) without a file, or (None, why it was not used).
+    """
+    path = folder / "timestamp.txt"
+    if not os.path.lexists(path):
+        return None, None
+    data = read_regular(path, MAX_TIMESTAMP_BYTES)
+    if data is None:
+        return None, f"{path.name} is not a regular file of at most {MAX_TIMESTAMP_BYTES} bytes"
+    text = untrusted_text(data, MAX_TIMESTAMP_BYTES).strip()
+    try:
+        stamp = datetime.fromisoformat(text.removesuffix(" UTC").strip())
+    except ValueError:
+        return None, f"{path.name} does not hold an ISO 8601 time: {text[:60]!r}"
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+    return stamp, None
+
+
+@dataclass
+class Recorded:
+    """What :func:`record` could not do, by student."""
+
+    not_recorded: dict[str, str] = field(default_factory=dict)
+    without_time: dict[str, str] = field(default_factory=dict)  # recorded, timestamp.txt unusable
+
+
+def record(course: Path, course_id: str, assignment: str, submissions: list[dict]) -> Recorded:
     """Store every submission's exercise scores as auto scores in ``course/gradebook.db`` and
     what was written in :func:`ledger_path`.
 
+    Each student is recorded in a transaction of its own: a student that cannot be
+    recorded is rolled back and reported, and the others are still recorded.
+
     Args:
         submissions: grades.json's submission records (README, "Grading a class").
+
+    Returns:
+        the students not recorded, and those recorded without their submission time
+        (a malformed ``timestamp.txt``), each with the reason.
 
     Raises:
         GradebookError: the assignment or one of its test cells is not in the gradebook
@@ -113,6 +160,7 @@ def record(course: Path, course_id: str, assignment: str, submissions: list[dict
 
     from grader.grading.outputs import write_atomic
 
+    report = Recorded()
     ledger = read_ledger(course, assignment)
     with _gradebook(course, course_id) as gradebook:
         try:
@@ -122,20 +170,39 @@ def record(course: Path, course_id: str, assignment: str, submissions: list[dict
                                  f"run `nbgrader generate_assignment {assignment}` in {course} first") from None
         for submission in submissions:
             student = submission["student"]
-            gradebook.update_or_create_student(student)
-            stamp = _timestamp(course / "submitted" / student / assignment)
-            gradebook.update_or_create_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
-            written = ledger.setdefault(student, {})
-            for exercise, scores in submission["exercises"].items():
-                try:
-                    grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
-                except MissingEntry:
-                    raise GradebookError(f"{assignment}: notebook {exercise}.ipynb has no test cell "
-                                         f"'{exercise}_tests' in the gradebook") from None
-                grade.auto_score = written[exercise] = cell_score(scores, grade.max_score)
-                grade.needs_manual_grade = False
-            gradebook.db.commit()
+            stamp, problem = submission_time(course / "submitted" / student / assignment)
+            if problem:
+                report.without_time[student] = problem
+            try:
+                ledger[student] = _record_one(gradebook, assignment, submission, stamp)
+            except GradebookError:
+                gradebook.db.rollback()
+                raise
+            except Exception as error:  # noqa: BLE001 - this student only; the others are still recorded
+                gradebook.db.rollback()
+                report.not_recorded[student] = untrusted_text(f"{type(error).__name__}: {error}", FIELD_CHARS)
             write_atomic(ledger_path(course, assignment), json.dumps(ledger, indent=2, sort_keys=True) + "\n")
+    return report
+
+
+def _record_one(gradebook, assignment: str, submission: dict, stamp: Optional[datetime]) -> dict[str, float]:
+    """One student's submission and exercise scores, committed together; the cell scores written."""
+    from nbgrader.api import MissingEntry
+
+    student = submission["student"]
+    gradebook.update_or_create_student(student)
+    gradebook.update_or_create_submission(assignment, student, **({"timestamp": stamp} if stamp else {}))
+    written = {}
+    for exercise, scores in submission["exercises"].items():
+        try:
+            grade = gradebook.find_grade(f"{exercise}_tests", exercise, assignment, student)
+        except MissingEntry:
+            raise GradebookError(f"{assignment}: notebook {exercise}.ipynb has no test cell "
+                                 f"'{exercise}_tests' in the gradebook") from None
+        grade.auto_score = written[exercise] = cell_score(scores, grade.max_score)
+        grade.needs_manual_grade = False
+    gradebook.db.commit()
+    return written
 
 
 SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what release_feedback reads next to the pages
@@ -149,13 +216,16 @@ def place_feedback(course: Path, assignment: str, students: list[str], out: Path
         submitted = course / "submitted" / student / assignment
         page = out / "feedback" / f"{student}.html"
         target = course / "feedback" / student / assignment
-        notebooks = sorted(submitted.glob("*.ipynb"))
+        notebooks = sorted(path for path in submitted.glob("*.ipynb") if path.is_file() and not path.is_symlink())
         if not page.is_file() or not notebooks:
             continue
         target.mkdir(parents=True, exist_ok=True)
         for name in SUBMISSION_FILES:
-            if (submitted / name).is_file():
-                shutil.copyfile(submitted / name, target / name)
+            # Written by the student's side: copied only as a small regular file, never
+            # through a symlink (it would publish the target in the student's feedback).
+            data = read_regular(submitted / name, MAX_TIMESTAMP_BYTES)
+            if data is not None:
+                (target / name).write_bytes(data)
         for notebook in notebooks:
             shutil.copyfile(page, target / f"{notebook.stem}.html")
             written += 1

@@ -12,8 +12,14 @@ three tagged objects, each a dict with the key ``"$t"``:
 - ``{"$t": "opaque", "type": "MyTensor", "repr": "..."}``: something the worker could
   not encode; the grading side reports "expected a tensor, got MyTensor".
 
-Decoding never executes or unpickles anything: a malformed frame raises
-``WireError``, which the grading side treats as a misbehaving worker. This module is
+Decoding never executes or unpickles anything, and its cost is bounded before any
+value is built: a frame holds at most ``MAX_ITEMS`` JSON values, integers fit in 64 bits,
+floats are finite, strings hold at most ``MAX_STRING_CHARS`` characters (lone surrogates
+become U+FFFD, so every string can be written as UTF-8), tensors at most
+``MAX_TENSOR_ELEMENTS`` elements. A frame or value outside these bounds raises
+``WireError``, which the grading side treats as a misbehaving worker; the worker's own
+``encode`` stays inside them (a too-large integer becomes an ``Opaque`` "int", a long
+string is cut), so only a tampered worker meets the error. This module is
 imported by the worker too, so it uses only the standard library and torch.
 """
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import socket
 import struct
 import time
@@ -46,7 +53,11 @@ _NAMES = {dtype: name for name, (dtype, _) in DTYPES.items()}
 MAX_FRAME_BYTES = 256 << 20  # a frame bigger than this is refused, whoever sent it
 MAX_TENSOR_ELEMENTS = 32 << 20
 MAX_DEPTH = 32
+MAX_ITEMS = 1_000_000  # JSON values in one frame (a Python object each once parsed: ~60 MB)
+MAX_STRING_CHARS = 100_000
+INT64 = (-(1 << 63), (1 << 63) - 1)
 _HEADER = struct.Struct(">I")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\udce9" escapes decode to lone surrogates
 
 
 class WireError(Exception):
@@ -70,8 +81,14 @@ def encode(value: Any, depth: int = 0) -> Any:
     """
     if depth > MAX_DEPTH:
         return _opaque(value)
-    if value is None or type(value) in (bool, int, str):
+    if value is None or type(value) is bool:
         return value
+    if type(value) is int:
+        if INT64[0] <= value <= INT64[1]:
+            return value
+        return {"$t": "opaque", "type": "int", "repr": f"an integer of {value.bit_length()} bits, beyond 64 bits"}
+    if type(value) is str:
+        return value[:MAX_STRING_CHARS]
     if type(value) is float:
         return value if math.isfinite(value) else {"$t": "float", "value": repr(value)}
     # type() rather than isinstance(): an object can fake isinstance through __class__.
@@ -116,17 +133,25 @@ def decode(data: Any, depth: int = 0) -> Any:
     """Rebuild a value from JSON data, checking every tagged object strictly."""
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")
-    if data is None or type(data) in (bool, int, str):
+    if data is None or type(data) is bool:
+        return data
+    if type(data) is int:
+        if not INT64[0] <= data <= INT64[1]:
+            raise WireError("integer outside the 64-bit range")
         return data
     if type(data) is float:
+        if not math.isfinite(data):
+            raise WireError("a float literal that is not finite")
         return data
+    if type(data) is str:
+        return _text(data)
     if type(data) is list:
         return [decode(v, depth + 1) for v in data]
     if type(data) is not dict:
         raise WireError(f"unexpected JSON value of type {type(data).__name__}")
     tag = data.get("$t")
     if tag is None:
-        return {str(k): decode(v, depth + 1) for k, v in data.items()}
+        return {_text(k): decode(v, depth + 1) for k, v in data.items()}
     if tag == "tensor":
         return _decode_tensor(data)
     if tag == "tuple" and type(data.get("items")) is list:
@@ -134,18 +159,25 @@ def decode(data: Any, depth: int = 0) -> Any:
     if tag == "float" and data.get("value") in ("nan", "inf", "-inf"):
         return float(data["value"])
     if tag == "opaque":
-        return Opaque(str(data.get("type", "?"))[:100], str(data.get("repr", ""))[:200])
-    raise WireError(f"unknown tagged value {tag!r}")
+        return Opaque(_text(str(data.get("type", "?"))[:100]), _text(str(data.get("repr", ""))[:200]))
+    raise WireError(f"unknown tagged value {_text(str(tag))[:100]!r}")
+
+
+def _text(data: str) -> str:
+    """A decoded string: at most ``MAX_STRING_CHARS``, lone surrogates replaced (valid UTF-8)."""
+    if len(data) > MAX_STRING_CHARS:
+        raise WireError(f"string of {len(data)} characters is too long")
+    return _SURROGATE.sub("\ufffd", data)
 
 
 def _decode_tensor(data: dict) -> torch.Tensor:
     if set(data) != {"$t", "dtype", "shape", "data"}:
         raise WireError("tensor with unexpected fields")
     if data["dtype"] not in DTYPES:
-        raise WireError(f"tensor dtype {data['dtype']!r} is not allowed")
+        raise WireError(f"tensor dtype {str(data['dtype'])[:20]!r} is not allowed")
     shape = data["shape"]
     if type(shape) is not list or len(shape) > 8 or not all(type(s) is int and 0 <= s for s in shape):
-        raise WireError(f"bad tensor shape {shape!r}")
+        raise WireError(f"bad tensor shape {str(shape)[:100]}")
     numel = math.prod(shape)
     if numel > MAX_TENSOR_ELEMENTS:
         raise WireError(f"tensor of {numel} elements is too large")
@@ -173,21 +205,27 @@ def send(sock: socket.socket, message: Any) -> None:
     sock.sendall(_HEADER.pack(len(body)) + body)
 
 
-def receive(sock: socket.socket, deadline: float | None = None) -> Any:
-    """Read one frame and decode it.
+def receive(sock: socket.socket, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES) -> Any:
+    """Read one frame of at most ``max_bytes`` and decode it.
 
     Raises ``EOFError`` if the other side closed the socket, ``TimeoutError`` once
     ``time.monotonic()`` passes ``deadline`` (None waits forever), ``WireError`` for
-    a malformed frame.
+    a malformed frame or one past the bounds in this module's docstring.
     """
     (length,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size, deadline))
-    if length > MAX_FRAME_BYTES:
+    if length > max_bytes:
         raise WireError(f"frame of {length} bytes is too large")
     body = _read_exactly(sock, length, deadline)
+    # Every JSON value but the first follows a comma or opens a container: counting
+    # them (in C, before parsing) bounds the objects json.loads would build.
+    items = body.count(b",") + body.count(b"[") + body.count(b"{")
+    if items > MAX_ITEMS:
+        raise WireError(f"frame of {items} values is too large (at most {MAX_ITEMS})")
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"frame is not JSON: {exc}") from None
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant,
+                          parse_int=_parse_int, parse_float=_parse_float)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise WireError(f"frame is not JSON: {str(exc)[:200]}") from None
     except RecursionError:  # json.loads recurses before decode() can count the depth
         raise WireError("frame nested too deeply") from None
     return decode(data)
@@ -195,6 +233,20 @@ def receive(sock: socket.socket, deadline: float | None = None) -> Any:
 
 def _refuse_constant(name: str) -> None:
     raise WireError(f"bare {name} in a frame")
+
+
+def _parse_int(literal: str) -> int:
+    # Checked on the literal: converting a 4,000-digit string to int is itself slow.
+    if len(literal) > 20:
+        raise WireError("integer outside the 64-bit range")
+    return int(literal)
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal[:400]) if len(literal) <= 400 else math.inf
+    if not math.isfinite(value):
+        raise WireError("a float literal that is not finite")
+    return value
 
 
 def _read_exactly(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:

@@ -7,28 +7,18 @@ source of its code cells and a notebook that is not valid JSON contributes nothi
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 from grader.course.assignment import EXERCISES, NOTEBOOKS, STUBS
+from grader.isolation.submission_files import read_regular
 
 MAX_BYTES = 1 << 20
 
 
-def read_regular(path: Path, limit: int = MAX_BYTES) -> str | None:
-    """The text of ``path`` if it is a regular file (not followed through a symlink), else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(limit).decode("utf-8", "replace")
-    finally:
-        os.close(fd)
+def read_text(path: Path) -> str | None:
+    """The text of ``path`` if it is a regular file of at most MAX_BYTES (never through a symlink)."""
+    data = read_regular(path, MAX_BYTES)
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def notebook_code(text: str) -> str:
@@ -47,10 +37,10 @@ def notebook_code(text: str) -> str:
 
 def exercise_code(folder: Path, exercise: str) -> str:
     """What ``folder`` holds for ``exercise``: ``X.py`` as it is, else the code cells of ``X.ipynb``."""
-    text = read_regular(folder / f"{exercise}.py")
+    text = read_text(folder / f"{exercise}.py")
     if text is not None:
         return text
-    text = read_regular(folder / f"{exercise}.ipynb")
+    text = read_text(folder / f"{exercise}.ipynb")
     return notebook_code(text) if text is not None else ""
 
 
