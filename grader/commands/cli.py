@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stubs": ("grader.commands.generate", "add_stubs_parser"),
     "examples": ("grader.commands.generate", "add_examples_parser"),
     "mnist-results": ("grader.commands.mnist_results", "add_parser"),
+    "data": ("grader.commands.data", "add_parser"),
 }
 
 
