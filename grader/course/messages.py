@@ -255,9 +255,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
         "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
     },
-    "mnist_predictions": {
-        "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
-        "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
+    "mnist_weights": {
+        "en": "build_cnn() trained with your train_epoch gave back parameters {got}; the exercise's architecture "
+              "has exactly these float32 shapes: {expected}. The grader tests your trained weights in that "
+              "architecture, so build_cnn() must follow the API",
+        "es": "build_cnn() entrenado con tu train_epoch devolvió los parámetros {got}; la arquitectura del "
+              "ejercicio tiene exactamente estas formas float32: {expected}. El corrector prueba tus pesos "
+              "entrenados en esa arquitectura, así que build_cnn() debe seguir la API",
+        "fr": "build_cnn() entraîné avec votre train_epoch a renvoyé les paramètres {got} ; l'architecture de "
+              "l'exercice a exactement ces formes float32 : {expected}. Le correcteur teste vos poids entraînés "
+              "dans cette architecture, donc build_cnn() doit suivre l'API",
     },
     "mnist_train_timeout": {
         "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "

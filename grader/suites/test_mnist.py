@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,10 +82,9 @@ class TrainingTimeout(StudentTimeout):
 
 @functools.lru_cache(maxsize=1)
 def mnist() -> Any:
-    """The fixed MNIST splits (``mnist_data.MNISTSplits``), loaded once per grading process."""
-    data = mnist_data.load_mnist(verbose=False)
-    print(f"grading mnist with {data.message}", file=sys.stderr)
-    return data
+    """The fixed MNIST splits (``mnist_data.MNISTSplits``), loaded once per grading process (the class run
+    says once which source it is: grader/grading/class_run.py)."""
+    return mnist_data.load_mnist(verbose=False)
 
 
 def inputs_for(builder: str, images: torch.Tensor) -> torch.Tensor:
@@ -249,26 +247,51 @@ def test_evaluate(student, check, lang, gen):
         raise Mismatch(messages.text("mnist_no_grad", lang))
 
 
+def trained_reference(weights: Any, lang: str) -> torch.nn.Module:
+    """The reference ``build_cnn()`` (the API's fixed architecture) holding the student's trained weights.
+
+    Args:
+        weights: the worker's reply, expected ``{name: float32 tensor}`` with exactly the
+            reference's parameter shapes (matched by shape, so names and order are free).
+    """
+    expected = reference_shapes("build_cnn")
+    if type(weights) is not dict or any(type(v) is not torch.Tensor or v.dtype != torch.float32
+                                        for v in weights.values()):
+        raise Mismatch(messages.text("mnist_weights", lang, got=describe(weights), expected=expected))
+    shapes = [tuple(v.shape) for v in weights.values()]
+    if sorted(shapes) != sorted(expected):
+        raise Mismatch(messages.text("mnist_weights", lang, got=shapes, expected=expected))
+    model = reference.load("mnist").build_cnn()
+    load_by_shape(model, list(weights.values()), "build_cnn()")
+    return model.eval()
+
+
+def test_accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Percent of ``images`` (N x 28 x 28 uint8) that ``model`` classifies as ``labels``, here in the grader."""
+    with torch.no_grad():
+        predictions = torch.cat([model(batch).argmax(1) for batch in inputs_for("build_cnn", images).split(1000)])
+    return 100.0 * float((predictions == labels).double().mean())
+
+
+test_accuracy.__test__ = False  # a helper, not a pytest test
+
+
 @pytest.mark.points(4)
 def test_training_accuracy(student, check, lang, seed):
     data = mnist()
     run = TRAINING[data.source]
     images, labels = data.images["train"][: run.digits], data.labels["train"][: run.digits]
-    test_images, test_labels = data.images["test"], data.labels["test"]
     try:
         with student.time_limit(run.budget_s + STOP_GRACE_S):
-            got = student.op("mnist_train", "mnist", images=images, labels=labels, test_images=test_images,
-                             epochs=run.epochs, batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed % 2**31,
-                             budget_s=run.budget_s)
+            got = student.op("mnist_train", "mnist", images=images, labels=labels, epochs=run.epochs,
+                             batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed % 2**31, budget_s=run.budget_s)
     except StudentTimeout as error:
         if error.key != "timeout":
             raise  # the whole submission's budget is spent, or it already timed out: the session's message
         raise TrainingTimeout(seconds=run.budget_s + STOP_GRACE_S, epochs=run.epochs, digits=len(labels)) from None
-    predictions, losses, seconds = fields(got, lang, "predictions", "losses", "epoch_seconds")
-    if type(predictions) is not torch.Tensor or tuple(predictions.shape) != (len(test_labels),) \
-            or predictions.dtype != torch.int64:
-        raise Mismatch(messages.text("mnist_predictions", lang, got=describe(predictions), count=len(test_labels)))
-    accuracy = 100.0 * float((predictions == test_labels).double().mean())
+    weights, losses, seconds = fields(got, lang, "weights", "losses", "epoch_seconds")
+    # The test digits never leave this process: the student's weights are tested in the reference architecture.
+    accuracy = test_accuracy(trained_reference(weights, lang), data.images["test"], data.labels["test"])
     if accuracy < run.bar:
         done = len(seconds) if type(seconds) is list else 0
         stopped = (messages.text("mnist_stopped", lang, budget=run.budget_s, seconds=rounded(seconds))
@@ -276,5 +299,5 @@ def test_training_accuracy(student, check, lang, seed):
         source = messages.text(f"mnist_source_{data.source}", lang)
         raise Mismatch(messages.text("mnist_bar", lang, done=done, epochs=run.epochs, digits=len(labels),
                                      source=source, losses=rounded(losses), accuracy=accuracy,
-                                     tests=len(test_labels), bar=run.bar, reference=run.reference, stopped=stopped,
-                                     lr=LEARNING_RATE, batch=BATCH_SIZE))
+                                     tests=len(data.labels["test"]), bar=run.bar, reference=run.reference,
+                                     stopped=stopped, lr=LEARNING_RATE, batch=BATCH_SIZE))
