@@ -7,7 +7,8 @@ reference architecture, tested on the test split). Submissions: the reference, a
 that must fail: an untrained model (``train_epoch`` returns at once), a ``train_epoch`` that
 never steps the optimizer, and a ``build_cnn`` that flattens channels last. The training
 run (digits x epochs) is the suite's ``TRAINING`` entry for the data source, or
-``--digits/--epochs``. Prints a Markdown table (min / mean / max accuracy, seconds).
+``--digits/--epochs``. Prints a Markdown table: min / mean / max test accuracy after each epoch (one training run per
+seed gives every epoch count), seconds per epoch.
 
 Usage: .venv/bin/python benchmarks/calibrate_mnist_bar.py [--data-root DIR] [--seeds 10] [--wrong-seeds 3]
        [--digits N --epochs E] [--out FILE]
@@ -15,6 +16,7 @@ Usage: .venv/bin/python benchmarks/calibrate_mnist_bar.py [--data-root DIR] [--s
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -72,14 +74,29 @@ def submissions() -> dict[str, types.SimpleNamespace]:
     }
 
 
-def graded_accuracy(namespace, data, digits: int, epochs: int, seed: int) -> tuple[float, float]:
-    """(test accuracy %, training seconds) of one submission, exactly as the suite grades it."""
-    start = time.perf_counter()
-    got = mnist_ops.train(namespace, data.images["train"][:digits], data.labels["train"][:digits], epochs=epochs,
-                          batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed, budget_s=float("inf"))
-    seconds = time.perf_counter() - start
-    model = suite.trained_reference(got["weights"], "en")
-    return suite.test_accuracy(model, data.images["test"], data.labels["test"]), seconds
+def accuracy_curve(namespace, data, digits: int, epochs: int, seed: int) -> tuple[list[float], float]:
+    """Test accuracy (%) after each epoch, graded as the suite grades a run of that many epochs, and the
+    training seconds per epoch (evaluations excluded).
+
+    One training run gives the whole curve: the submission's ``train_epoch`` is wrapped so
+    that after each epoch the weights so far are tested exactly as the suite tests them
+    (the op's shuffling and seeding do not depend on the number of epochs).
+    """
+    curve, spent = [], []
+
+    def recording(model, loader, optimizer, criterion):
+        start = time.perf_counter()
+        loss = namespace.train_epoch(model, loader, optimizer, criterion)
+        spent.append(time.perf_counter() - start)
+        weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
+        curve.append(suite.test_accuracy(suite.trained_reference(weights, "en"), data.images["test"],
+                                         data.labels["test"]))
+        return loss
+
+    wrapped = types.SimpleNamespace(build_cnn=namespace.build_cnn, train_epoch=recording)
+    mnist_ops.train(wrapped, data.images["train"][:digits], data.labels["train"][:digits], epochs=epochs,
+                    batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed, budget_s=float("inf"))
+    return curve, statistics.mean(spent)
 
 
 def main() -> int:
@@ -95,16 +112,18 @@ def main() -> int:
     data = reference.load("mnist_data").load_mnist(args.data_root)
     run = suite.TRAINING[data.source]
     digits, epochs = args.digits or run.digits, args.epochs or run.epochs
-    lines = [f"### {data.source}: {digits:,} training digits x {epochs} epoch(s), {len(data.labels['test']):,} test "
-             f"digits (suite's bar {run.bar:g} %)", "",
-             "| submission | seeds | accuracy min | mean | max | training s (mean) |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [f"### {data.source}: {digits:,} training digits per epoch ({-(-digits // BATCH_SIZE)} Adam steps), "
+             f"{len(data.labels['test']):,} test digits; load average {os.getloadavg()[0]:.1f}", "",
+             "| submission | seeds | epochs | test accuracy min | mean | max | s / epoch (mean) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name, namespace in submissions().items():
         count = args.seeds if name == "reference" else args.wrong_seeds
-        runs = [graded_accuracy(namespace, data, digits, epochs, seed) for seed in range(count)]
-        accuracies = [a for a, _ in runs]
-        print(f"{name}: {[round(a, 2) for a in accuracies]}", flush=True)
-        lines.append(f"| {name} | {count} | {min(accuracies):.2f} | {statistics.mean(accuracies):.2f} | "
-                     f"{max(accuracies):.2f} | {statistics.mean(s for _, s in runs):.2f} |")
+        runs = [accuracy_curve(namespace, data, digits, epochs, seed) for seed in range(count)]
+        for epoch in range(epochs):
+            accuracies = [curve[epoch] for curve, _ in runs]
+            print(f"{name}, {epoch + 1} epoch(s): {[round(a, 2) for a in accuracies]}", flush=True)
+            lines.append(f"| {name} | {count} | {epoch + 1} | {min(accuracies):.2f} | {statistics.mean(accuracies):.2f} "
+                         f"| {max(accuracies):.2f} | {statistics.mean(s for _, s in runs):.2f} |")
     table = "\n".join(lines) + "\n"
     print(table)
     if args.out:

@@ -235,10 +235,12 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "mnist_bar": {
         "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
-              "Adam lr {lr:g}, batch {batch}; epoch losses {losses}) classifies {accuracy:.2f} % of the {tests:,} test "
-              "digits; at least {bar:.0f} % is needed (the reference reaches {reference}).{stopped}",
+              "Adam lr {lr:g}, batch {batch}; epoch losses {losses}), its weights tested by the grader in the exercise's "
+              "architecture, classifies {accuracy:.2f} % of the {tests:,} test digits; at least {bar:.0f} % is needed "
+              "(the reference reaches {reference}).{stopped}",
         "es": "build_cnn() entrenado con tu train_epoch ({done} de {epochs} épocas con {digits:,} dígitos, "
-              "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
+              "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}), con sus pesos probados por el "
+              "corrector en la arquitectura del ejercicio, clasifica bien el {accuracy:.2f} % "
               "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
               "{reference}).{stopped}",
     },

