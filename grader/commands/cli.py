@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prairielearn": ("grader.commands.prairielearn", "add_parser"),
     "export": ("grader.commands.export", "add_parser"),
     "mutants": ("grader.commands.mutants", "add_parser"),
+    "data": ("grader.commands.data", "add_parser"),
 }
 
 

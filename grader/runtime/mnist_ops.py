@@ -4,7 +4,8 @@ They run in the untrusted worker next to the student's ``mnist`` module and retu
 plain data only; the hidden suite (``grader/suites/test_mnist.py``) decides the grade.
 Weights are given by parameter SHAPE, never by name, so the student's attribute names
 and layer order do not matter: every parameter shape of each model is distinct.
-The test labels never reach the worker: the training op returns predictions only.
+No test digit reaches the worker: the training op returns the trained weights, which the
+grading side tests in the reference architecture.
 """
 from __future__ import annotations
 
@@ -128,19 +129,20 @@ def evaluate_probe(namespace: types.ModuleType, weight: torch.Tensor, bias: torc
 
 
 @op("mnist_train")
-def train(namespace: types.ModuleType, images: torch.Tensor, labels: torch.Tensor, test_images: torch.Tensor,
-          epochs: int, batch_size: int, lr: float, seed: int, budget_s: float) -> dict[str, Any]:
-    """Train the student's ``build_cnn()`` with their ``train_epoch``, then predict ``test_images``.
+def train(namespace: types.ModuleType, images: torch.Tensor, labels: torch.Tensor, epochs: int, batch_size: int,
+          lr: float, seed: int, budget_s: float) -> dict[str, Any]:
+    """Train the student's ``build_cnn()`` with their ``train_epoch`` and send back its weights.
 
     Adam (``lr``), cross-entropy, batches of ``batch_size`` shuffled with ``seed``. An
-    epoch is not started when it would likely end past ``budget_s`` seconds.
+    epoch is not started when it would likely end past ``budget_s`` seconds. The worker
+    never sees a test digit: the grading side loads the weights into the API's
+    architecture and tests them.
 
     Args:
         images: N x 28 x 28 uint8 training digits; labels: N.
-        test_images: M x 28 x 28 uint8 (their labels stay on the grading side).
 
     Returns:
-        ``{"predictions": M int64 digits, "losses": [per epoch], "epoch_seconds": [...]}``.
+        ``{"weights": {name: tensor} (the state dict), "losses": [per epoch], "epoch_seconds": [...]}``.
     """
     torch.manual_seed(seed)
     model = _build(namespace, "build_cnn")
@@ -158,7 +160,5 @@ def train(namespace: types.ModuleType, images: torch.Tensor, labels: torch.Tenso
         begin = time.perf_counter()
         losses.append(train_epoch(model, loader, optimizer, criterion))
         seconds.append(time.perf_counter() - begin)
-    model.eval()
-    with torch.no_grad():
-        predictions = torch.cat([model(batch).argmax(1) for batch in _as_images(test_images).split(1000)])
-    return {"predictions": predictions, "losses": losses, "epoch_seconds": seconds}
+    weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
+    return {"weights": weights, "losses": losses, "epoch_seconds": seconds}
