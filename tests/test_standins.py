@@ -173,3 +173,17 @@ def test_a_bug_is_charged_once_by_default_and_in_every_exercise_with_cascade(tmp
         failed[cascade] = {t["name"] for t in result["exercises"]["im2col_conv"]["tests"] if t["status"] != "passed"}
     assert failed[False] == {"composition"}
     assert failed[True] >= {"composition", "im2col_random", "conv2d_unfold_random"}
+
+
+def test_cascade_is_an_option_and_part_of_the_cache_key(tmp_path):
+    import argparse
+
+    from grader.commands.options import add_grading_options, settings_from
+    from grader.grading.cache import Settings, result_key
+
+    parser = argparse.ArgumentParser()
+    add_grading_options(parser)
+    assert settings_from(parser.parse_args(["--cascade"])).cascade is True
+    assert settings_from(parser.parse_args([])).cascade is False
+    (tmp_path / "output_size.py").write_text("x = 1\n")
+    assert result_key(tmp_path, Settings(), "v") != result_key(tmp_path, Settings(cascade=True), "v")
