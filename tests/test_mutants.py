@@ -22,6 +22,7 @@ from grader.course import public_checks
 from grader.course.assignment import EXERCISES, GIVEN, solution_path
 from grader.course.mutants import BANK, BY_ID
 from grader.grading import misconceptions, reference
+from grader.grading.compare import Checker, Mismatch
 from grader.grading.submission import failing_dependencies
 from grader.student.check import check_folder
 
@@ -84,6 +85,13 @@ def test_misconception_is_named_in_the_students_language() -> None:
     request = {"cmd": "call", "module": "output_size", "function": "calculate_out", "args": [(1, 1, 8, 8)],
                "kwargs": {"k_size": 3, "stride": 2}}
     assert misconceptions.explain(request, (4, 4), "es") == [BY_ID["output_size_ceil"].misconception["es"]]
+    # a result where a ValueError was expected: a kernel slightly too large at stride 2
+    request = {"cmd": "call", "module": "output_size", "function": "calculate_out", "args": [(1, 1, 4, 4)],
+               "kwargs": {"k_size": 5, "stride": 2}}
+    check = Checker("en", explain=lambda actual: misconceptions.explain(request, actual, "en"))
+    with pytest.raises(Mismatch, match="expected ValueError") as failure:
+        check.raises_value_error(lambda: (1, 1), "calculate_out", "a kernel larger than the input")
+    assert BY_ID["output_size_truncate"].misconception["en"] in str(failure.value)
 
 
 def test_a_failing_exercise_points_back_to_the_failing_function_it_uses() -> None:

@@ -145,7 +145,7 @@ class Checker:
                 self._fail("raised_other", call, stage=stage, case=case, type=error.type_name,
                            error=error.fields["error"])
             return
-        self._fail("should_raise", call, stage=stage, case=case, got=describe(got))
+        self._fail("should_raise", call, got, stage=stage, case=case, got=describe(got))
 
     def unchanged(self, before: Sequence[Any], after: Sequence[Any], names: Sequence[str], function: str,
                   *, call: str = "") -> None:

@@ -38,6 +38,14 @@ from grader.runtime.worker import registered
 NOT_REPLAYED = ("mnist",)
 MAX_NAMED = 2
 
+# Read once, when the grading process imports this module (grader/grading/submission.py does,
+# before any worker starts): nothing a submission writes to disk later can change the code
+# run here. The given modules (conv_args) are imported as they are, for the same reason.
+REFERENCE: dict[str, str] = {name: solution_path(name).read_text(encoding="utf-8") for name in EXERCISES}
+reference.load("conv_args")
+for _name in EXERCISES:
+    uses(_name)  # cached: the dependency graph is read now too
+
 
 class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Serves the exercise modules from given source text (a mutant's edited reference)."""
@@ -59,9 +67,8 @@ class _Sources(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def variant(mutant_id: str, module: str) -> ModuleType:
     """The exercise ``module`` as the reference with mutant ``mutant_id`` applied (imports included)."""
     mutant = BY_ID[mutant_id]
-    sources = {name: solution_path(name).read_text(encoding="utf-8") for name in EXERCISES}
+    sources = dict(REFERENCE)
     sources[mutant.exercise] = mutant.apply(sources[mutant.exercise])
-    reference.load("conv_args")  # the given modules are shared: imported as they are
     saved = {name: sys.modules.pop(name) for name in EXERCISES if name in sys.modules}
     finder = _Sources(sources)
     sys.meta_path.insert(0, finder)
@@ -76,7 +83,7 @@ def variant(mutant_id: str, module: str) -> ModuleType:
 
 def _definitions(module: str) -> dict[str, str]:
     """``{top-level function or class name: its source}`` of ``module``'s reference."""
-    source = solution_path(module).read_text(encoding="utf-8")
+    source = REFERENCE[module]
     return {node.name: ast.get_source_segment(source, node) or "" for node in ast.parse(source).body
             if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
