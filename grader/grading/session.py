@@ -165,6 +165,8 @@ class StudentSession:
         self._failed: dict[tuple[str, str], StudentProblem] = {}
         self._static: dict[tuple[str, str], forbidden.Finding | forbidden.Uncheckable | None] = {}
         self.last_request: dict | None = None  # the last call or op sent (grader/grading/misconceptions.py replays it)
+        # Said even if no worker starts (e.g. the exercise file itself is a link).
+        self._note_skipped(submission_files.select(self.src))
 
     # ------------------------------------------------------------ public API
     def exercise_file(self, module: str) -> Path | None:
@@ -370,7 +372,10 @@ class StudentSession:
             self._worker.stop()
         self._worker = Worker(self.src, self.limits)
         self._loaded.clear()
-        copied = self._worker.copied
+        self._note_skipped(self._worker.copied)
+
+    def _note_skipped(self, copied: submission_files.Selection) -> None:
+        """One note on the files left out of the worker's copy (replacing an earlier one)."""
         if copied.skipped_count:
             # One note however many files: a flood of files must not flood the feedback.
             shown = ", ".join(untrusted_name(name) for name in copied.skipped[:SKIPPED_SHOWN])

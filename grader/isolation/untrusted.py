@@ -23,9 +23,10 @@ NOTE_CHARS = 1_000
 NAME_CHARS = 200
 ELLIPSIS = "…"
 
-# C0 and C1 controls (ESC sequences, NUL, carriage returns) but newline and tab; U+2028/9.
+# C0 and C1 controls (ESC sequences, NUL, carriage returns) but newline and tab; the
+# line separators U+2028/9; the bidirectional overrides that reorder displayed text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def untrusted_text(value: Any, limit: int) -> str:

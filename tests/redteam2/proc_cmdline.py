@@ -11,8 +11,15 @@ CODE = '''
 import os
 
 
+def _link(fd):
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # the listing's own descriptor, closed by now
+        return "?"
+
+
 def calculate_out(*args, **kwargs):
-    fds = " ".join(f"{fd}->{os.readlink(f'/proc/self/fd/{fd}')}" for fd in os.listdir("/proc/self/fd"))
+    fds = " ".join(f"{fd}->{_link(fd)}" for fd in os.listdir("/proc/self/fd"))
     return open("/proc/1/cmdline", "rb").read().replace(b"\\0", b" ").decode() + " FDS " + fds
 '''
 

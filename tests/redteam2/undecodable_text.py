@@ -9,7 +9,8 @@ from _reference import source, write
 
 CODE = '''
 
-_Bad = type("Bad\\udce9\\x1b[2J", (ValueError,), {})
+# (A type name must be encodable, so it carries escapes; the message carries surrogates.)
+_Bad = type("Bad\\x1b[2J\\u202e", (ValueError,), {})
 
 
 def calculate_out(*args, **kwargs):
