@@ -271,7 +271,3 @@ def _filled(cell: Any) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _first(item: tuple) -> str:
-    return str(item[0])
