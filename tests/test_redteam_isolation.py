@@ -4,8 +4,9 @@ and the forbidden-routine guard, each graded TOGETHER with an honest classmate.
 Each hostile submission is the reference solution of one exercise with
 ``tests/redteam_isolation/<attack>.py`` appended: the attack redefines the exercise's
 functions (the ruled ones through the attack, the rest as NotImplementedError), so
-every point it scores came from the attack. Each test grades it in one class run with
-an honest classmate (the reference), grading only that exercise, and checks that:
+every point it scores came from the attack. All attacks on one exercise are graded in
+one class run with an honest classmate (the reference), grading only that exercise
+(student ids are the attack names), and each test checks that:
 
 - the hostile submission scores nothing, with the status and message the defence gives;
 - the honest classmate's grade equals its grade when graded alone (same seed, same id);
@@ -64,16 +65,20 @@ def summary(graded: dict) -> list[tuple]:
 
 
 @pytest.fixture(scope="session")
-def alone(tmp_path_factory) -> dict[str, dict]:
-    """The honest classmate graded alone, per exercise (filled lazily)."""
+def classes(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
+    """Per exercise, filled on first use: (the class run of every attack on it plus the
+    honest classmate, the honest classmate graded alone). One run per exercise keeps the
+    suite fast; every hostile submission still shares its run with the honest one."""
     return {}
 
 
-def honest_alone(alone: dict, tmp_path_factory, exercise: str) -> dict:
-    if exercise not in alone:
-        tmp = tmp_path_factory.mktemp(f"alone-{exercise}")
-        alone[exercise] = run_class(tmp, exercise, {HONEST: None})[HONEST]
-    return alone[exercise]
+def graded_class(classes: dict, tmp_path_factory, exercise: str) -> tuple[dict, dict]:
+    if exercise not in classes:
+        attacks = {name: name for name in ATTACK_NAMES if exercise_of(name) == exercise}
+        together = run_class(tmp_path_factory.mktemp(f"class-{exercise}"), exercise, {**attacks, HONEST: None})
+        alone = run_class(tmp_path_factory.mktemp(f"alone-{exercise}"), exercise, {HONEST: None})[HONEST]
+        classes[exercise] = (together, alone)
+    return classes[exercise]
 
 
 @pytest.fixture(autouse=True)
@@ -96,33 +101,35 @@ EXPECTED = {
     "private_alias_pool3d": ({"forbidden", "failed", "error"}, "F.max_pool2d"),
     "private_alias_slow_conv": ({"forbidden", "error"}, "F.unfold"),
     "autograd_engine": ({"forbidden", "error", "failed"}, "autograd"),
-    "lazy_subclass": ({"forbidden"}, "tensor subclass"),
+    "lazy_subclass": ({"forbidden", "error"}, "tensor subclass"),
     "patch_tensor_methods": ({"forbidden"}, "tampering"),
 }
 
 
+ATTACK_NAMES = (*EXPECTED, "memfd_hog")
+
+
 @pytest.mark.parametrize("attack", sorted(EXPECTED))
-def test_an_attack_on_the_guard_gains_nothing_and_costs_the_classmate_nothing(attack, tmp_path, alone,
+def test_an_attack_on_the_guard_gains_nothing_and_costs_the_classmate_nothing(attack, classes,
                                                                               tmp_path_factory) -> None:
-    exercise = exercise_of(attack)
-    graded = run_class(tmp_path, exercise, {"mallory": attack, HONEST: None})
-    hostile = graded["mallory"]
+    together, alone = graded_class(classes, tmp_path_factory, exercise_of(attack))
+    hostile = together[attack]
     assert hostile["max_score"] > 0 and hostile["score"] == 0, summary(hostile)
     statuses, phrase = EXPECTED[attack]
     assert {test["status"] for test in hostile["tests"]} <= statuses, summary(hostile)
     assert any(phrase in test["message"] for test in hostile["tests"]), [t["message"] for t in hostile["tests"]]
-    honest = graded[HONEST]
+    honest = together[HONEST]
     assert honest["score"] == honest["max_score"] > 0, summary(honest)
-    assert summary(honest) == summary(honest_alone(alone, tmp_path_factory, exercise))
+    assert summary(honest) == summary(alone)
 
 
-def test_memory_held_in_memfd_and_shared_mmap_meets_the_memory_limit(tmp_path, alone, tmp_path_factory) -> None:
+def test_memory_held_in_memfd_and_shared_mmap_meets_the_memory_limit(classes, tmp_path_factory) -> None:
     """3.5 GiB in memfd + shared mmap per call, 2 GiB limit: each call fails naming the memory limit."""
     assert cgroup.support().available, cgroup.support().reason
-    graded = run_class(tmp_path, "output_size", {"hog": "memfd_hog", HONEST: None})
-    hostile, honest = graded["hog"], graded[HONEST]
+    together, alone = graded_class(classes, tmp_path_factory, "output_size")
+    hostile, honest = together["memfd_hog"], together[HONEST]
     assert hostile["score"] == 0 and hostile["max_score"] > 0
     memory = limits.limit_message("memory")
     assert all(memory in test["message"] for test in hostile["tests"]), [t["message"] for t in hostile["tests"]]
-    assert summary(honest) == summary(honest_alone(alone, tmp_path_factory, "output_size"))
+    assert summary(honest) == summary(alone)
     assert honest["score"] == honest["max_score"]

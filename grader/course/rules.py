@@ -28,8 +28,8 @@ class Routine:
 
     name: str
     qualnames: tuple[str, ...]  # dotted names (and prefixes of them) in source code
-    aten: tuple[str, ...] = ()  # aten operator names reached at run time
-    autograd: bool = False  # also trip on .backward() / torch.autograd.grad
+    aten: tuple[str, ...] = ()  # aten operators it reaches: names a trip (the allowlists decide)
+    autograd: bool = False  # the routine is autograd itself (static check: .backward())
 
 
 _CONV_NAMES = ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")

@@ -297,6 +297,12 @@ class StudentSession:
         except WorkerCrashed as exc:
             self._failed[key] = WorkerCrashed("crashed_again", function=function, reason=exc.fields["reason"])
             raise
+        if reply.get("forbidden") == "spawn:earlier":
+            # A thread or process left by earlier code (another exercise's training loop,
+            # say) would run unwatched: try once more in a fresh worker with only this module.
+            self.close()
+            self._load(module)
+            reply = self._request(message, self.call_timeout_s, function)
         if "forbidden" in reply:
             raise forbidden_reply(function, reply["forbidden"])
         if "error" in reply:
