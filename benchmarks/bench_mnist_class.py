@@ -49,8 +49,9 @@ def main() -> int:
         elapsed = time.perf_counter() - start
     if run.failed or len(run.graded) != len(students):
         raise SystemExit(f"bench_mnist_class: grading failed: {run.failed}")
-    lost = {s: r["exercises"]["mnist"]["score"] for s, r in run.results.items()
-            if r["exercises"]["mnist"]["score"] != r["exercises"]["mnist"]["max_score"]}
+    lost = {s: [f"{t['name']}: {t['status']} {t['message'][:120]}" for t in r["exercises"]["mnist"]["tests"]
+                if t["status"] != "passed"] for s, r in run.results.items()}
+    lost = {s: tests for s, tests in lost.items() if tests}
     per = elapsed / len(students)
     projected = per * CLASS
     verdict = "PASS" if projected <= GOAL_200_S else "FAIL"

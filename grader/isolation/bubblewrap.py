@@ -224,7 +224,7 @@ def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callab
     translate = _translator(mapping)
     # Data shipped inside the read-only venv that holds MNIST test labels: hidden under an empty tmpfs.
     for folder in hidden_data():
-        mounts += ["--tmpfs", translate(folder.as_posix())]
+        mounts += ["--size", "4096", "--perms", "0555", "--tmpfs", translate(folder.as_posix())]
     mapping[sources[-1][0]] = MOUNT
     # The submission is copied into the tmpfs (why a tmpfs: see FOLDER_BYTES) while
     # still root in the sandbox, then made the worker's; then privileges are dropped.
