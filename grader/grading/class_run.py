@@ -15,7 +15,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from grader.grading.cache import (
     Settings,
@@ -26,6 +26,7 @@ from grader.grading.cache import (
     store_result,
 )
 from grader.grading.outputs import probe_writable, write_outputs
+from grader.grading.results import SubmissionResult, SubmissionStatus
 
 GradeFn = Callable[..., dict]
 
@@ -228,11 +229,13 @@ def grade_class(
     jobs: int = 1,
     grade_fn: Optional[GradeFn] = None,
     progress: bool = True,
+    empty: Sequence[Path] = (),
 ) -> Run:
-    """Probe ``out``, grade (resuming), then write grades.csv, grades.json and feedback.
+    """Probe ``out``, grade (resuming), then write grades.csv, grades.json, feedback and the report.
 
     This is what ``convkit grade`` and ``convkit grade --nbgrader`` do once they know
-    the submissions. Results of failed submissions are left out of the outputs.
+    the submissions. Failed submissions and the ``empty`` folders (no exercise files) get
+    a row with their status and no scores.
 
     Raises:
         OutputError: ``out`` cannot be written (checked before any grading).
@@ -240,7 +243,11 @@ def grade_class(
     probe_writable(out)
     remove_stale_temporaries(out)
     run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress)
-    run.document = write_outputs(out, [run.results[s] for s in sorted(run.results)], settings.exercises, settings.lang)
+    rows = [SubmissionResult.from_json(run.results[s], settings.lang) for s in sorted(run.results)]
+    rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, reason.splitlines()[0][:200] if reason else "")
+             for s, reason in run.failed.items()]
+    rows += [SubmissionResult.not_graded(folder.resolve().name, SubmissionStatus.NO_FILES) for folder in empty]
+    run.document = write_outputs(out, rows, settings.exercises, settings.lang)
     return run
 
 

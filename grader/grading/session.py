@@ -69,9 +69,8 @@ class StudentError(StudentProblem):
     def __init__(self, function: str, error: dict):
         self.type_name = str(error.get("type", "?"))
         self.mro = [str(c) for c in error.get("mro", [])]
-        trace = "\n".join(f"  {line}" for line in error.get("trace", []))
         super().__init__("raised", function=function, type=self.type_name,
-                         error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+                         error=str(error.get("message", "")), trace=messages.trace(list(error.get("trace", []))))
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
@@ -155,7 +154,9 @@ class StudentSession:
         routines = self._check_static(module, forbid) if forbid else ()
         message = {"cmd": "op", "module": module, "name": name, "payload": payload,
                    "guard": rules.guard(routines)}
-        return self._run(module, f"op:{name}", message)["result"]
+        # Messages name what the student wrote (the class, the function), never the op.
+        label = forbid or str(payload.get("cls") or f"{module}.py")
+        return self._run(module, f"op:{name}", message, label)["result"]
 
     def start(self) -> None:
         """Start the worker now (it is otherwise started by the first call)."""
@@ -201,8 +202,8 @@ class StudentSession:
                                     file=path.name, line=finding.line, text=finding.text)
         return routines
 
-    def _run(self, module: str, function: str, message: dict) -> dict:
-        key = (module, function)
+    def _run(self, module: str, function: str, message: dict, label: str | None = None) -> dict:
+        key, function = (module, function), label or function
         if key in self._failed:
             raise self._failed[key]
         self._load(module)
@@ -251,9 +252,9 @@ class StudentSession:
             raise self._failed[key] from None
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            trace = "\n".join(f"  {line}" for line in error.get("trace", []))
             self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
-                                          error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+                                          error=str(error.get("message", "")),
+                                          trace=messages.trace(list(error.get("trace", []))))
             raise self._failed[key]
         self._loaded.add(module)
 
