@@ -312,9 +312,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "{what} autour de l'indice {index}",
     },
     "feedback_more_figures": {
-        "en": "(no picture: pictures are drawn for the first {count} failed comparisons only)",
-        "es": "(sin imagen: solo se dibujan las primeras {count} comparaciones fallidas)",
-        "fr": "(pas d'image : seules les {count} premières comparaisons en échec sont dessinées)",
+        "en": "(no picture: a few failed comparisons per submission get one, the first of each exercise first)",
+        "es": "(sin imagen: solo unas pocas comparaciones fallidas por entrega tienen una, primero la primera de cada ejercicio)",
+        "fr": "(pas d'image : seules quelques comparaisons en échec par rendu en ont une, d'abord la première de chaque exercice)",
     },
     "feedback_notes_exercise": {
         "en": "While running your file", "es": "Al ejecutar tu archivo", "fr": "En exécutant ton fichier",

@@ -28,7 +28,8 @@ from grader.grading import figures, templates
 from grader.grading.outputs import number, write_atomic
 from grader.grading.results import SubmissionResult, TestResult, pick
 
-MAX_FIGURES = 3  # per submission: the first failed comparisons only
+MAX_FIGURES = 4  # per submission: the first failed comparisons only
+MAX_FIGURES_PER_EXERCISE = 2  # so a later exercise's mistake gets a picture too
 GRID_RADIUS = 1  # the expected/got grids: the first wrong element and its neighbours
 
 # Lines that could only come from the grader's own files (a traceback through a hidden
@@ -86,14 +87,14 @@ def _value(x: Optional[float]) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
-def _neighbourhood(values: list[list], at: tuple[int, int], origin: tuple[int, int], wrong: list[list],
-                   title: str) -> Grid:
+def _neighbourhood(values: list[list], at: tuple[int, int], origin: tuple[int, int], title: str) -> Grid:
+    """``values`` (a crop starting at ``origin``) around ``at``, the element at ``at`` marked."""
     r0, c0 = origin
     row, col = at[0] - r0, at[1] - c0
     rows = range(max(0, row - GRID_RADIUS), min(len(values), row + GRID_RADIUS + 1))
     cols = range(max(0, col - GRID_RADIUS), min(len(values[0]), col + GRID_RADIUS + 1))
     return Grid(title, [str(c0 + c) for c in cols],
-                [(str(r0 + r), [(_value(values[r][c]), bool(wrong[r][c])) for c in cols]) for r in rows])
+                [(str(r0 + r), [(_value(values[r][c]), (r, c) == (row, col)) for c in cols]) for r in rows])
 
 
 def grids(picture: dict, lang: str) -> list[Grid]:
@@ -104,11 +105,14 @@ def grids(picture: dict, lang: str) -> list[Grid]:
         r0, c0 = source["origin"]
         values = source["values"]
         positions = picture.get("positions") or {}
-        marks = {tuple(p) for p in positions.values() if p}
+        marks = {key: tuple(p) for key, p in positions.items() if p}
 
         def cell(r: int, c: int) -> tuple[str, bool]:
             inside = 0 <= r - r0 < len(values) and 0 <= c - c0 < len(values[0])
-            return (_value(values[r - r0][c - c0]) if inside else "·", (r, c) in marks)
+            text = _value(values[r - r0][c - c0]) if inside else "·"
+            # the figure's symbols: ○ the expected position, × the chosen one
+            text += (" ○" if marks.get("expected") == (r, c) else "") + (" ×" if marks.get("got") == (r, c) else "")
+            return (text, (r, c) in marks.values())
 
         title = messages.text("feedback_window_values", lang, rows=", ".join(map(str, source["rows"])),
                               cols=", ".join(map(str, source["cols"])))
@@ -117,11 +121,21 @@ def grids(picture: dict, lang: str) -> list[Grid]:
     index = tuple(picture["index"])
     for key, what in (("expected", "figure_expected"), ("got", "figure_got")):
         title = messages.text("feedback_around", lang, what=messages.text(what, lang), index=index)
-        found.append(_neighbourhood(picture[key], tuple(picture["at"]), tuple(picture["origin"]), picture["wrong"], title))
+        found.append(_neighbourhood(picture[key], tuple(picture["at"]), tuple(picture["origin"]), title))
     return found
 
 
-def _test_view(exercise: str, test: TestResult, lang: str, figure_budget: list[int]) -> TestView:
+def figure_slots(result: SubmissionResult) -> set[tuple[str, str]]:
+    """Which failed tests get a figure: the first pictured failure of each exercise, then the
+    next ones in order, at most MAX_FIGURES_PER_EXERCISE per exercise and MAX_FIGURES in all."""
+    pictured = {name: [t.name for t in ex.tests if not t.passed and t.picture] for name, ex in result.exercises.items()}
+    slots: list[tuple[str, str]] = []
+    for rank in range(MAX_FIGURES_PER_EXERCISE):
+        slots += [(name, tests[rank]) for name, tests in pictured.items() if rank < len(tests)]
+    return set(slots[:MAX_FIGURES])
+
+
+def _test_view(exercise: str, test: TestResult, lang: str, slots: set[tuple[str, str]]) -> TestView:
     view = TestView(name=test.name, status=test.status.value, label=messages.text(f"feedback_status_{test.status.value}", lang),
                     points=f"{number(test.score)} / {number(test.max_score)}", message=public(test.message(lang)),
                     detail=public(pick(test.detail, lang)))
@@ -129,13 +143,12 @@ def _test_view(exercise: str, test: TestResult, lang: str, figure_budget: list[i
         return view
     try:
         view.grids = grids(test.picture, lang)
-        if figure_budget[0] > 0:
+        if (exercise, test.name) in slots:
             view.figure_png = figures.mismatch_png(test.picture, lang)
-            figure_budget[0] -= view.figure_png is not None
             view.figure_file = f"{exercise}-{test.name}.png"
             view.figure_alt = messages.text("figure_alt", lang, stage=f"{exercise}: {test.name}")
         else:
-            view.no_figure = messages.text("feedback_more_figures", lang, count=MAX_FIGURES)
+            view.no_figure = messages.text("feedback_more_figures", lang)
     except (KeyError, IndexError, TypeError, ValueError):
         # Picture data comes from the comparison; malformed data only costs the picture.
         view.grids, view.figure_png = [], None
@@ -144,10 +157,10 @@ def _test_view(exercise: str, test: TestResult, lang: str, figure_budget: list[i
 
 def page(result: SubmissionResult, lang: str, assignment: str = ASSIGNMENT) -> dict:
     """What the feedback templates show for ``result`` (see the module docstring)."""
-    budget = [MAX_FIGURES]
+    slots = figure_slots(result)
     exercises = []
     for name, ex in result.exercises.items():
-        views = [_test_view(name, t, lang, budget) for t in ex.tests]
+        views = [_test_view(name, t, lang, slots) for t in ex.tests]
         exercises.append(ExerciseView(
             name=name, score=number(ex.score), max_score=number(ex.max_score),
             percent=100.0 * ex.score / ex.max_score if ex.max_score else 0.0,

@@ -42,11 +42,14 @@ def _box(axis, row: int, col: int, color: str = "red") -> None:
     axis.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5))
 
 
+def _limits(*planes: list[list[float]]) -> tuple[float, float]:
+    finite = [x for values in planes for row in values for x in row if math.isfinite(x)]
+    return (min(finite), max(finite)) if finite else (0.0, 1.0)
+
+
 def _heatmap(axis, values: list[list[float]], title: str, origin: Sequence[int], cmap: str = "viridis",
-             symmetric: bool = False) -> None:
-    finite = [x for row in values for x in row if math.isfinite(x)]
-    limit = max((abs(x) for x in finite), default=1.0) or 1.0
-    kwargs = {"vmin": -limit, "vmax": limit} if symmetric else {}
+             limits: Optional[tuple[float, float]] = None) -> None:
+    kwargs = {"vmin": limits[0], "vmax": limits[1]} if limits else {}
     image = axis.imshow(values, cmap=cmap, interpolation="nearest", **kwargs)
     axis.figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
     axis.set_title(title, fontsize=9)
@@ -63,14 +66,17 @@ def mismatch_png(picture: dict, lang: str) -> Optional[bytes]:
     source = picture.get("input")
     positions = picture.get("positions")
     panels = 3 + (source is not None)
-    figure, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.0))
+    figure, axes = plt.subplots(1, panels, figsize=(3.2 * panels, 3.0), layout="constrained")
     r0, c0 = picture["origin"]
     row, col = picture["at"]
     difference = [[g - e for g, e in zip(grow, erow)] for grow, erow in zip(got, expected)]
     titles = [messages.text("figure_expected", lang), messages.text("figure_got", lang),
               messages.text("figure_difference", lang)]
-    for axis, values, title, symmetric in zip(axes, (expected, got, difference), titles, (False, False, True)):
-        _heatmap(axis, values, title, (r0, c0), cmap="coolwarm" if symmetric else "viridis", symmetric=symmetric)
+    # expected and got share one colour scale, so equal colours mean equal numbers
+    shared = _limits(expected, got)
+    spread = max((abs(x) for x in _limits(difference)), default=1.0) or 1.0
+    for axis, values, title, limits in zip(axes, (expected, got, difference), titles, (shared, shared, (-spread, spread))):
+        _heatmap(axis, values, title, (r0, c0), cmap="coolwarm" if values is difference else "viridis", limits=limits)
         _box(axis, row - r0, col - c0)
     if source is not None:
         _input_panel(axes[-1], source, positions, lang)
@@ -94,8 +100,8 @@ def _input_panel(axis, source: dict, positions: Optional[dict], lang: str) -> No
         for key, marker, color in (("expected", "o", "limegreen"), ("got", "x", "red")):
             where = positions.get(key)
             if where and 0 <= where[0] - r0 < height and 0 <= where[1] - c0 < width:
-                axis.scatter([where[1] - c0], [where[0] - r0], marker=marker, s=140, c="none" if marker == "o" else color,
-                             edgecolors=color, linewidths=2.5)
+                style = {"facecolors": "none", "edgecolors": color} if marker == "o" else {"c": color}
+                axis.scatter([where[1] - c0], [where[0] - r0], marker=marker, s=140, linewidths=2.5, **style)
         axis.set_xlabel(messages.text("figure_window", lang), fontsize=8)
 
 
