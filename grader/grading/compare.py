@@ -38,12 +38,14 @@ class Mismatch(AssertionError):
     """The student's result is wrong; the message says how.
 
     ``message`` is a ``messages.Text`` (rendered in any language by the grader) or a plain
-    string in ``lang``; ``picture`` is a failed comparison's small data (see ``Checker.tensor``).
+    string in ``lang``; ``picture`` is a failed comparison's small data (see ``Checker.tensor``);
+    ``misconception`` (a ``Text``), when set, names the mistake for the class report.
     """
 
-    def __init__(self, message: "Text | str", lang: str = "en", picture: Optional[dict] = None):
+    def __init__(self, message: "Text | str", lang: str = "en", picture: Optional[dict] = None,
+                 misconception: "Text | str | None" = None):
         super().__init__(messages.render(message, lang))
-        self.text, self.picture = message, picture
+        self.text, self.picture, self.misconception = message, picture, misconception
 
 
 def describe(value: Any) -> str:

@@ -173,3 +173,26 @@ def write_outputs(out: Path, results: Sequence["SubmissionResult | Mapping"], ex
     write_atomic(out / "grades.csv", grades_csv(document, exercises))
     write_atomic(out / "grades.json", grades_json(document))
     return document
+
+
+def rerender(out: Path, lang: str) -> list[SubmissionResult]:
+    """Write ``out``'s feedback and class report again in ``lang``, from its stored results.
+
+    Nothing is regraded: the rows come from grades.json and the results stored in
+    ``out/.results`` (which hold every message in every catalog language).
+
+    Raises:
+        OutputError: ``out`` holds no readable grades.json.
+    """
+    from grader.course.assignment import EXERCISES
+    from grader.grading.feedback import write_pages
+
+    if not (out / "grades.json").is_file():
+        raise OutputError(f"{out} holds no grades.json: grade the class into it first (convkit grade ... --out {out})")
+    rows = previous_rows(out)
+    if not rows:
+        raise OutputError(f"{out / 'grades.json'} could not be read or lists no submission")
+    results = [rows[s] for s in sorted(rows)]
+    present = {name for r in results for name in r.exercises}
+    write_pages(out, results, [e for e in EXERCISES if e in present], lang)
+    return results

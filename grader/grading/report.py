@@ -85,14 +85,17 @@ def _frequent(exercise: str, graded: list[SubmissionResult], lang: str) -> Frequ
     counts: Counter = Counter()
     examples: dict[str, str] = {}
     for result in graded:
-        for test in result.exercises.get(exercise, None).tests if exercise in result.exercises else []:
+        for test in result.exercises[exercise].tests if exercise in result.exercises else []:
             if test.passed:
                 continue
             line = _first_line(test.message(lang))
             key = f"{test.name}\0{_NUMBER.sub('#', line)}"
             counts[key] += 1
             examples.setdefault(key, f"{test.name}: {line}")
-    return Frequent(exercise, [(n, examples[k]) for k, n in counts.most_common(TOP_MESSAGES)])
+    misconceptions = Counter(pick(test.misconception, lang) for result in graded if exercise in result.exercises
+                             for test in result.exercises[exercise].tests if test.misconception)
+    return Frequent(exercise, [(n, examples[k]) for k, n in counts.most_common(TOP_MESSAGES)],
+                    [(n, text) for text, n in misconceptions.most_common(TOP_MESSAGES)])
 
 
 def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str,

@@ -68,8 +68,9 @@ class TestResult:
     """One hidden test: points, status and the message explaining it (in every language).
 
     ``picture`` is the small data a failed tensor comparison carries for its figure
-    (see ``grader.grading.compare.Picture``); ``detail`` is what a passed test reports
-    (e.g. the accuracy reached).
+    (see ``grader.grading.compare.picture``); ``detail`` is what a passed test reports
+    (e.g. the accuracy reached); ``misconception`` names the mistake a failure shows, when
+    the checks recognise it (counted in the class report).
     """
 
     __test__ = False  # not a pytest test class
@@ -80,6 +81,7 @@ class TestResult:
     score: float = 0.0
     messages: Texts = field(default_factory=dict)
     detail: Texts = field(default_factory=dict)
+    misconception: Texts = field(default_factory=dict)
     picture: Optional[dict] = None
 
     @property
@@ -98,6 +100,8 @@ class TestResult:
         record["messages"] = self.messages
         if self.detail:
             record["detail"] = self.detail
+        if self.misconception:
+            record["misconception"] = self.misconception
         if self.picture is not None:
             record["picture"] = self.picture
         return record
@@ -116,7 +120,8 @@ class TestResult:
         texts = _texts(data.get("messages", data["message"]), lang, where)
         return cls(name=str(data["name"]), max_score=_number(data["max_score"], where), status=status,
                    score=_number(data["score"], where), messages=texts,
-                   detail=_texts(data.get("detail", ""), lang, where), picture=picture)
+                   detail=_texts(data.get("detail", ""), lang, where),
+                   misconception=_texts(data.get("misconception", ""), lang, where), picture=picture)
 
 
 @dataclass

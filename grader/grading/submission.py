@@ -99,6 +99,8 @@ class GradingPlugin:
         record.status, record.messages = self._outcome(exc, item.nodeid)
         record.score = record.max_score if record.passed else 0.0
         record.picture = exc.picture if isinstance(exc, Mismatch) else None
+        misconception = getattr(exc, "misconception", None) if isinstance(exc, Mismatch) else None
+        record.misconception = all_languages(misconception) if misconception else {}
         detail = self.context.details.get(item.nodeid)
         record.detail = all_languages(detail) if record.passed and detail is not None else {}
 
