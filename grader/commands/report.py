@@ -15,7 +15,8 @@ HELP = "re-render feedback and the class report of a graded DIR (e.g. in another
 
 def run(args: argparse.Namespace) -> int:
     """Write DIR/feedback/* and DIR/report.* again in ``--lang``."""
-    from grader.grading.outputs import OutputError, rerender
+    from grader.grading.outputs import OutputError
+    from grader.grading.publish import rerender
 
     try:
         results = rerender(args.dir, args.lang)

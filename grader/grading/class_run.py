@@ -25,7 +25,8 @@ from grader.grading.cache import (
     result_key,
     store_result,
 )
-from grader.grading.outputs import probe_writable, write_outputs
+from grader.grading.outputs import probe_writable
+from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
 
 GradeFn = Callable[..., dict]

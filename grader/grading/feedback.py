@@ -19,13 +19,14 @@ import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from grader.course import messages
 from grader.course.assignment import ASSIGNMENT, REPO
 from grader.grading import figures, templates
-from grader.grading.outputs import number, write_atomic
+from grader.grading.report import write_report
+from grader.grading.outputs import number, typed, write_atomic
 from grader.grading.results import SubmissionResult, TestResult, pick
 
 MAX_FIGURES = 4  # per submission: the first failed comparisons only
@@ -176,17 +177,13 @@ def page(result: SubmissionResult, lang: str, assignment: str = ASSIGNMENT) -> d
     }
 
 
-def feedback_markdown(result: SubmissionResult, lang: str, assignment: str = ASSIGNMENT) -> str:
+def feedback_markdown(result: "SubmissionResult | Mapping", lang: str, assignment: str = ASSIGNMENT) -> str:
     """A submission's feedback as Markdown (figures linked from ``<student>.figures/``)."""
-    from grader.grading.outputs import typed
-
     return templates.render("feedback.md.j2", **page(typed(result, lang), lang, assignment))
 
 
-def feedback_html(result: SubmissionResult, lang: str, assignment: str = ASSIGNMENT) -> str:
+def feedback_html(result: "SubmissionResult | Mapping", lang: str, assignment: str = ASSIGNMENT) -> str:
     """A submission's feedback as one self-contained HTML page; every text from the run is escaped."""
-    from grader.grading.outputs import typed
-
     return templates.render("feedback.html.j2", **page(typed(result, lang), lang, assignment))
 
 
@@ -206,8 +203,6 @@ def write_feedback(folder: Path, result: SubmissionResult, lang: str) -> None:
 
 def write_pages(out: Path, results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str) -> None:
     """Every graded submission's feedback, then the class report."""
-    from grader.grading.report import write_report
-
     for result in results:
         if result.graded:
             write_feedback(out / "feedback", result, lang)
