@@ -23,7 +23,7 @@ from matplotlib import image as mpimg
 
 from grader.commands import cli
 from grader.course import messages
-from grader.grading import cache, class_run, compare, discover, feedback, outputs, publish, report
+from grader.grading import cache, class_run, compare, discover, feedback, publish, report
 from grader.grading.compare import Checker, Mismatch
 from grader.grading.results import Status, SubmissionResult, SubmissionStatus, TestResult, all_languages
 
@@ -198,17 +198,20 @@ def test_every_folder_has_a_row_and_one_student_regraded_keeps_the_others(tmp_pa
     assert "| empty | no exercise files |" in report_md
 
 
+def grade_or_break(src: Path, student: str, **kwargs) -> dict:
+    """The fake grader, except that it breaks on ben (a grader bug, as the engine sees it)."""
+    if student == "ben":
+        raise RuntimeError("the hidden suites are broken:\ncollecting test_maxpool.py: ...")
+    return fake_grading.grade_submission(src, student, **kwargs)
+
+
 def test_a_submission_the_grader_fails_on_gets_its_reason(tmp_path):
-    root = make_class(tmp_path / "class", {"ana": {"maxpool.py": "1"}})
-    out = tmp_path / "out"
-    run = class_run.grade_class(discover.discover([root]), out, cache.Settings(exercises=("maxpool",)),
-                                grade_fn=fake_grading.grade_submission, progress=False)
-    run.failed["ben"] = "RuntimeError: the hidden suites are broken:\ndetails"
-    document = publish.write_outputs(out, [SubmissionResult.not_graded("ben", SubmissionStatus.NOT_GRADED,
-                                                                        "RuntimeError: the hidden suites are broken:")],
-                                     ("maxpool",), "en")
-    rows = {s["student"]: s["status"] for s in document["submissions"]}
+    root = make_class(tmp_path / "class", {"ana": {"maxpool.py": "1"}, "ben": {"maxpool.py": "2"}})
+    run = class_run.grade_class(discover.discover([root]), tmp_path / "out", cache.Settings(exercises=("maxpool",)),
+                                grade_fn=grade_or_break, progress=False)
+    rows = {s["student"]: s["status"] for s in run.document["submissions"]}
     assert rows == {"ana": "graded", "ben": "could not grade: RuntimeError: the hidden suites are broken:"}
+    assert "could not grade: RuntimeError" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
 def test_report_and_feedback_rerender_in_another_language_without_regrading(tmp_path, monkeypatch):

@@ -68,7 +68,6 @@ def rerender(out: Path, lang: str) -> list[SubmissionResult]:
     Raises:
         OutputError: ``out`` holds no readable grades.json.
     """
-    from grader.course.assignment import EXERCISES
     if not (out / "grades.json").is_file():
         raise OutputError(f"{out} holds no grades.json: grade the class into it first (convkit grade ... --out {out})")
     rows = previous_rows(out)
