@@ -366,6 +366,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "report_test": {"en": "Test", "es": "Prueba", "fr": "Test"},
     "report_pass_rate": {"en": "Pass rate", "es": "Tasa de éxito", "fr": "Taux de réussite"},
+    "report_all_passed": {
+        "en": "{count} more test(s) passed in every graded submission.",
+        "es": "{count} prueba(s) más se superaron en todas las entregas corregidas.",
+        "fr": "{count} autre(s) test(s) réussi(s) dans tous les rendus notés.",
+    },
     "report_frequent": {
         "en": "Most frequent failure messages", "es": "Mensajes de fallo más frecuentes",
         "fr": "Messages d'échec les plus fréquents",

@@ -110,7 +110,7 @@ def _input_panel(axis, source: dict, positions: Optional[dict], lang: str) -> No
 
 def histogram_png(scores: Sequence[float], max_score: float, title: str, lang: str) -> bytes:
     """A histogram of ``scores`` on 0..``max_score``."""
-    figure, axis = plt.subplots(figsize=(3.8, 2.6))
+    figure, axis = plt.subplots(figsize=(3.3, 2.3))
     figure.subplots_adjust(left=0.16, right=0.96, top=0.86, bottom=0.2)
     bins = max(1, min(10, int(math.ceil(max_score)) or 1))
     axis.hist(list(scores), bins=bins, range=(0, max_score or 1), color="#3b7dd8", edgecolor="white")

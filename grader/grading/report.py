@@ -71,9 +71,10 @@ class Row:
 
 
 def _stats(scores: list[float]) -> tuple[str, str]:
+    """Mean and median with one decimal at most (``7``, ``7.5``, ``62.2``)."""
     if not scores:
         return "-", "-"
-    return number(statistics.mean(scores)), number(statistics.median(scores))
+    return number(round(statistics.mean(scores), 1)), number(round(statistics.median(scores), 1))
 
 
 def _first_line(message: str) -> str:
@@ -135,7 +136,9 @@ def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: s
         "overview": t("report_overview", graded=len(graded), folders=len(results), mean=mean, median=median,
                       max=number(top_total)),
         "total": total, "distributions": distributions,
-        "rates": sorted(rates.values(), key=lambda r: (r.percent, r.exercise, r.test)),
+        # Tests everyone passed are only counted: the table is what to re-teach.
+        "rates": sorted((r for r in rates.values() if r.passed < r.total), key=lambda r: (r.percent, r.exercise, r.test)),
+        "all_passed": sum(r.passed == r.total for r in rates.values()),
         "frequent": [f for f in (_frequent(name, graded, lang) for name in names) if f.messages],
         "problems": [row for row in rows if row.problem],
         "rows": rows,
