@@ -56,7 +56,7 @@ class TestRate:
 @dataclass
 class Frequent:
     exercise: str
-    messages: list[tuple[int, str]] = field(default_factory=list)  # (count, an example's first line)
+    messages: list[tuple[int, str, str]] = field(default_factory=list)  # (count, an example's first line, tests)
     misconceptions: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -82,20 +82,22 @@ def _first_line(message: str) -> str:
 
 
 def _frequent(exercise: str, graded: list[SubmissionResult], lang: str) -> Frequent:
-    """The failure messages (numbers masked, so the same mistake with other numbers counts once)."""
+    """The failure messages (numbers masked, so the same mistake on other numbers counts once)."""
     counts: Counter = Counter()
     examples: dict[str, str] = {}
+    tests: dict[str, dict[str, None]] = {}
     for result in graded:
         for test in result.exercises[exercise].tests if exercise in result.exercises else []:
             if test.passed:
                 continue
             line = _first_line(test.message(lang))
-            key = f"{test.name}\0{_NUMBER.sub('#', line)}"
+            key = _NUMBER.sub("#", line)
             counts[key] += 1
-            examples.setdefault(key, f"{test.name}: {line}")
+            examples.setdefault(key, line)
+            tests.setdefault(key, {})[test.name] = None
     misconceptions = Counter(pick(test.misconception, lang) for result in graded if exercise in result.exercises
                              for test in result.exercises[exercise].tests if test.misconception)
-    return Frequent(exercise, [(n, examples[k]) for k, n in counts.most_common(TOP_MESSAGES)],
+    return Frequent(exercise, [(n, examples[k], ", ".join(tests[k])) for k, n in counts.most_common(TOP_MESSAGES)],
                     [(n, text) for text, n in misconceptions.most_common(TOP_MESSAGES)])
 
 
