@@ -48,10 +48,11 @@ def _limits(*planes: list[list[float]]) -> tuple[float, float]:
 
 
 def _heatmap(axis, values: list[list[float]], title: str, origin: Sequence[int], cmap: str = "viridis",
-             limits: Optional[tuple[float, float]] = None) -> None:
+             limits: Optional[tuple[float, float]] = None, colorbar: bool = True) -> None:
     kwargs = {"vmin": limits[0], "vmax": limits[1]} if limits else {}
     image = axis.imshow(values, cmap=cmap, interpolation="nearest", **kwargs)
-    axis.figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04)
+    if colorbar:
+        axis.figure.colorbar(image, ax=axis, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
     axis.set_title(title, fontsize=9)
     # Tick labels are what takes matplotlib time: label every few cells only.
     height, width = len(values), len(values[0]) if values else 0
@@ -78,8 +79,10 @@ def mismatch_png(picture: dict, lang: str) -> Optional[bytes]:
     # expected and got share one colour scale, so equal colours mean equal numbers
     shared = _limits(expected, got)
     spread = max((abs(x) for x in _limits(difference)), default=1.0) or 1.0
+    # one colour bar for the shared scale (on "yours"), one for the difference
     for axis, values, title, limits in zip(axes, (expected, got, difference), titles, (shared, shared, (-spread, spread))):
-        _heatmap(axis, values, title, (r0, c0), cmap="coolwarm" if values is difference else "viridis", limits=limits)
+        _heatmap(axis, values, title, (r0, c0), cmap="coolwarm" if values is difference else "viridis", limits=limits,
+                 colorbar=values is not expected)
         _box(axis, row - r0, col - c0)
     if source is not None:
         _input_panel(axes[-1], source, positions, lang)
