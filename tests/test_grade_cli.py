@@ -16,10 +16,10 @@ import pytest
 
 from grader.commands import grade as command, options
 from grader.course.assignment import EXERCISES, REPO
-from grader.grading import cache, class_run, discover, outputs
+from grader.grading import cache, class_run, discover, feedback, outputs
 
 SCHEMA_TOP = ["assignment", "max_score", "submissions"]
-SCHEMA_SUBMISSION = ["student", "score", "max_score", "exercises"]
+SCHEMA_SUBMISSION = ["student", "score", "max_score", "exercises", "status"]
 SCHEMA_EXERCISE = ["score", "max_score", "tests"]
 SCHEMA_TEST = ["name", "score", "max_score", "status", "message"]
 
@@ -93,10 +93,10 @@ def test_outputs_follow_the_schema(tmp_path):
     assert (out / "grades.json").read_text(encoding="utf-8") == outputs.grades_json(document)
 
     rows = list(csv.reader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8"))))
-    assert rows[0] == ["student", "output_size", "maxpool", "total", "max"]
+    assert rows[0] == ["student", "output_size", "maxpool", "total", "max", "status"]
     for row, sub in zip(rows[1:], document["submissions"]):
         assert row == [sub["student"], *(outputs.number(sub["exercises"][e]["score"]) for e in ("output_size", "maxpool")),
-                       outputs.number(sub["score"]), "4"]
+                       outputs.number(sub["score"]), "4", "graded"]
 
 
 def test_feedback_escapes_html_and_follows_the_language(tmp_path):
@@ -104,8 +104,8 @@ def test_feedback_escapes_html_and_follows_the_language(tmp_path):
     assert run_cli(str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--lang", "es") == 0
     page = (tmp_path / "out" / "feedback" / "ana.html").read_text(encoding="utf-8")
     text = (tmp_path / "out" / "feedback" / "ana.md").read_text(encoding="utf-8")
-    assert "&lt;window&gt; &amp; &quot;output_size&quot;" in page and "<window>" not in page
-    assert '<window> & "output_size"' in text
+    assert "&lt;window&gt; &amp; &#34;output_size&#34;" in page and "<window>" not in page
+    assert '<window> & "output_size"' in text  # inside a code fence: literal
     for document in (page, text):
         assert "Retroalimentación para ana" in document and "graded in es" in document
         assert all(f"{name}" in document for name in EXERCISES)
@@ -115,7 +115,7 @@ def test_feedback_drops_lines_pointing_into_the_grader():
     secret = f'  File "{REPO}/grader/suites/test_maxpool.py", line 12, in test_indices'
     result = fake_grading.grade_submission(Path("/nonexistent"), "ana", seed=0, exercises=("maxpool",))
     result["exercises"]["maxpool"]["tests"][0]["message"] = f"indices differ\n{secret}"
-    for render in (outputs.feedback_markdown, outputs.feedback_html):
+    for render in (feedback.feedback_markdown, feedback.feedback_html):
         page = render(result, "en")
         assert "indices differ" in page and "test_maxpool.py" not in page
 
@@ -189,7 +189,8 @@ def test_a_hung_grader_is_stopped_and_reported_not_stored(tmp_path, monkeypatch)
     assert sorted(run.failed) == ["ana", "ben"] and not run.graded
     assert all(error.startswith("GraderHung: grading took over 0.6 s") for error in run.failed.values())
     assert not list((tmp_path / "out" / ".results").glob("*.json"))
-    assert [(s["student"], s["max_score"], s["exercises"]) for s in run.document["submissions"]] == [("ana", 0.0, {}), ("ben", 0.0, {})]
+    assert [(s["student"], s["status"].split(":")[0], s["exercises"]) for s in run.document["submissions"]] == \
+        [("ana", "could not grade", {}), ("ben", "could not grade", {})]
     assert options.report(run, tmp_path / "out") == 1
 
 

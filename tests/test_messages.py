@@ -1,14 +1,16 @@
 """The one catalog of grader texts (grader/course/messages.py): complete in both languages, and
 every key the grader's code names exists.
 
-Keys reach the catalog three ways, all scanned here in grader/'s source: ``messages.text(
-"key", ...)``, ``Checker._fail("key", ...)`` (grader/grading/compare.py) and the first argument of
-a ``StudentProblem`` (grader/grading/session.py) or of its subclasses' ``super().__init__``. Keys
+Keys reach the catalog four ways, all scanned here in grader/'s source: ``messages.text(
+"key", ...)``, ``messages.Text("key", ...)``, ``Checker._fail("key", ...)``
+(grader/grading/compare.py) and the first argument of a ``StudentProblem``
+(grader/grading/session.py) or of its subclasses' ``super().__init__``. Keys
 built at run time (``f"limit_{kind}"``...) are checked against the names they are built from.
 """
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections import Counter
 from pathlib import Path
@@ -18,7 +20,6 @@ import pytest
 from grader.course import messages
 from grader.course.assignment import LANGUAGES
 from grader.grading import outputs, session
-from grader.isolation import bubblewrap as sandbox
 from grader.isolation import limits
 
 GRADER = Path(messages.__file__).parents[1]
@@ -56,8 +57,8 @@ def key_arguments(tree: ast.AST, problems: set[str]) -> list[ast.expr]:
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func
-            named = (isinstance(func, ast.Attribute) and func.attr in ("text", "_fail")
-                     or isinstance(func, ast.Name) and func.id in problems
+            named = (isinstance(func, ast.Attribute) and func.attr in ("text", "_fail", "Text")
+                     or isinstance(func, ast.Name) and func.id in (*problems, "Text")
                      or in_problem and isinstance(func, ast.Attribute) and func.attr == "__init__"
                      and isinstance(func.value, ast.Call) and getattr(func.value.func, "id", "") == "super")
             if named:
@@ -94,7 +95,7 @@ def test_every_literal_key_in_the_grader_is_in_the_catalog() -> None:
     literal, prefixes = used_keys()
     # The scan must see the calls of every module that was folded into the catalog.
     for key in ("load_failed", "shape", "limit_cpu", "mnist_bar", "mnist_train_timeout", "check_total",
-                "feedback_title"):
+                "feedback_window_values", "window_conv", "no_suite"):
         assert key in literal or any(key.startswith(p) for p in prefixes), f"scan missed {key}"
     missing = {key: where for key, where in literal.items() if key not in messages.CATALOG}
     assert not missing, f"keys used but not in grader/course/messages.py: {missing}"
@@ -108,6 +109,15 @@ def mnist_sources() -> list[str]:
     (training,) = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                    and [getattr(t, "id", None) for t in node.targets] == ["TRAINING"]]
     return [ast.literal_eval(key) for key in training.keys]
+
+
+def test_every_key_in_the_templates_is_in_the_catalog() -> None:
+    """The feedback and report templates name their texts as ``t("key", ...)``."""
+    used = {match[1]: path.name for path in (GRADER / "grading" / "templates").glob("*.j2")
+            for match in re.finditer(r"""\bt\(["']([a-z_]+)["']""", path.read_text(encoding="utf-8"))}
+    assert {"feedback_title", "report_reteach"} <= set(used)
+    missing = {key: where for key, where in used.items() if key not in messages.CATALOG}
+    assert not missing, f"template keys not in grader/course/messages.py: {missing}"
 
 
 def test_keys_built_at_run_time_exist() -> None:

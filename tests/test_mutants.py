@@ -75,20 +75,20 @@ def test_misconception_is_named_in_the_students_language() -> None:
     H = torch.tensor([[[[1., 3., 3., 0.], [3., 1., 0., 3.]]]])
     request = {"cmd": "call", "module": "maxpool", "function": "maxpool2d_unfold", "args": [H, 2], "kwargs": {}}
     window_positions = torch.tensor([[[[1, 0]]]])  # the argmax inside each window, not in the plane
-    named = misconceptions.explain(request, window_positions, "fr")
-    assert named == [BY_ID["maxpool_window_indices"].misconception["fr"]]
+    named = misconceptions.explain(request, window_positions)
+    assert [sentences["fr"] for sentences in named] == [BY_ID["maxpool_window_indices"].misconception["fr"]]
     # a wrong value no mutant computes names nothing
-    assert misconceptions.explain(request, torch.tensor([[[[3, 3]]]]), "en") == []
+    assert misconceptions.explain(request, torch.tensor([[[[3, 3]]]])) == []
     # the suite's arguments are left as they were
     assert torch.equal(request["args"][0], H)
     # an int tuple: calculate_out rounding up
     request = {"cmd": "call", "module": "output_size", "function": "calculate_out", "args": [(1, 1, 8, 8)],
                "kwargs": {"k_size": 3, "stride": 2}}
-    assert misconceptions.explain(request, (4, 4), "es") == [BY_ID["output_size_ceil"].misconception["es"]]
+    assert [s["es"] for s in misconceptions.explain(request, (4, 4))] == [BY_ID["output_size_ceil"].misconception["es"]]
     # a result where a ValueError was expected: a kernel slightly too large at stride 2
     request = {"cmd": "call", "module": "output_size", "function": "calculate_out", "args": [(1, 1, 4, 4)],
                "kwargs": {"k_size": 5, "stride": 2}}
-    check = Checker("en", explain=lambda actual: misconceptions.explain(request, actual, "en"))
+    check = Checker("en", explain=lambda actual: misconceptions.explain(request, actual))
     with pytest.raises(Mismatch, match="expected ValueError") as failure:
         check.raises_value_error(lambda: (1, 1), "calculate_out", "a kernel larger than the input")
     assert BY_ID["output_size_truncate"].misconception["en"] in str(failure.value)

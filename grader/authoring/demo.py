@@ -24,7 +24,7 @@ def score_table(document: dict, exercises: Sequence[str], expected: Mapping[str,
     head = ["student", *exercises, "total"] + (["expected"] if expected else [])
     rows = [head]
     for sub in document["submissions"]:
-        row = [sub["student"], *(number(sub["exercises"][e]["score"]) for e in exercises),
+        row = [sub["student"], *(number(sub["exercises"][e]["score"]) if e in sub["exercises"] else "" for e in exercises),
                f"{number(sub['score'])} / {number(sub['max_score'])}"]
         if expected:
             want = expected.get(sub["student"])

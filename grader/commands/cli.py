@@ -15,6 +15,7 @@ from importlib import metadata
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("grader.commands.demo", "add_parser"),
     "grade": ("grader.commands.grade", "add_parser"),
+    "report": ("grader.commands.report", "add_parser"),
     "check": ("grader.commands.check", "add_parser"),
     "course": ("grader.commands.course", "add_parser"),
     "notebooks": ("grader.commands.generate", "add_notebooks_parser"),

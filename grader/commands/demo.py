@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
         return 130
     print(table)
     print(f"grades.csv, grades.json and feedback/ are in {args.out}")
+    print(f"class report: {args.out / 'report.html'} (also report.md); "
+          f"re-render in another language: convkit report {args.out} --lang es")
     return report(graded, args.out)
 
 

@@ -13,13 +13,15 @@ from typing import Callable, Optional
 
 from grader.commands.options import UsageError, add_grading_options, report, settings_from
 
-HELP = "grade submissions: grades.csv, grades.json and feedback in --out"
+HELP = "grade submissions: grades.csv, grades.json, feedback and the class report in --out"
 DESCRIPTION = """Grade a class, in parallel, resumably.
 
 A PATH holding exercise files directly (output_size.py, maxpool.ipynb, ...) is one
 submission whose student id is the folder's name; any other PATH is a folder of
 submissions, one per subfolder. Finished grades are kept in DIR/.results, so a re-run
-grades only what changed or was not finished."""
+grades only what changed or was not finished. Grading one student into a class's DIR
+updates that student's row and keeps the others. DIR/report.html is the class report;
+`convkit report DIR --lang L` re-renders feedback and report without regrading."""
 
 
 def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
@@ -45,10 +47,12 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     except (UsageError, DiscoveryError) as error:
         print(f"convkit grade: {error}", file=sys.stderr)
         return 2
-    for folder in ignored_subfolders(args.paths, args.out):
+    empty = ignored_subfolders(args.paths, args.out)
+    for folder in empty:
         print(f"convkit grade: ignoring {folder}: no exercise files in it", file=sys.stderr)
     try:
-        graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress)
+        graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress,
+                             empty=empty)
     except OutputError as error:
         print(f"convkit grade: {error}", file=sys.stderr)
         return 1

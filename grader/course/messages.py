@@ -1,6 +1,9 @@
-"""Every sentence the grader shows a student or an instructor, in English and Spanish.
+"""Every sentence the grader shows a student or an instructor, in every catalog language.
 
-``text(key, lang, **fields)`` formats one entry. Messages name what the student's code
+``text(key, lang, **fields)`` formats one entry. ``Text(key, **fields)`` is an entry not yet
+rendered (its fields may be ``Text`` too): the grader keeps messages in that form until it
+knows every language it needs them in, so stored results can be re-rendered in another
+language without regrading (see docs/feedback.md). Messages name what the student's code
 did and what was expected; they never quote hidden test code or reference source.
 Keys of one area share a prefix (``part_``, ``limit_``, ``mnist_``, ``feedback_``,
 ``check_``). Only the grading side imports this module: the worker's runtime and the
@@ -8,6 +11,7 @@ students' standalone ``convkit_checks.py`` (grader/course/public_checks.py) carr
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 CATALOG: dict[str, dict[str, str]] = {
@@ -464,6 +468,114 @@ CATALOG: dict[str, dict[str, str]] = {
     "feedback_status_error": {"en": "error", "es": "error"},
     "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado"},
     "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida"},
+    # ---- feedback files (grader/grading/outputs.py, templates/feedback.*.j2)
+    "stage": {"en": "{function}: {part}", "es": "{function}: {part}", "fr": "{function} : {part}"},
+    "trace_frame": {
+        "en": "{file}, line {line}, in {function}{code}",
+        "es": "{file}, línea {line}, en {function}{code}",
+        "fr": "{file}, ligne {line}, dans {function}{code}",
+    },
+    "trace_cell": {"en": "{file}, cell {cell}", "es": "{file}, celda {cell}", "fr": "{file}, cellule {cell}"},
+    "feedback_summary": {"en": "Summary", "es": "Resumen", "fr": "Résumé"},
+    "feedback_failed_tests": {"en": "What to fix", "es": "Qué corregir", "fr": "À corriger"},
+    "feedback_passed_tests": {
+        "en": "Passed tests ({count})", "es": "Pruebas superadas ({count})", "fr": "Tests réussis ({count})",
+    },
+    "feedback_all_passed": {
+        "en": "Every test passed.", "es": "Todas las pruebas se superaron.", "fr": "Tous les tests sont réussis.",
+    },
+    "feedback_window_values": {
+        "en": "Input window (rows {rows}, columns {cols})",
+        "es": "Ventana de la entrada (filas {rows}, columnas {cols})",
+        "fr": "Fenêtre de l'entrée (lignes {rows}, colonnes {cols})",
+    },
+    "feedback_around": {
+        "en": "{what} around index {index}", "es": "{what} alrededor del índice {index}",
+        "fr": "{what} autour de l'indice {index}",
+    },
+    "feedback_more_figures": {
+        "en": "(no picture: a few failed comparisons per submission get one, the first of each exercise first)",
+        "es": "(sin imagen: solo unas pocas comparaciones fallidas por entrega tienen una, primero la primera de cada ejercicio)",
+        "fr": "(pas d'image : seules quelques comparaisons en échec par rendu en ont une, d'abord la première de chaque exercice)",
+    },
+    "feedback_notes_exercise": {
+        "en": "While running your file", "es": "Al ejecutar tu archivo", "fr": "En exécutant ton fichier",
+    },
+    "figure_expected": {"en": "expected", "es": "esperado", "fr": "attendu"},
+    "figure_got": {"en": "yours", "es": "el tuyo", "fr": "le tien"},
+    "figure_difference": {"en": "yours - expected", "es": "el tuyo - esperado", "fr": "le tien - attendu"},
+    "figure_input": {
+        "en": "input (sample {sample}, channel {channel})", "es": "entrada (muestra {sample}, canal {channel})",
+        "fr": "entrée (échantillon {sample}, canal {channel})",
+    },
+    "figure_plane": {
+        "en": "plane {plane}, first wrong element boxed", "es": "plano {plane}, primer elemento incorrecto recuadrado",
+        "fr": "plan {plane}, premier élément faux encadré",
+    },
+    "figure_window": {
+        "en": "input window: expected position ○, your position ×",
+        "es": "ventana de la entrada: posición esperada ○, la tuya ×",
+        "fr": "fenêtre de l'entrée : position attendue ○, la tienne ×",
+    },
+    "figure_alt": {
+        "en": "expected, your result and their difference for {stage}",
+        "es": "resultado esperado, el tuyo y su diferencia para {stage}",
+        "fr": "résultat attendu, le tien et leur différence pour {stage}",
+    },
+    "passed_accuracy": {
+        "en": "reached {accuracy:.2f} % test accuracy (at least {bar:.0f} % needed)",
+        "es": "alcanzó un {accuracy:.2f} % de acierto en prueba (se necesita al menos {bar:.0f} %)",
+        "fr": "a atteint {accuracy:.2f} % de précision en test (au moins {bar:.0f} % requis)",
+    },
+    # ---- the class report (grader/grading/report.py, templates/report.*.j2)
+    "report_title": {"en": "Class report: {assignment}", "es": "Informe de la clase: {assignment}",
+                     "fr": "Rapport de la classe : {assignment}"},
+    "report_overview": {
+        "en": "{graded} of {folders} folders graded; mean {mean} / {max}, median {median} / {max}",
+        "es": "{graded} de {folders} carpetas corregidas; media {mean} / {max}, mediana {median} / {max}",
+        "fr": "{graded} dossiers notés sur {folders} ; moyenne {mean} / {max}, médiane {median} / {max}",
+    },
+    "report_distribution": {"en": "Score distribution", "es": "Distribución de notas", "fr": "Répartition des notes"},
+    "report_total": {"en": "total", "es": "total", "fr": "total"},
+    "report_students": {"en": "students", "es": "estudiantes", "fr": "étudiants"},
+    "report_score": {"en": "score", "es": "nota", "fr": "note"},
+    "report_exercise": {"en": "Exercise", "es": "Ejercicio", "fr": "Exercice"},
+    "report_mean": {"en": "Mean", "es": "Media", "fr": "Moyenne"},
+    "report_median": {"en": "Median", "es": "Mediana", "fr": "Médiane"},
+    "report_reteach": {
+        "en": "What to re-teach: tests by failure rate", "es": "Qué volver a explicar: pruebas por tasa de fallo",
+        "fr": "À réexpliquer : tests par taux d'échec",
+    },
+    "report_test": {"en": "Test", "es": "Prueba", "fr": "Test"},
+    "report_pass_rate": {"en": "Pass rate", "es": "Tasa de éxito", "fr": "Taux de réussite"},
+    "report_all_passed": {
+        "en": "{count} more test(s) passed in every graded submission.",
+        "es": "{count} prueba(s) más se superaron en todas las entregas corregidas.",
+        "fr": "{count} autre(s) test(s) réussi(s) dans tous les rendus notés.",
+    },
+    "report_frequent": {
+        "en": "Most frequent failure messages", "es": "Mensajes de fallo más frecuentes",
+        "fr": "Messages d'échec les plus fréquents",
+    },
+    "report_misconceptions": {"en": "Misconceptions", "es": "Errores de concepto", "fr": "Idées fausses"},
+    "report_problems": {
+        "en": "Submissions that could not be graded, timed out or have no exercise files",
+        "es": "Entregas que no se pudieron corregir, superaron el tiempo o no tienen archivos de ejercicios",
+        "fr": "Rendus non notés, hors délai ou sans fichier d'exercice",
+    },
+    "report_none": {"en": "None.", "es": "Ninguna.", "fr": "Aucun."},
+    "report_student": {"en": "Student", "es": "Estudiante", "fr": "Étudiant"},
+    "report_status": {"en": "Status", "es": "Estado", "fr": "Statut"},
+    "report_time": {"en": "Grading time", "es": "Tiempo de corrección", "fr": "Temps de correction"},
+    "report_seconds": {"en": "seconds", "es": "segundos", "fr": "secondes"},
+    "report_timeouts": {"en": "{count} test(s) over the time limit", "es": "{count} prueba(s) fuera de tiempo",
+                        "fr": "{count} test(s) hors délai"},
+    "report_feedback": {"en": "feedback", "es": "retroalimentación", "fr": "retour"},
+    # the submission statuses of grades.csv/grades.json (results.SubmissionStatus)
+    "status_graded": {"en": "graded", "es": "corregida", "fr": "notée"},
+    "status_no_files": {"en": "no exercise files", "es": "sin archivos de ejercicios", "fr": "aucun fichier d'exercice"},
+    "status_not_graded": {"en": "could not grade: {reason}", "es": "no se pudo corregir: {reason}",
+                          "fr": "notation impossible : {reason}"},
     # ---- `convkit check` (grader/student/check.py)
     "check_missing": {
         "en": "no {name}.py or {name}.ipynb here: not checked",
@@ -528,12 +640,90 @@ CATALOG: dict[str, dict[str, str]] = {
 
 
 def text(key: str, lang: str, **fields: Any) -> str:
-    """The catalog entry ``key`` in ``lang`` (English if missing), formatted with ``fields``."""
+    """The catalog entry ``key`` in ``lang`` (English if missing), formatted with ``fields``.
+
+    A field that is a ``Text`` is rendered in ``lang`` first.
+    """
     entry = CATALOG[key]
-    return entry.get(lang, entry["en"]).format(**fields)
+    return entry.get(lang, entry["en"]).format(**{name: render(value, lang) for name, value in fields.items()})
+
+
+class Text:
+    """A catalog entry with its fields, rendered only when the language is known.
+
+    ``Text("shape", stage=Text("stage", ...), expected=(2, 3))``; ``Text.plain("...")``
+    is literal text (from the student's code: a file name, an exception message).
+    ``+`` joins texts.
+    """
+
+    def __init__(self, key: str | None, *parts: "Text | str", **fields: Any):
+        if key is not None and key not in CATALOG:
+            raise KeyError(f"no catalog entry {key!r} in grader/course/messages.py")
+        self.key, self.parts, self.fields = key, parts, fields
+
+    @classmethod
+    def plain(cls, value: str) -> "Text":
+        return cls(None, value)
+
+    def render(self, lang: str) -> str:
+        head = text(self.key, lang, **self.fields) if self.key else ""
+        return head + "".join(render(part, lang) for part in self.parts)
+
+    def __add__(self, other: "Text | str") -> "Text":
+        return Text(None, self, other)
+
+    def __repr__(self) -> str:
+        return f"Text({self.key!r}, {self.parts!r}, {self.fields!r})"
+
+
+class Localized:
+    """A text its author wrote in each language (e.g. a mutant's misconception, in
+    grader/course/mutants.py), chosen when the language is known; English if one is missing."""
+
+    def __init__(self, by_lang: dict[str, str]):
+        self.by_lang = dict(by_lang)
+
+    def render(self, lang: str) -> str:
+        return self.by_lang.get(lang, self.by_lang["en"])
+
+
+def render(value: Any, lang: str) -> Any:
+    """``value`` rendered in ``lang`` when it is a ``Text`` or ``Localized``; anything else as is."""
+    return value.render(lang) if isinstance(value, (Text, Localized)) else value
+
+
+def in_languages(value: "Text | str", languages: tuple[str, ...]) -> dict[str, str]:
+    """``value`` rendered in each language (a plain string is the same in all of them)."""
+    return {lang: str(render(value, lang)) for lang in languages}
+
+
+_FRAME = re.compile(r"^(?P<file>.+?)(?:, cell (?P<cell>\d+))?, line (?P<line>\d+), in (?P<function>[^:]+)(?P<code>: .*)?$")
+
+
+def trace(lines: list[str]) -> Text:
+    """The worker's traceback lines ("f.ipynb, cell 4, line 3, in g: code") in any language.
+
+    The lines come from the untrusted worker: one that does not have that shape is shown as
+    it is, never interpreted.
+    """
+    parts: list[Text | str] = []
+    for line in lines:
+        match = _FRAME.match(str(line))
+        if match is None:
+            parts.append(f"\n  {line}")
+            continue
+        where = match["file"] if match["cell"] is None else Text("trace_cell", file=match["file"], cell=match["cell"])
+        parts += ["\n  ", Text("trace_frame", file=where, line=match["line"], function=match["function"],
+                                code=match["code"] or "")]
+    return Text(None, *parts)
 
 
 def stage(function: str, part: str, lang: str) -> str:
     """A stage label such as "maxpool2d_unfold: indices" (``part`` is a ``part_*`` key or plain text)."""
+    return stage_text(function, part).render(lang)
+
+
+def stage_text(function: str, part: str) -> Text:
+    """``stage`` as a ``Text``, for messages rendered later."""
     key = f"part_{part}"
-    return f"{function}: {text(key, lang) if key in CATALOG else part}"
+    return Text("stage", function=function, part=Text(key) if key in CATALOG else part)

@@ -2,9 +2,11 @@
 
 A grade is stored atomically in ``DIR/.results/<student>.json`` with a key hashing the
 submission's files (every file the worker receives, code or not, chosen and read as
-grader/isolation/submission_files.py says: regular files only, capped), the grading engine (grading side, suites, isolation, worker runtime,
-course definition) and the reference solutions, the seed, the language, the exercise
-set, the time budget, the MNIST data root and ``--cascade``. A re-run reuses every result whose key
+grader/isolation/submission_files.py says: regular files only, capped), the grading engine
+(grading side, suites, isolation, worker runtime, course definition) and the reference
+solutions, the seed, the exercise set, the time budget, the MNIST data root and
+``--cascade``. Not the language: a result holds its messages in every catalog language
+(grader/grading/results.py), so ``--lang`` re-renders without regrading. A re-run reuses every result whose key
 still matches, so an interrupted run loses nothing it had finished.
 """
 from __future__ import annotations
@@ -66,7 +68,7 @@ class Settings:
 def result_key(folder: Path, settings: Settings, version: str) -> str:
     """The cache key of one submission's grade under ``settings`` and grader ``version``."""
     digest = hashlib.sha256()
-    config = {"version": version, "seed": settings.seed, "lang": settings.lang,
+    config = {"version": version, "seed": settings.seed,
               "exercises": list(settings.exercises), "budget_s": settings.budget_s,
               "data_root": settings.data_root, "cascade": settings.cascade}
     digest.update(json.dumps(config, sort_keys=True).encode())
@@ -85,6 +87,15 @@ def load_result(out: Path, student: str, key: str) -> Optional[dict]:
     except (OSError, ValueError):
         return None
     return stored["result"] if isinstance(stored, dict) and stored.get("key") == key else None
+
+
+def stored_record(out: Path, student: str) -> Optional[dict]:
+    """The last stored result of ``student`` whatever its key (None if absent or unreadable)."""
+    try:
+        stored = json.loads(_result_path(out, student).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stored.get("result") if isinstance(stored, dict) and isinstance(stored.get("result"), dict) else None
 
 
 def store_result(out: Path, student: str, key: str, result: dict) -> None:

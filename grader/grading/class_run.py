@@ -25,7 +25,7 @@ import signal
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from grader.grading.cache import (
     Settings,
@@ -35,8 +35,9 @@ from grader.grading.cache import (
     result_key,
     store_result,
 )
-from grader.course import messages
-from grader.grading.outputs import probe_writable, submission_record, write_outputs
+from grader.grading.outputs import probe_writable, submission_record
+from grader.grading.publish import write_outputs
+from grader.grading.results import SubmissionResult, SubmissionStatus
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 
 GradeFn = Callable[..., dict]
@@ -352,12 +353,6 @@ def _reason(error: BaseException) -> str:
     return untrusted_text(f"{type(error).__name__}: {error}", FIELD_CHARS)
 
 
-def could_not_grade(student: str, reason: str, lang: str) -> dict:
-    """The output row of a submission that could not be graded: no score, the reason as a note."""
-    return {"student": student, "score": 0.0, "max_score": 0.0, "exercises": {},
-            "notes": [messages.text("could_not_grade", lang, reason=reason)]}
-
-
 # ------------------------------------------------------------------------------ CLI
 
 def grade_class(
@@ -368,12 +363,13 @@ def grade_class(
     jobs: int = 1,
     grade_fn: Optional[GradeFn] = None,
     progress: bool = True,
+    empty: Sequence[Path] = (),
 ) -> Run:
-    """Probe ``out``, grade (resuming), then write grades.csv, grades.json and feedback.
+    """Probe ``out``, grade (resuming), then write grades.csv, grades.json, feedback and the report.
 
     This is what ``convkit grade`` and ``convkit grade --nbgrader`` do once they know
-    the submissions. A submission that could not be graded gets a row with no exercises,
-    a score of 0 out of 0 and a note saying why (see :func:`could_not_grade`).
+    the submissions. Failed submissions and the ``empty`` folders (no exercise files) get
+    a row with their status and no scores.
 
     Raises:
         OutputError: ``out`` cannot be written (checked before any grading).
@@ -381,8 +377,11 @@ def grade_class(
     probe_writable(out)
     remove_stale_temporaries(out)
     run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress)
-    rows = {**run.results, **{s: could_not_grade(s, reason, settings.lang) for s, reason in run.failed.items()}}
-    run.document = write_outputs(out, [rows[s] for s in sorted(rows)], settings.exercises, settings.lang)
+    rows = [SubmissionResult.from_json(run.results[s], settings.lang) for s in sorted(run.results)]
+    rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, untrusted_text(reason.splitlines()[0], 200)
+                                         if reason else "") for s, reason in run.failed.items()]
+    rows += [SubmissionResult.not_graded(folder.resolve().name, SubmissionStatus.NO_FILES) for folder in empty]
+    run.document = write_outputs(out, rows, settings.exercises, settings.lang)
     return run
 
 

@@ -175,18 +175,18 @@ def replay(request: dict, mutant: Mutant) -> Any:
     return fn(module, **_copy(request.get("payload", {})))
 
 
-def explain(request: dict | None, actual: Any, lang: str) -> list[str]:
-    """The misconceptions (in ``lang``) of the mutants whose result on ``request`` contains ``actual``."""
+def explain(request: dict | None, actual: Any) -> list[dict[str, str]]:
+    """The misconceptions ({lang: sentence}) of the mutants whose result on ``request`` contains ``actual``."""
     if not request or request.get("module") not in EXERCISES or request["module"] in NOT_REPLAYED:
         return []
-    found: list[str] = []
+    found: list[dict[str, str]] = []
     target = request.get("function") if request.get("cmd") == "call" else (request.get("payload") or {}).get("cls")
     for mutant in candidates(request["module"], target.split(".")[0] if isinstance(target, str) else None):
         try:
             result = replay(request, mutant)
         except Exception:  # noqa: BLE001 - a mutant may well fail on this input: then it is not the mistake
             continue
-        sentence = mutant.misconception.get(lang, mutant.misconception["en"])
+        sentence = dict(mutant.misconception)
         if sentence not in found and any(same(actual, leaf) for leaf in _leaves(result)):
             found.append(sentence)
             if len(found) == MAX_NAMED:

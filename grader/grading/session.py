@@ -82,20 +82,19 @@ class StudentError(StudentProblem):
         self.type_name = untrusted_text(error.get("type", "?"), NAME_CHARS)
         mro = error.get("mro")
         self.mro = [c for c in mro[:64] if type(c) is str] if type(mro) is list else []
-        trace = _trace(error.get("trace"))
         super().__init__("raised", function=function, type=self.type_name,
-                         error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+                         error=str(error.get("message", "")), trace=messages.trace(_trace(error.get("trace"))))
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
         return name in self.mro
 
 
-def _trace(lines: Any) -> str:
-    """The worker's traceback lines, indented; bounded (the whole field is capped again)."""
+def _trace(lines: Any) -> list[str]:
+    """The worker's traceback lines, bounded in number and length, as valid text."""
     if type(lines) is not list:
-        return ""
-    return "\n".join(f"  {untrusted_text(line, 300)}" for line in lines[:40])
+        return []
+    return [untrusted_text(line, 300) for line in lines[:40]]
 
 
 class LoadError(StudentProblem):
@@ -200,7 +199,9 @@ class StudentSession:
         rule = self._check_static(module, forbid) if forbid else None
         message = {"cmd": "op", "module": module, "name": name, "payload": payload,
                    "guard": rules.guard(rule), "standins": list(self.standins(module))}
-        return self._run(module, f"op:{name}", message)["result"]
+        # Messages name what the student wrote (the class, the function), never the op.
+        label = forbid or str(payload.get("cls") or f"{module}.py")
+        return self._run(module, f"op:{name}", message, label)["result"]
 
     @contextlib.contextmanager
     def composed(self) -> Iterator[None]:
@@ -279,9 +280,9 @@ class StudentSession:
             raise ForbiddenCall("forbidden_tampering_static", function=function, file=path.name,
                                 line=finding.line, text=finding.text)
 
-    def _run(self, module: str, function: str, message: dict) -> dict:
+    def _run(self, module: str, function: str, message: dict, label: str | None = None) -> dict:
         self.last_request = message
-        key = (module, function)
+        key, function = (module, function), label or function
         if key in self._failed:
             raise self._failed[key]
         self._load(module)
@@ -341,9 +342,9 @@ class StudentSession:
             raise self._failed[key]
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
-            trace = _trace(error.get("trace"))
             self._failed[key] = LoadError("load_failed", file=path.name, type=str(error.get("type", "?")),
-                                          error=str(error.get("message", "")), trace=("\n" + trace) if trace else "")
+                                          error=str(error.get("message", "")),
+                                          trace=messages.trace(_trace(error.get("trace"))))
             raise self._failed[key]
         self._loaded.add((module, standins))
 

@@ -4,7 +4,8 @@
 calls per submission. It runs the suites in ``grader/suites/`` with ``pytest.main``
 in this (trusted) process; the ``GradingPlugin`` hands the suites a
 ``StudentSession`` (the proxy to the worker) and records each test's points, status
-and message. Student code never runs here.
+and message (in every catalog language, see grader/grading/results.py). Student code never
+runs here.
 """
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import hashlib
 import importlib
 import logging
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import pytest
 
@@ -23,12 +25,12 @@ from grader.course import messages
 from grader.course.assignment import EXERCISES, LANGUAGES
 from grader.course.dependencies import uses
 from grader.grading import misconceptions, reference
-from grader.grading.compare import Checker
+from grader.grading.compare import Checker, Mismatch
+from grader.grading.results import ExerciseResult, Status, SubmissionResult, TestResult, Texts, all_languages
 from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSession
 from grader.isolation.untrusted import FIELD_CHARS, MESSAGE_CHARS, NOTE_CHARS, untrusted_text
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
-STATUSES = ("passed", "failed", "error", "timeout", "forbidden")
 # The suites' tests of the student's own functions together (the others use stand-ins).
 COMPOSITION = "composition"
 log = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ class GradingContext:
     seed: int
     lang: str
     check: Checker
+    details: dict[str, messages.Text] = field(default_factory=dict)  # nodeid -> what a passed test reports
+
+    def detail_for(self, nodeid: str) -> Callable[[messages.Text], None]:
+        """The ``detail`` fixture: a test reports what it measured (shown when it passes)."""
+        return lambda text: self.details.__setitem__(nodeid, text)
 
 
 CONTEXT = pytest.StashKey[GradingContext]()
@@ -64,7 +71,7 @@ class GradingPlugin:
     """A pytest plugin: gives the suites their context and records every test's outcome."""
 
     context: GradingContext
-    results: dict[str, dict] = field(default_factory=dict)  # nodeid -> test record
+    results: dict[str, TestResult] = field(default_factory=dict)  # nodeid -> test record
     exercise_of: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # grader-side failures (bugs)
 
@@ -83,8 +90,8 @@ class GradingPlugin:
                 continue
             name = item.name[5:] if item.name.startswith("test_") else item.name
             self.exercise_of[item.nodeid] = Path(str(item.path)).stem[5:]
-            self.results[item.nodeid] = {"name": name, "score": 0.0, "max_score": float(marker.args[0]),
-                                         "status": "error", "message": messages.text("budget", self.context.lang)}
+            self.results[item.nodeid] = TestResult(name=name, max_score=float(marker.args[0]),
+                                                   messages=all_languages(messages.Text("budget")))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -92,24 +99,31 @@ class GradingPlugin:
         record = self.results.get(item.nodeid)
         if record is None or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
             return
-        status, message = self._outcome(call.excinfo.value if call.excinfo else None, item.nodeid)
-        if status != "passed" and record["name"] == COMPOSITION:
-            message = f"{message}\n{messages.text('composition_note', self.context.lang)}"
-        record.update(status=status, message=untrusted_text(message, MESSAGE_CHARS),
-                      score=record["max_score"] if status == "passed" else 0.0)
+        exc = call.excinfo.value if call.excinfo else None
+        status, texts = self._outcome(exc, item.nodeid)
+        if status is not Status.PASSED and record.name == COMPOSITION:
+            texts = {lang: f"{text}\n{messages.text('composition_note', lang)}" for lang, text in texts.items()}
+        record.status, record.messages = status, bounded(texts, MESSAGE_CHARS)
+        record.score = record.max_score if record.passed else 0.0
+        record.picture = exc.picture if isinstance(exc, Mismatch) else None
+        misconception = getattr(exc, "misconception", None) if isinstance(exc, Mismatch) else None
+        record.misconception = all_languages(misconception) if misconception else {}
+        detail = self.context.details.get(item.nodeid)
+        record.detail = all_languages(detail) if record.passed and detail is not None else {}
 
-    def _outcome(self, exc: BaseException | None, nodeid: str) -> tuple[str, str]:
-        lang = self.context.lang
+    def _outcome(self, exc: BaseException | None, nodeid: str) -> tuple[Status, Texts]:
         if exc is None:
-            return "passed", ""
+            return Status.PASSED, {}
         if isinstance(exc, StudentProblem):
-            return exc.status, exc.message(lang)
-        if type(exc).__name__ == "Mismatch":
-            return "failed", str(exc)
+            return Status(exc.status), {lang: exc.message(lang) for lang in LANGUAGES}
+        if isinstance(exc, Mismatch):
+            # A plain-string Mismatch is in the run's language only.
+            return Status.FAILED, (all_languages(exc.text) if isinstance(exc.text, messages.Text)
+                                   else {self.context.lang: str(exc)})
         # Anything else is the grader's own fault: never blame (or reward) the student.
         log.error("grader error in %s: %r", nodeid, exc, exc_info=exc)
         self.problems.append(untrusted_text(f"{nodeid}: {type(exc).__name__}: {exc}", FIELD_CHARS))
-        return "error", messages.text("grader_error", lang, type=type(exc).__name__)
+        return Status.ERROR, all_languages(messages.Text("grader_error", type=type(exc).__name__))
 
 
 def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
@@ -121,7 +135,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         src: the submission's folder.
         student: the student id, reported as is and mixed into the seed.
         seed: the run seed; with ``student`` it fixes every random configuration.
-        lang: "en" or "es", the language of the messages.
+        lang: the language of ``message`` (``messages`` holds every catalog language).
         exercises: which exercises to grade (a subset of ``EXERCISES``).
         budget_s: the wall-time budget for all of this submission's code
             (default ``DEFAULT_BUDGET_S``); when it runs out, the remaining tests get
@@ -130,13 +144,16 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
             correct stand-ins of them (``convkit grade --cascade``; docs/grading.md).
 
     Returns:
+        the result's record (``SubmissionResult.to_record()``): grades.json's fields
         ``{"student", "score", "max_score", "exercises": {name: {"score", "max_score",
-        "tests": [{"name", "score", "max_score", "status", "message"}]}}, "notes": [...]}``.
+        "tests": [{"name", "score", "max_score", "status", "message"}]}}, "status"}`` plus
+        every message in every language, the pictures' data, notes and ``seconds``.
 
     Raises:
         ValueError: for bad arguments; RuntimeError: when the grader itself is broken
         (a suite fails to collect). Nothing a submission does makes it raise.
     """
+    started = time.monotonic()
     src = Path(src)
     if not src.is_dir():
         raise ValueError(f"grade_submission: {src} is not a folder")
@@ -158,7 +175,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         for module in ["conftest"] + [suite.stem for suite in suites]:
             importlib.import_module(f"grader.suites.{module}")
     session = StudentSession(src, budget_s=DEFAULT_BUDGET_S if budget_s is None else budget_s, cascade=cascade)
-    check = Checker(lang, explain=lambda actual: misconceptions.explain(session.last_request, actual, lang))
+    check = Checker(lang, explain=lambda actual: misconceptions.explain(session.last_request, actual))
     plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, check))
     try:
         if suites and any(session.exercise_file(e) for e in exercises):
@@ -169,7 +186,9 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         session.close()
     if plugin.problems:
         raise RuntimeError("the hidden suites are broken:\n" + "\n".join(plugin.problems))
-    return _result(student, exercises, plugin, session, lang)
+    result = _result(student, exercises, plugin, session, lang)
+    result.seconds = round(time.monotonic() - started, 2)
+    return result.to_record()
 
 
 def _run_pytest(suites: list[Path], plugin: GradingPlugin) -> None:
@@ -189,49 +208,49 @@ def _run_pytest(suites: list[Path], plugin: GradingPlugin) -> None:
         plugin.problems.append(f"pytest exited with {pytest.ExitCode(code).name}")
 
 
-def failing_dependencies(per_exercise: dict[str, dict], lang: str) -> list[str]:
+def bounded(texts: Texts, limit: int) -> Texts:
+    """Each language's text as valid text of at most ``limit`` characters (they quote student code)."""
+    return {lang: untrusted_text(text, limit) for lang, text in texts.items()}
+
+
+def failing_dependencies(exercises: dict[str, ExerciseResult]) -> list[Texts]:
     """A note for each failing exercise that uses an earlier exercise which fails its own tests.
 
     It names the functions used (those a failing message names, else all the imported
     ones), so the student fixes the cause before its echoes.
     """
     def failures(exercise: str) -> list[str]:
-        return [t["message"] for t in per_exercise[exercise]["tests"] if t["status"] != "passed"]
+        return [t.messages.get("en", "") for t in exercises[exercise].tests if not t.passed]
 
     notes = []
-    for exercise in per_exercise:
+    for exercise in exercises:
         if not failures(exercise):
             continue
         for earlier, names in uses(exercise).items():
-            if earlier in per_exercise and failures(earlier):
+            if earlier in exercises and failures(earlier):
                 named = [n for n in names if any(m.startswith(n) for m in failures(earlier))] or list(names)
-                notes.append(messages.text("uses_failing", lang, exercise=exercise, functions=", ".join(named),
-                                           earlier=earlier))
+                notes.append(all_languages(messages.Text("uses_failing", exercise=exercise,
+                                                         functions=", ".join(named), earlier=earlier)))
     return notes
 
 
-def _result(student: str, exercises: list[str], plugin: GradingPlugin, session: StudentSession, lang: str) -> dict:
-    per_exercise: dict[str, dict] = {}
-    notes: list[str] = []
+def _result(student: str, exercises: list[str], plugin: GradingPlugin, session: StudentSession,
+            lang: str) -> SubmissionResult:
+    result = SubmissionResult(student=student, lang=lang)
     for exercise in exercises:
-        tests = [dict(r) for nodeid, r in plugin.results.items() if plugin.exercise_of[nodeid] == exercise]
+        graded = ExerciseResult(tests=[r for nodeid, r in plugin.results.items() if plugin.exercise_of[nodeid] == exercise])
         if not (SUITES / f"test_{exercise}.py").exists():
-            notes.append(messages.text("no_suite", lang, exercise=exercise))
+            result.notes.append(all_languages(messages.Text("no_suite", exercise=exercise)))
         if (session.src / f"{exercise}.py").is_file() and (session.src / f"{exercise}.ipynb").is_file():
-            notes.append(messages.text("both_formats", lang, module=exercise))
-        per_exercise[exercise] = {
-            "score": round(sum(t["score"] for t in tests), 6),
-            "max_score": round(sum(t["max_score"] for t in tests), 6),
-            "tests": tests,
-        }
-    notes += [messages.text(note["kind"], lang, **{k: v for k, v in note.items() if k != "kind"})
-              for note in session.notes if note.get("kind") in messages.CATALOG]
-    notes += failing_dependencies(per_exercise, lang)
-    notes = [untrusted_text(note, NOTE_CHARS) for note in notes]
-    return {
-        "student": student,
-        "score": round(sum(e["score"] for e in per_exercise.values()), 6),
-        "max_score": round(sum(e["max_score"] for e in per_exercise.values()), 6),
-        "exercises": per_exercise,
-        "notes": notes,
-    }
+            graded.notes.append(all_languages(messages.Text("both_formats", module=exercise)))
+        result.exercises[exercise] = graded
+    for note in session.notes:
+        if note.get("kind") not in messages.CATALOG:
+            continue
+        texts = bounded(all_languages(messages.Text(note["kind"], **{k: v for k, v in note.items() if k != "kind"})),
+                        NOTE_CHARS)
+        # A failed notebook cell is shown in the exercise whose file it is in.
+        owner = Path(str(note.get("file", ""))).stem
+        (result.exercises[owner].notes if owner in result.exercises else result.notes).append(texts)
+    result.notes += failing_dependencies(result.exercises)
+    return result

@@ -18,7 +18,8 @@ import shutil
 from pathlib import Path
 
 from grader.course import messages
-from grader.grading.outputs import number, public_text
+from grader.grading.feedback import public_text
+from grader.grading.outputs import number
 from grader.platforms.autograder import (
     SETTINGS,
     GraderFailure,

@@ -127,7 +127,8 @@ def _student_frames(tb: Any, folder: Path) -> list[str]:
     lines = []
     for frame in traceback.extract_tb(tb):
         name = frame.filename
-        in_folder = os.path.dirname(os.path.abspath(name)) == str(folder)
+        # "<frozen importlib._bootstrap>" is relative, so it would seem to be in the folder.
+        in_folder = not name.startswith("<") and os.path.dirname(os.path.abspath(name)) == str(folder)
         if not (in_folder or ".ipynb, cell " in name):
             continue
         shown = os.path.basename(name) if in_folder else name

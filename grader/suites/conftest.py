@@ -80,6 +80,12 @@ def check(context: GradingContext) -> Checker:
 
 
 @pytest.fixture
+def detail(context: GradingContext, request: pytest.FixtureRequest):
+    """What a test reports when it passes: ``detail(messages.Text("passed_accuracy", accuracy=97.1, bar=90))``."""
+    return context.detail_for(request.node.nodeid)
+
+
+@pytest.fixture
 def lang(context: GradingContext) -> str:
     return context.lang
 

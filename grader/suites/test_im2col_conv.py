@@ -37,7 +37,7 @@ def check_conv2d_unfold(student, check, case) -> None:
     got = student.call("im2col_conv", "conv2d_unfold", case.X, case.weight, case.bias, **case.settings())
     check.tensor(got, conv_reference(case), "conv2d_unfold", "output",
                  call=describe_call("conv2d_unfold", case.X, case.weight, case.bias, **case.settings()),
-                 window=check.conv_window(case.kernel, *case.pairs()))
+                 window=check.conv_window(case.kernel, *case.pairs(), source=case.X))
 
 
 @pytest.mark.points(4)

@@ -32,7 +32,7 @@ def check_conv2d_loop(student, check, case) -> None:
     stride, padding, dilation = case.pairs()
     check.tensor(got, conv_reference(case), "conv2d_loop", "output",
                  call=describe_call("conv2d_loop", case.X, case.weight, case.bias, **case.settings()),
-                 window=check.conv_window(case.kernel, stride, padding, dilation))
+                 window=check.conv_window(case.kernel, stride, padding, dilation, source=case.X))
 
 
 @pytest.mark.points(1)
@@ -41,7 +41,7 @@ def test_conv2d_loop_course(student, check, ref):
     got = student.call("loop_conv", "conv2d_loop", X, weight, bias)
     check.tensor(got, F.conv2d(X, weight, bias), "conv2d_loop", "output",
                  call=describe_call("conv2d_loop", X, weight, bias),
-                 window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1)))
+                 window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1), source=X))
 
 
 @pytest.mark.points(5)
@@ -120,7 +120,7 @@ def check_conv2d_module(student, check, rng, gen, padded: bool) -> None:
              "kernel.bias": torch.randn(c_out, generator=gen)}
     expected = F.conv2d(x, state["kernel.weight"].view(c_out, c_in, k, k), state["kernel.bias"], stride, padding)
     check_module(student, check, "Conv2D", [c_in, c_out, stride, k, padding], state, x, expected,
-                 check.conv_window((k, k), (stride, stride), (padding, padding), (1, 1)))
+                 check.conv_window((k, k), (stride, stride), (padding, padding), (1, 1), source=x))
 
 
 @pytest.mark.points(3)

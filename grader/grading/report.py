@@ -1,0 +1,162 @@
+"""The class report ``DIR/report.html`` (figures embedded) and ``DIR/report.md``: what to re-teach.
+
+Built from the typed results of every discovered folder: the score distribution per
+exercise and of the total (histograms), mean and median, each test's pass rate sorted by
+failure rate, the most frequent failure messages and misconceptions per exercise, the
+folders that could not be graded, have no exercise files or ran out of time, and the
+grading time of each submission. Written by every ``convkit grade`` run and by
+``convkit report DIR --lang L`` (re-rendered from stored results, no regrading).
+"""
+from __future__ import annotations
+
+import base64
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import quote
+
+from grader.course import messages
+from grader.course.assignment import ASSIGNMENT
+from grader.grading import figures, templates
+from grader.grading.outputs import number, write_atomic
+from grader.grading.results import Status, SubmissionResult, SubmissionStatus, pick
+
+TOP_MESSAGES = 5  # failure messages shown per exercise
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
+
+
+@dataclass
+class Distribution:
+    name: str
+    mean: str
+    median: str
+    max_score: str
+    png: bytes
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass
+class TestRate:
+    exercise: str
+    test: str
+    passed: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.passed / self.total if self.total else 0.0
+
+
+@dataclass
+class Frequent:
+    exercise: str
+    messages: list[tuple[int, str, str]] = field(default_factory=list)  # (count, an example's first line, tests)
+    misconceptions: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    student: str
+    status: str
+    problem: bool
+    seconds: str
+    score: str
+    feedback: str  # the feedback page's relative link ("" when none)
+
+
+def _stats(scores: list[float]) -> tuple[str, str]:
+    """Mean and median with one decimal at most (``7``, ``7.5``, ``62.2``)."""
+    if not scores:
+        return "-", "-"
+    return number(round(statistics.mean(scores), 1)), number(round(statistics.median(scores), 1))
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def _frequent(exercise: str, graded: list[SubmissionResult], lang: str) -> Frequent:
+    """The failure messages (numbers masked, so the same mistake on other numbers counts once)."""
+    counts: Counter = Counter()
+    examples: dict[str, str] = {}
+    tests: dict[str, dict[str, None]] = {}
+    for result in graded:
+        for test in result.exercises[exercise].tests if exercise in result.exercises else []:
+            if test.passed:
+                continue
+            line = _first_line(test.message(lang))
+            key = _NUMBER.sub("#", line)
+            counts[key] += 1
+            examples.setdefault(key, line)
+            tests.setdefault(key, {})[test.name] = None
+    misconceptions = Counter(pick(test.misconception, lang) for result in graded if exercise in result.exercises
+                             for test in result.exercises[exercise].tests if test.misconception)
+    return Frequent(exercise, [(n, examples[k], ", ".join(tests[k])) for k, n in counts.most_common(TOP_MESSAGES)],
+                    [(n, text) for text, n in misconceptions.most_common(TOP_MESSAGES)])
+
+
+def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str,
+          assignment: str = ASSIGNMENT) -> dict:
+    """What the report templates show (see the module docstring)."""
+    t = lambda key, **fields: messages.text(key, lang, **fields)  # noqa: E731
+    graded = [r for r in results if r.graded]
+    names = [e for e in exercises if any(e in r.exercises for r in graded)] or \
+        sorted({e for r in graded for e in r.exercises})
+    distributions = []
+    for name in names:
+        scores = [r.exercises[name].score for r in graded if name in r.exercises]
+        top = max((r.exercises[name].max_score for r in graded if name in r.exercises), default=0.0)
+        mean, median = _stats(scores)
+        distributions.append(Distribution(name, mean, median, number(top), figures.histogram_png(scores, top, name, lang)))
+    totals = [r.score for r in graded]
+    top_total = max((r.max_score for r in graded), default=0.0)
+    mean, median = _stats(totals)
+    total = Distribution(t("report_total"), mean, median, number(top_total),
+                         figures.histogram_png(totals, top_total, t("report_total"), lang))
+    rates: dict[tuple[str, str], TestRate] = {}
+    for result in graded:
+        for exercise, test in result.tests():
+            rate = rates.setdefault((exercise, test.name), TestRate(exercise, test.name, 0, 0))
+            rate.total += 1
+            rate.passed += test.passed
+    rows = []
+    for r in sorted(results, key=lambda r: (-(r.seconds or 0.0), r.student)):
+        timeouts = sum(test.status is Status.TIMEOUT for _, test in r.tests())
+        status = r.status_label(lang) + (f" ({t('report_timeouts', count=timeouts)})" if timeouts else "")
+        rows.append(Row(r.student, status, not r.graded or timeouts > 0,
+                        "-" if r.seconds is None else f"{r.seconds:.1f}",
+                        f"{number(r.score)} / {number(r.max_score)}" if r.graded else "-",
+                        quote(f"feedback/{r.student}.html") if r.graded else ""))
+    return {
+        "lang": lang, "t": t, "assignment": assignment,
+        "overview": t("report_overview", graded=len(graded), folders=len(results), mean=mean, median=median,
+                      max=number(top_total)),
+        "total": total, "distributions": distributions,
+        # Tests everyone passed are only counted: the table is what to re-teach.
+        "rates": sorted((r for r in rates.values() if r.passed < r.total), key=lambda r: (r.percent, r.exercise, r.test)),
+        "all_passed": sum(r.passed == r.total for r in rates.values()),
+        "frequent": [f for f in (_frequent(name, graded, lang) for name in names) if f.messages],
+        "problems": [row for row in rows if row.problem],
+        "rows": rows,
+        "no_files": SubmissionStatus.NO_FILES,
+    }
+
+
+def write_report(out: Path, results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str) -> None:
+    """``out/report.html`` and ``out/report.md`` (its figures in ``out/report.figures/``)."""
+    view = model(results, exercises, lang)
+    for distribution in [view["total"], *view["distributions"]]:
+        write_atomic(out / "report.figures" / f"{_slug(distribution.name)}.png", distribution.png)
+    view["slug"] = _slug
+    write_atomic(out / "report.md", templates.render("report.md.j2", **view))
+    write_atomic(out / "report.html", templates.render("report.html.j2", **view))
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
