@@ -32,7 +32,7 @@ EXERCISES: tuple[str, ...] = (
 # student cannot alter them: argument checking shared by all exercises, and the MNIST loader.
 GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
+LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 
 
 def solution_path(module: str) -> Path:

