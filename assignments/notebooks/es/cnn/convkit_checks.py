@@ -5,7 +5,9 @@ One source for three places: each notebook's autograded test cell shows the chec
 its exercise as source (``grader.authoring.notebooks`` inlines them), the last cell of each
 notebook runs them through :func:`report`, and ``convkit check`` does the same on a
 student's folder. This file is shipped next to the notebooks as ``convkit_checks.py``
-(with the hints appended), so it imports nothing from the kit.
+(with the hints and the report's words appended, both generated from the reference solutions
+and the catalog grader/course/messages.py), so it imports nothing from the kit and holds no
+text of its own in any language.
 
 A check is a function without arguments that uses the student's names as globals
 (``calculate_out``, ``maxpool2d_unfold``...) and raises ``AssertionError`` with a
@@ -193,13 +195,10 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "mnist": [(check_cnn_budget, "build_cnn")],
 }
 
-# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}}.
+# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}} and
+# {lang: {"passed", "failed", "hint", "summary": word}} (the catalog's CHECK_WORDS).
 HINTS: dict[str, dict[str, str]] = {}
-
-WORDS = {
-    "en": {"passed": "passed", "failed": "FAILED", "hint": "hint", "summary": "{passed}/{total} public checks pass"},
-    "es": {"passed": "pasa", "failed": "FALLA", "hint": "pista", "summary": "{passed}/{total} comprobaciones públicas pasan"},
-}
+WORDS: dict[str, dict[str, str]] = {}
 
 
 def check_source(exercise: str) -> str:
@@ -232,9 +231,13 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | Non
     return results
 
 
-def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None) -> bool:
-    """Print what passes and, for what fails, the message and the function's hint; True when all pass."""
-    words, hints = WORDS[lang], (HINTS if hints is None else hints).get(lang, {})
+def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None,
+           words: dict[str, dict[str, str]] | None = None) -> bool:
+    """Print what passes and, for what fails, the message and the function's hint; True when all pass.
+
+    ``hints`` and ``words`` default to the ones generated into the shipped copy.
+    """
+    words, hints = (WORDS if words is None else words)[lang], (HINTS if hints is None else hints).get(lang, {})
     results = run_checks(exercise, namespace)
     for name, target, message in results:
         if message is None:
@@ -292,5 +295,47 @@ HINTS = {
   "tiny_backward": "repite el forward guardando H, M y los índices del pooling; d(suma)/d(salida) son unos, así que dfc_weight = f^T @ unos, dfc_bias = N; dM = unos @ fc_weight^T, luego maxpool2d_backward y conv2d_backward",
   "tiny_forward": "H = conv2d_unfold(X, weight, bias); M, _ = maxpool2d_unfold(H, 2); devuelve M.flatten(1) @ fc_weight + fc_bias",
   "train_epoch": "model.train(); por cada batch: optimizer.zero_grad(), loss = criterion(model(images), labels), loss.backward(), optimizer.step(); devuelve la media de loss.item()"
+ },
+ "fr": {
+  "Conv1D.forward": "appliquez le remplissage à x puis, pour chaque début de fenêtre i (avec le pas self.stride), appliquez self.kernel à x[:, :, i:i+k].reshape(N, -1) et empilez les résultats avec torch.stack sur la dim 2",
+  "Conv2D.forward": "obtenez (H_out, W_out) avec calculate_out, appliquez le remplissage à x, appliquez self.kernel à chaque fenêtre aplatie, empilez sur la dim 2 et remettez en forme (N, out, H_out, W_out)",
+  "Conv2dFunction.backward": "appelez conv2d_backward avec les tenseurs sauvegardés ; renvoyez None pour bias s'il n'y en avait pas, ainsi que pour les trois arguments entiers",
+  "Conv2dFunction.forward": "sauvegardez X et weight avec ctx.save_for_backward, gardez stride/padding/dilation dans ctx et renvoyez conv2d_unfold(X, weight, bias, ...)",
+  "MaxPool1D.forward": "pour chaque bloc x[:, :, i:i+p], prenez torch.max(..., dim=2).values et empilez-les sur la dim 2 ; un dernier bloc incomplet est ignoré",
+  "build_cnn": "nn.Sequential avec nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), ... , nn.Flatten(), nn.Linear(32 * 7 * 7, 10)",
+  "build_cnn1d": "commencez par une couche qui remet x en forme (N, 1, 784), puis trois Conv1D(kernel_size=3, stride=2, padding=1) avec ReLU (1->8->16->32), Flatten et Linear(32 * 98, 10)",
+  "build_cnn2d": "Conv2D(1, 8, stride=2, kernel_size=3, padding=1), ReLU, Conv2D(8, 16, stride=2, ...), ReLU, Conv2D(16, 32, stride=1, ...), ReLU, Flatten, Linear(1568, 10)",
+  "calculate_out": "pour chaque dimension spatiale, utilisez la division entière : (in + 2p - d*(k-1) - 1) // s + 1, et levez ValueError pour les arguments invalides",
+  "col2im": "voyez cols comme (N, C, kH, kW, H_out, W_out) ; pour chaque élément du noyau (i, j), ajoutez son bloc (H_out, W_out) dans une image complétée de zéros, aux lignes i*d + s*[0..H_out) et aux colonnes j*d + s*[0..W_out) ; enfin retirez le remplissage",
+  "conv2d_backward": "X_col = im2col(X, ...), dH = dout.reshape(N, C_out, L) ; dW = (dH @ X_col^T) sommé sur le batch, db = dout sommé sur (0, 2, 3), dX = col2im(W_row^T @ dH, ...)",
+  "conv2d_loop": "appliquez le remplissage à X avec F.pad puis, pour n, co, i, j, prenez la fenêtre dilatée X[n, :, i*s : i*s + d*(k-1)+1 : d, ...] et calculez (patch * weight[co]).sum() + bias[co]",
+  "conv2d_unfold": "X_col = im2col(X, ...), W_row = weight.reshape(C_out, -1) ; multipliez (torch.bmm avec W_row.expand(N, -1, -1)), ajoutez bias.view(1, -1, 1) et remettez en forme (N, C_out, H_out, W_out)",
+  "evaluate": "model.eval() et torch.no_grad() ; comptez logits.argmax(1) == labels sur tous les batchs",
+  "im2col": "complétez X par le remplissage, prenez les fenêtres avec Tensor.unfold sur les dims 2 et 3 (taille d*(k-1)+1, pas s), gardez un élément sur d, puis permutez en (N, C, kH, kW, H_out, W_out) et changez la forme",
+  "maxpool2d_backward": "partez de zéros de forme (N*C, H*W) et accumulez avec scatter_add_ chaque valeur de dout à son indice le long de la dim 1, puis remettez en forme input_shape",
+  "maxpool2d_unfold": "F.unfold(H, kernel, stride=stride) -> reshape (N, C, kH*kW, L) -> .max(dim=2) ; transformez l'argmax (r, c) interne à la fenêtre (i, j) en (i*sH + r) * W + (j*sW + c)",
+  "tiny_backward": "refaites la passe avant en gardant H, M et les indices du pooling ; d(somme)/d(sortie) est une matrice de uns, donc dfc_weight = f^T @ uns, dfc_bias = N ; dM = uns @ fc_weight^T, puis maxpool2d_backward et conv2d_backward",
+  "tiny_forward": "H = conv2d_unfold(X, weight, bias) ; M, _ = maxpool2d_unfold(H, 2) ; renvoyez M.flatten(1) @ fc_weight + fc_bias",
+  "train_epoch": "model.train() ; pour chaque batch : optimizer.zero_grad(), loss = criterion(model(images), labels), loss.backward(), optimizer.step() ; renvoyez la moyenne des loss.item()"
+ }
+}
+WORDS = {
+ "en": {
+  "failed": "FAILED",
+  "hint": "hint",
+  "passed": "passed",
+  "summary": "{passed}/{total} public checks pass"
+ },
+ "es": {
+  "failed": "FALLA",
+  "hint": "pista",
+  "passed": "pasa",
+  "summary": "{passed}/{total} comprobaciones públicas pasan"
+ },
+ "fr": {
+  "failed": "ÉCHEC",
+  "hint": "indice",
+  "passed": "réussi",
+  "summary": "{passed}/{total} vérifications publiques réussies"
  }
 }
