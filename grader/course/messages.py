@@ -380,7 +380,7 @@ CATALOG: dict[str, dict[str, str]] = {
     # ---- the public checks' report (grader/course/public_checks.py's report(), shipped as convkit_checks.py)
     "check_passed": {"en": "passed", "es": "pasa", "fr": "réussi"},
     "check_failed": {"en": "FAILED", "es": "FALLA", "fr": "ÉCHEC"},
-    "check_hint": {"en": "hint", "es": "pista", "fr": "indice"},
+    "check_hint": {"en": "hint: {hint}", "es": "pista: {hint}", "fr": "indice : {hint}"},
     "check_summary": {
         "en": "{passed}/{total} public checks pass",
         "es": "{passed}/{total} comprobaciones públicas pasan",
@@ -427,9 +427,9 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # ---- `convkit course init` (grader/commands/course.py)
     "course_created": {
-        "en": "course {course_id!r} ({lang}) in {root}; exchange {exchange}",
-        "es": "curso {course_id!r} ({lang}) en {root}; intercambio en {exchange}",
-        "fr": "cours {course_id!r} ({lang}) dans {root} ; échange dans {exchange}",
+        "en": "course {course_id!r} ({language}) in {root}; exchange {exchange}",
+        "es": "curso {course_id!r} ({language}) en {root}; intercambio en {exchange}",
+        "fr": "cours {course_id!r} ({language}) dans {root} ; échange dans {exchange}",
     },
     "course_next": {
         "en": "next, in {root}: {commands}",

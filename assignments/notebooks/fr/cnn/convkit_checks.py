@@ -196,7 +196,8 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
 }
 
 # Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}} and
-# {lang: {"passed", "failed", "hint", "summary": word}} (the catalog's CHECK_WORDS).
+# {lang: {"passed", "failed", "hint", "summary": text}} (the catalog's CHECK_WORDS; hint and summary
+# are templates).
 HINTS: dict[str, dict[str, str]] = {}
 WORDS: dict[str, dict[str, str]] = {}
 
@@ -246,7 +247,7 @@ def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, di
         print(f"  [!!] {name}: {words['failed']} ({target})")
         print(textwrap.indent(message, "       "))
         if target in hints and hints[target] not in message:
-            print(f"       {words['hint']}: {hints[target]}")
+            print(f"       {words['hint'].format(hint=hints[target])}")
     passed = sum(message is None for _, _, message in results)
     print(words["summary"].format(passed=passed, total=len(results)))
     return passed == len(results)
@@ -322,19 +323,19 @@ HINTS = {
 WORDS = {
  "en": {
   "failed": "FAILED",
-  "hint": "hint",
+  "hint": "hint: {hint}",
   "passed": "passed",
   "summary": "{passed}/{total} public checks pass"
  },
  "es": {
   "failed": "FALLA",
-  "hint": "pista",
+  "hint": "pista: {hint}",
   "passed": "pasa",
   "summary": "{passed}/{total} comprobaciones públicas pasan"
  },
  "fr": {
   "failed": "ÉCHEC",
-  "hint": "indice",
+  "hint": "indice : {hint}",
   "passed": "réussi",
   "summary": "{passed}/{total} vérifications publiques réussies"
  }
