@@ -5,7 +5,7 @@
   "max_score", "status", "message"}]}}}]}``, submissions sorted by student.
 - ``grades.csv``: one row per submission: student, each exercise's score, total, max.
 - ``feedback/<student>.md`` and ``feedback/<student>.html``: every test's result and
-  message, in English or Spanish.
+  message, in the course language.
 
 Every file goes through :func:`write_atomic` (temporary file, fsync, ``os.replace``), so a
 crash at any moment leaves either the old file or the new one. The headings of the

@@ -113,7 +113,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
         src: the submission's folder.
         student: the student id, reported as is and mixed into the seed.
         seed: the run seed; with ``student`` it fixes every random configuration.
-        lang: "en" or "es", the language of the messages.
+        lang: one of LANGUAGES, the language of the messages.
         exercises: which exercises to grade (a subset of ``EXERCISES``).
         budget_s: the wall-time budget for all of this submission's code
             (default ``DEFAULT_BUDGET_S``); when it runs out, the remaining tests get
