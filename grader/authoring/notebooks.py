@@ -213,7 +213,8 @@ def tests_source(exercise: str, hidden: str, lang: str) -> str:
     """The autograded test cell: the public checks as source, then the hidden tests."""
     intro = f"# {messages.text('notebook_tests_intro', lang)}"
     calls = "\n".join(f"{check.__name__}()" for check, _ in public_checks.CHECKS[exercise])
-    visible = f"{intro}\n{public_checks.PRELUDE}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
+    prelude = public_checks.prelude(exercise, lang, {lang: messages.public_check_texts(lang)})
+    visible = f"{intro}\n{prelude}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
     return f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden.strip()}\n### END HIDDEN TESTS"
 
 
@@ -281,8 +282,9 @@ def release(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def checks_module_source() -> str:
-    """``convkit_checks.py``: grader/course/public_checks.py with every exercise's hints and the
-    report's words (from the catalog) filled in, so the shipped file needs nothing of the kit."""
+    """``convkit_checks.py``: grader/course/public_checks.py with every exercise's hints, the
+    report's words and the checks' messages (from the catalog) filled in, so the shipped file
+    needs nothing of the kit."""
     hints: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for exercise in EXERCISES:
         path = solution_path(exercise)
@@ -292,8 +294,10 @@ def checks_module_source() -> str:
     source = Path(public_checks.__file__).read_text(encoding="utf-8")
     header = "# Generated from grader/course/public_checks.py by `convkit notebooks`; do not edit.\n"
     words = {lang: messages.check_words(lang) for lang in LANGUAGES}
+    sayings = {lang: messages.public_check_texts(lang) for lang in LANGUAGES}
     return (f"{header}{source}\nHINTS = {json.dumps(hints, ensure_ascii=False, indent=1, sort_keys=True)}\n"
-            f"WORDS = {json.dumps(words, ensure_ascii=False, indent=1, sort_keys=True)}\n")
+            f"WORDS = {json.dumps(words, ensure_ascii=False, indent=1, sort_keys=True)}\n"
+            f"SAYINGS = {json.dumps(sayings, ensure_ascii=False, indent=1, sort_keys=True)}\n")
 
 
 def support_files() -> dict[str, str]:

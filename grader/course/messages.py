@@ -380,11 +380,117 @@ CATALOG: dict[str, dict[str, str]] = {
     # ---- the public checks' report (grader/course/public_checks.py's report(), shipped as convkit_checks.py)
     "check_passed": {"en": "passed", "es": "pasa", "fr": "réussi"},
     "check_failed": {"en": "FAILED", "es": "FALLA", "fr": "ÉCHEC"},
-    "check_hint": {"en": "hint: {hint}", "es": "pista: {hint}", "fr": "indice : {hint}"},
+    "check_hint": {"en": "hint: {hint}", "es": "pista: {hint}", "fr": "piste : {hint}"},
     "check_summary": {
         "en": "{passed}/{total} public checks pass",
         "es": "{passed}/{total} comprobaciones públicas pasan",
         "fr": "{passed}/{total} vérifications publiques réussies",
+    },
+    # ---- the public checks' failure messages (grader/course/public_checks.py: SAY["public_..."])
+    "public_course_size": {
+        "en": "the 6x6 image and a 3x3 kernel give a 4x4 feature map",
+        "es": "la imagen de 6x6 y un kernel de 3x3 dan un feature map de 4x4",
+        "fr": "l'image 6x6 et un noyau 3x3 donnent une carte de caractéristiques 4x4",
+    },
+    "public_pool_size": {
+        "en": "a 2x2 pool with stride 2 halves 4x4",
+        "es": "un pooling de 2x2 con stride 2 reduce 4x4 a la mitad",
+        "fr": "un pooling 2x2 de pas 2 divise 4x4 par deux",
+    },
+    "public_torch_size": {
+        "en": "stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}",
+        "es": "stride (2, 1), padding 1, dilation 2: torch da {expected}, tú das {got}",
+        "fr": "pas (2, 1), remplissage 1, dilatation 2 : torch donne {expected}, vous donnez {got}",
+    },
+    "public_kernel_too_big": {
+        "en": "a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError",
+        "es": "un kernel de 3x3 no cabe en una imagen de 2x2: calculate_out debe lanzar ValueError",
+        "fr": "un noyau 3x3 ne tient pas dans une image 2x2 : calculate_out doit lever ValueError",
+    },
+    "public_course_maps": {
+        "en": "the course's feature maps are\n{expected}\nyou give\n{got}",
+        "es": "los feature maps del curso son\n{expected}\ntú das\n{got}",
+        "fr": "les cartes de caractéristiques du cours sont\n{expected}\nvous donnez\n{got}",
+    },
+    "public_shape": {
+        "en": "{layer} output shape: expected {expected}, got {got}",
+        "es": "forma de salida de {layer}: se esperaba {expected}, se obtuvo {got}",
+        "fr": "forme de sortie de {layer} : attendu {expected}, obtenu {got}",
+    },
+    "public_layer_differs": {
+        "en": "{layer} differs from {torch} with the same weights",
+        "es": "{layer} difiere de {torch} con los mismos pesos",
+        "fr": "{layer} diffère de {torch} avec les mêmes poids",
+    },
+    "public_maxpool1d": {
+        "en": "MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}",
+        "es": "MaxPool1D(2) de [1, 3, 2, 0, 5] es [3, 2], tú das {got}",
+        "fr": "MaxPool1D(2) de [1, 3, 2, 0, 5] vaut [3, 2], vous donnez {got}",
+    },
+    "public_im2col_shape": {
+        "en": "im2col of the 6x6 image: expected shape {expected}, got {got}",
+        "es": "im2col de la imagen de 6x6: se esperaba la forma {expected}, se obtuvo {got}",
+        "fr": "im2col de l'image 6x6 : forme attendue {expected}, obtenu {got}",
+    },
+    "public_im2col_order": {
+        "en": "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)",
+        "es": "im2col de la imagen de 6x6: las columnas difieren de F.unfold (revisa el orden de las filas c, i, j)",
+        "fr": "im2col de l'image 6x6 : les colonnes diffèrent de F.unfold (vérifiez l'ordre des lignes c, i, j)",
+    },
+    "public_im2col_strided": {
+        "en": "im2col with stride/padding/dilation differs from F.unfold",
+        "es": "im2col con stride/padding/dilation difiere de F.unfold",
+        "fr": "im2col avec pas/remplissage/dilatation diffère de F.unfold",
+    },
+    "public_pooled_values": {
+        "en": "pooled values: expected\n{expected}\ngot\n{got}",
+        "es": "valores del pooling: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "valeurs après pooling : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_pool_indices": {
+        "en": "indices: expected\n{expected}\ngot\n{got}\nindices are flat positions in the 4x4 plane, ties go to the first maximum",
+        "es": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nlos índices son posiciones planas en el plano de 4x4; en un empate gana el primer máximo",
+        "fr": "indices : attendu\n{expected}\nobtenu\n{got}\nles indices sont des positions à plat dans le plan 4x4 ; en cas d'égalité, le premier maximum l'emporte",
+    },
+    "public_pool_backward": {
+        "en": "each gradient goes to its index: expected\n{expected}\ngot\n{got}",
+        "es": "cada gradiente va a su índice: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "chaque gradient va à son indice : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_col2im_overlap": {
+        "en": "overlapping windows add up: expected\n{expected}\ngot\n{got}",
+        "es": "las ventanas traslapadas se suman: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "les fenêtres qui se chevauchent s'additionnent : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_autograd": {
+        "en": "{name} differs from autograd's gradient",
+        "es": "{name} difiere del gradiente de autograd",
+        "fr": "{name} diffère du gradient calculé par autograd",
+    },
+    "public_tiny_forward": {
+        "en": "the course's network gives [[18.]], you give {got}",
+        "es": "la red del curso da [[18.]], tú das {got}",
+        "fr": "le réseau du cours donne [[18.]], vous donnez {got}",
+    },
+    "public_tiny_bias": {
+        "en": "bias gradient: expected [4, 4], got {got}",
+        "es": "gradiente de bias: se esperaba [4, 4], se obtuvo {got}",
+        "fr": "gradient de bias : attendu [4, 4], obtenu {got}",
+    },
+    "public_tiny_weight": {
+        "en": "weight gradient: expected rows\n{expected}\ngot\n{got}\ntied windows: only the first maximum receives the gradient",
+        "es": "gradiente de weight: se esperaban las filas\n{expected}\nse obtuvo\n{got}\nventanas empatadas: solo el primer máximo recibe el gradiente",
+        "fr": "gradient de weight : lignes attendues\n{expected}\nobtenu\n{got}\nfenêtres avec égalité : seul le premier maximum reçoit le gradient",
+    },
+    "public_cnn_parameters": {
+        "en": "{builder}: expected {expected} parameters, got {got}",
+        "es": "{builder}: se esperaban {expected} parámetros, se obtuvo {got}",
+        "fr": "{builder} : {expected} paramètres attendus, obtenu {got}",
+    },
+    "public_cnn_logits": {
+        "en": "{builder}: expected 2 x 10 logits, got {got}",
+        "es": "{builder}: se esperaban 2 x 10 logits, se obtuvo {got}",
+        "fr": "{builder} : 2 x 10 logits attendus, obtenu {got}",
     },
     # ---- `convkit check`'s usage errors (grader/commands/check.py)
     "check_not_exercise": {
@@ -407,9 +513,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "stub_not_implemented": {
         "en": "{owner}: not implemented yet. Hint: {hint}",
         "es": "{owner}: todavía no está implementado. Pista: {hint}",
-        "fr": "{owner} : pas encore implémenté. Indice : {hint}",
+        "fr": "{owner} : pas encore implémenté. Piste : {hint}",
     },
-    "notebook_hint": {"en": "Hint: {hint}", "es": "Pista: {hint}", "fr": "Indice : {hint}"},
+    "notebook_hint": {"en": "Hint: {hint}", "es": "Pista: {hint}", "fr": "Piste : {hint}"},
     "notebook_tests_intro": {
         "en": "Public checks (`convkit check` runs the same ones). Hidden tests run when grading.",
         "es": "Comprobaciones públicas (las mismas que `convkit check`). Las pruebas ocultas se ejecutan al calificar.",
@@ -418,7 +524,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "notebook_check_comment": {
         "en": "Run the public checks with hints (the same as `convkit check`).",
         "es": "Ejecuta las comprobaciones públicas con pistas (lo mismo que `convkit check`).",
-        "fr": "Lancez les vérifications publiques avec indices (comme `convkit check`).",
+        "fr": "Lancez les vérifications publiques avec leurs pistes (comme `convkit check`).",
     },
     "notebook_import_comment": {
         "en": "lets `from <exercise> import ...` load your <exercise>.ipynb",
@@ -447,6 +553,11 @@ CHECK_WORDS: dict[str, str] = {"passed": "check_passed", "failed": "check_failed
 def check_words(lang: str) -> dict[str, str]:
     """The public checks' report words in ``lang``, unformatted (``summary`` keeps its fields)."""
     return {word: CATALOG[key][lang] for word, key in CHECK_WORDS.items()}
+
+
+def public_check_texts(lang: str) -> dict[str, str]:
+    """The public checks' failure messages (``public_*`` keys) in ``lang``, unformatted."""
+    return {key: entry[lang] for key, entry in CATALOG.items() if key.startswith("public_")}
 
 
 def text(key: str, lang: str, **fields: Any) -> str:

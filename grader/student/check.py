@@ -115,7 +115,8 @@ def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCIS
                 print(f"  [!!] {messages.text('check_load', lang, file=file.name)}: {type(error).__name__}: {error}")
                 print("".join(traceback.format_exception(error)[-2:]).rstrip())
                 continue
-            passed += public_checks.report(exercise, namespace, lang, known_hints, {lang: messages.check_words(lang)})
+            passed += public_checks.report(exercise, namespace, lang, known_hints, {lang: messages.check_words(lang)},
+                                           {lang: messages.public_check_texts(lang)})
     print(messages.text("check_total", lang, passed=passed, total=checked))
     return checked > 0 and passed == checked
 

@@ -12,7 +12,9 @@ text of its own in any language.
 A check is a function without arguments that uses the student's names as globals
 (``calculate_out``, ``maxpool2d_unfold``...) and raises ``AssertionError`` with a
 message when the student's result is wrong. To run it against a namespace (a module's
-``__dict__`` or a notebook's ``globals()``), its source is executed in that namespace.
+``__dict__`` or a notebook's ``globals()``), its source is executed in that namespace,
+after :func:`prelude`: the imports and ``SAY``, the check's messages in the student's
+language (the catalog's ``public_*`` entries, named ``SAY["public_..."]`` in a check).
 
 The hidden checks (seeded random comparisons) are not here: they live only in the
 nbgrader source notebooks and in the grader's suites.
@@ -20,6 +22,8 @@ nbgrader source notebooks and in the grader's suites.
 from __future__ import annotations
 
 import inspect
+import json
+import re
 import textwrap
 import traceback
 from typing import Callable
@@ -29,6 +33,7 @@ import torch.nn.functional as F
 
 # Import lines a check's source needs when it is executed somewhere else.
 PRELUDE = "import torch\nimport torch.nn.functional as F\n"
+_SAID = re.compile(r'SAY\["(\w+)"\]')
 
 
 def course_example():
@@ -42,15 +47,15 @@ def course_example():
 
 def check_output_size_course():
     X, weight, bias = course_example()
-    assert calculate_out(X, k_size=(3, 3)) == (4, 4), "the 6x6 image and a 3x3 kernel give a 4x4 feature map"
-    assert calculate_out((1, 2, 4, 4), k_size=(2, 2), stride=2) == (2, 2), "a 2x2 pool with stride 2 halves 4x4"
+    assert calculate_out(X, k_size=(3, 3)) == (4, 4), SAY["public_course_size"]
+    assert calculate_out((1, 2, 4, 4), k_size=(2, 2), stride=2) == (2, 2), SAY["public_pool_size"]
 
 
 def check_output_size_torch():
     X = torch.zeros(2, 3, 11, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
-    assert tuple(got) == expected, f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+    assert tuple(got) == expected, SAY["public_torch_size"].format(expected=expected, got=got)
 
 
 def check_output_size_errors():
@@ -58,13 +63,14 @@ def check_output_size_errors():
         calculate_out(torch.zeros(1, 1, 2, 2), k_size=(3, 3))
     except ValueError:
         return
-    raise AssertionError("a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError")
+    raise AssertionError(SAY["public_kernel_too_big"])
 
 
 def check_conv2d_loop_course():
     X, weight, bias = course_example()
     got = conv2d_loop(X, weight, bias)
-    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+    expected = F.conv2d(X, weight, bias)
+    assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
 
 
 def check_conv1d_module():
@@ -74,8 +80,9 @@ def check_conv1d_module():
     weight = layer.kernel.weight.view(3, 2, 3)
     expected = F.conv1d(x, weight, layer.kernel.bias, stride=2, padding=1)
     got = layer(x)
-    assert got.shape == expected.shape, f"Conv1D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-5), "Conv1D differs from F.conv1d with the same weights"
+    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv1D", expected=tuple(expected.shape),
+                                                                   got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv1D", torch="F.conv1d")
 
 
 def check_conv2d_module():
@@ -85,21 +92,23 @@ def check_conv2d_module():
     weight = layer.kernel.weight.view(3, 2, 3, 3)
     expected = F.conv2d(x, weight, layer.kernel.bias, stride=2, padding=1)
     got = layer(x)
-    assert got.shape == expected.shape, f"Conv2D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-5), "Conv2D differs from F.conv2d with the same weights"
+    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv2D", expected=tuple(expected.shape),
+                                                                   got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv2D", torch="F.conv2d")
 
 
 def check_maxpool1d_module():
     got = MaxPool1D(2)(torch.tensor([[[1., 3., 2., 0., 5.]]]))
-    assert torch.equal(got, torch.tensor([[[3., 2.]]])), f"MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}"
+    assert torch.equal(got, torch.tensor([[[3., 2.]]])), SAY["public_maxpool1d"].format(got=got)
 
 
 def check_im2col_course():
     X, weight, bias = course_example()
     got = im2col(X, kernel_size=3)
     expected = F.unfold(X, kernel_size=3)
-    assert got.shape == expected.shape, f"im2col of the 6x6 image: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.equal(got, expected), "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)"
+    assert got.shape == expected.shape, SAY["public_im2col_shape"].format(
+        expected=tuple(expected.shape), got=tuple(got.shape))
+    assert torch.equal(got, expected), SAY["public_im2col_order"]
 
 
 def check_im2col_strided():
@@ -107,24 +116,24 @@ def check_im2col_strided():
     X = torch.randn(2, 3, 7, 8)
     got = im2col(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
     expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
-    assert got.shape == expected.shape and torch.allclose(got, expected), "im2col with stride/padding/dilation differs from F.unfold"
+    assert got.shape == expected.shape and torch.allclose(got, expected), SAY["public_im2col_strided"]
 
 
 def check_conv2d_unfold_course():
     X, weight, bias = course_example()
     got = conv2d_unfold(X, weight, bias)
-    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+    expected = F.conv2d(X, weight, bias)
+    assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
 
 
 def check_maxpool_course():
     X, weight, bias = course_example()
     values, indices = maxpool2d_unfold(F.conv2d(X, weight, bias), 2)
     expected_values, expected_indices = F.max_pool2d(F.conv2d(X, weight, bias), 2, return_indices=True)
-    assert torch.equal(values, expected_values), f"pooled values: expected\n{expected_values}\ngot\n{values}"
-    assert torch.equal(indices, expected_indices), (
-        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
-        "indices are flat positions in the 4x4 plane, ties go to the first maximum"
-    )
+    assert torch.equal(values, expected_values), SAY["public_pooled_values"].format(
+        expected=expected_values, got=values)
+    assert torch.equal(indices, expected_indices), SAY["public_pool_indices"].format(expected=expected_indices,
+                                                                                     got=indices)
 
 
 def check_maxpool_backward():
@@ -133,13 +142,14 @@ def check_maxpool_backward():
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
     expected = torch.zeros(16)
     expected[[0, 2, 8, 15]] = torch.tensor([1., 2., 3., 4.])
-    assert torch.equal(got, expected.view(1, 1, 4, 4)), f"each gradient goes to its index: expected\n{expected.view(4, 4)}\ngot\n{got}"
+    assert torch.equal(got, expected.view(1, 1, 4, 4)), SAY["public_pool_backward"].format(
+        expected=expected.view(4, 4), got=got)
 
 
 def check_col2im_ones():
     got = col2im(torch.ones(1, 4, 4), output_size=(3, 3), kernel_size=2)
     expected = torch.tensor([[[[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]]])
-    assert torch.equal(got, expected), f"overlapping windows add up: expected\n{expected}\ngot\n{got}"
+    assert torch.equal(got, expected), SAY["public_col2im_overlap"].format(expected=expected, got=got)
 
 
 def check_conv2d_backward_autograd():
@@ -152,33 +162,32 @@ def check_conv2d_backward_autograd():
     out.backward(dout)
     dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1)
     for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
-        assert torch.allclose(got, expected), f"{name} differs from autograd's gradient"
+        assert torch.allclose(got, expected), SAY["public_autograd"].format(name=name)
 
 
 def check_tiny_forward_course():
     X, weight, bias = course_example()
     got = tiny_forward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
-    assert torch.equal(got, torch.tensor([[18.]])), f"the course's network gives [[18.]], you give {got}"
+    assert torch.equal(got, torch.tensor([[18.]])), SAY["public_tiny_forward"].format(got=got)
 
 
 def check_tiny_backward_course():
     X, weight, bias = course_example()
     grads = tiny_backward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
-    assert torch.equal(grads["bias"], torch.tensor([4., 4.])), f"bias gradient: expected [4, 4], got {grads['bias']}"
+    assert torch.equal(grads["bias"], torch.tensor([4., 4.])), SAY["public_tiny_bias"].format(got=grads["bias"])
     expected = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.], [20., 23., 18., 21., 20., 11., 9., 15., 18.]])
-    assert torch.equal(grads["weight"].reshape(2, 9), expected), (
-        f"weight gradient: expected rows\n{expected}\ngot\n{grads['weight'].reshape(2, -1)}\n"
-        "tied windows: only the first maximum receives the gradient"
-    )
+    assert torch.equal(grads["weight"].reshape(2, 9), expected), SAY["public_tiny_weight"].format(
+        expected=expected, got=grads["weight"].reshape(2, -1))
 
 
 def check_cnn_budget():
     for build, count in ((build_cnn, 21578), (build_cnn2d, 21578), (build_cnn1d, 33370)):
         model = build()
         got = sum(p.numel() for p in model.parameters())
-        assert got == count, f"{build.__name__}: expected {count} parameters, got {got}"
+        assert got == count, SAY["public_cnn_parameters"].format(builder=build.__name__, expected=count, got=got)
         out = model(torch.zeros(2, 1, 28, 28))
-        assert tuple(out.shape) == (2, 10), f"{build.__name__}: expected 2 x 10 logits, got {tuple(out.shape)}"
+        assert tuple(out.shape) == (2, 10), SAY["public_cnn_logits"].format(builder=build.__name__,
+                                                                                            got=tuple(out.shape))
 
 
 # exercise -> [(check, the student function it exercises)]; the function names the hint.
@@ -200,6 +209,8 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
 # are templates).
 HINTS: dict[str, dict[str, str]] = {}
 WORDS: dict[str, dict[str, str]] = {}
+# and {lang: {catalog key: message template}}, the checks' messages (SAY).
+SAYINGS: dict[str, dict[str, str]] = {}
 
 
 def check_source(exercise: str) -> str:
@@ -210,14 +221,23 @@ def check_source(exercise: str) -> str:
     return "\n\n".join(sources)
 
 
-def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | None]]:
-    """Run ``exercise``'s checks with ``namespace`` as their globals.
+def prelude(exercise: str, lang: str, sayings: dict[str, dict[str, str]] | None = None) -> str:
+    """What ``exercise``'s checks need before their source: the imports and ``SAY``, their
+    messages in ``lang`` (from ``sayings``, by default the ones generated into the shipped copy)."""
+    table = (SAYINGS if sayings is None else sayings)[lang]
+    said = {key: table[key] for key in sorted(set(_SAID.findall(check_source(exercise))))}
+    return f"{PRELUDE}SAY = {json.dumps(said, ensure_ascii=False, indent=4)}\n"
+
+
+def run_checks(exercise: str, namespace: dict, lang: str = "en",
+               sayings: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str | None]]:
+    """Run ``exercise``'s checks with ``namespace`` as their globals, their messages in ``lang``.
 
     Returns:
         one ``(check name, student function, error message or None)`` per check.
     """
     scope = dict(namespace)
-    exec(PRELUDE + check_source(exercise), scope)
+    exec(prelude(exercise, lang, sayings) + check_source(exercise), scope)
     results = []
     for check, target in CHECKS[exercise]:
         try:
@@ -233,13 +253,13 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | Non
 
 
 def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None,
-           words: dict[str, dict[str, str]] | None = None) -> bool:
+           words: dict[str, dict[str, str]] | None = None, sayings: dict[str, dict[str, str]] | None = None) -> bool:
     """Print what passes and, for what fails, the message and the function's hint; True when all pass.
 
-    ``hints`` and ``words`` default to the ones generated into the shipped copy.
+    ``hints``, ``words`` and ``sayings`` default to the ones generated into the shipped copy.
     """
     words, hints = (WORDS if words is None else words)[lang], (HINTS if hints is None else hints).get(lang, {})
-    results = run_checks(exercise, namespace)
+    results = run_checks(exercise, namespace, lang, sayings)
     for name, target, message in results:
         if message is None:
             print(f"  [ok] {name}: {words['passed']}")
@@ -335,8 +355,79 @@ WORDS = {
  },
  "fr": {
   "failed": "ÉCHEC",
-  "hint": "indice : {hint}",
+  "hint": "piste : {hint}",
   "passed": "réussi",
   "summary": "{passed}/{total} vérifications publiques réussies"
+ }
+}
+SAYINGS = {
+ "en": {
+  "public_autograd": "{name} differs from autograd's gradient",
+  "public_cnn_logits": "{builder}: expected 2 x 10 logits, got {got}",
+  "public_cnn_parameters": "{builder}: expected {expected} parameters, got {got}",
+  "public_col2im_overlap": "overlapping windows add up: expected\n{expected}\ngot\n{got}",
+  "public_course_maps": "the course's feature maps are\n{expected}\nyou give\n{got}",
+  "public_course_size": "the 6x6 image and a 3x3 kernel give a 4x4 feature map",
+  "public_im2col_order": "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)",
+  "public_im2col_shape": "im2col of the 6x6 image: expected shape {expected}, got {got}",
+  "public_im2col_strided": "im2col with stride/padding/dilation differs from F.unfold",
+  "public_kernel_too_big": "a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError",
+  "public_layer_differs": "{layer} differs from {torch} with the same weights",
+  "public_maxpool1d": "MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}",
+  "public_pool_backward": "each gradient goes to its index: expected\n{expected}\ngot\n{got}",
+  "public_pool_indices": "indices: expected\n{expected}\ngot\n{got}\nindices are flat positions in the 4x4 plane, ties go to the first maximum",
+  "public_pool_size": "a 2x2 pool with stride 2 halves 4x4",
+  "public_pooled_values": "pooled values: expected\n{expected}\ngot\n{got}",
+  "public_shape": "{layer} output shape: expected {expected}, got {got}",
+  "public_tiny_bias": "bias gradient: expected [4, 4], got {got}",
+  "public_tiny_forward": "the course's network gives [[18.]], you give {got}",
+  "public_tiny_weight": "weight gradient: expected rows\n{expected}\ngot\n{got}\ntied windows: only the first maximum receives the gradient",
+  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+ },
+ "es": {
+  "public_autograd": "{name} difiere del gradiente de autograd",
+  "public_cnn_logits": "{builder}: se esperaban 2 x 10 logits, se obtuvo {got}",
+  "public_cnn_parameters": "{builder}: se esperaban {expected} parámetros, se obtuvo {got}",
+  "public_col2im_overlap": "las ventanas traslapadas se suman: se esperaba\n{expected}\nse obtuvo\n{got}",
+  "public_course_maps": "los feature maps del curso son\n{expected}\ntú das\n{got}",
+  "public_course_size": "la imagen de 6x6 y un kernel de 3x3 dan un feature map de 4x4",
+  "public_im2col_order": "im2col de la imagen de 6x6: las columnas difieren de F.unfold (revisa el orden de las filas c, i, j)",
+  "public_im2col_shape": "im2col de la imagen de 6x6: se esperaba la forma {expected}, se obtuvo {got}",
+  "public_im2col_strided": "im2col con stride/padding/dilation difiere de F.unfold",
+  "public_kernel_too_big": "un kernel de 3x3 no cabe en una imagen de 2x2: calculate_out debe lanzar ValueError",
+  "public_layer_differs": "{layer} difiere de {torch} con los mismos pesos",
+  "public_maxpool1d": "MaxPool1D(2) de [1, 3, 2, 0, 5] es [3, 2], tú das {got}",
+  "public_pool_backward": "cada gradiente va a su índice: se esperaba\n{expected}\nse obtuvo\n{got}",
+  "public_pool_indices": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nlos índices son posiciones planas en el plano de 4x4; en un empate gana el primer máximo",
+  "public_pool_size": "un pooling de 2x2 con stride 2 reduce 4x4 a la mitad",
+  "public_pooled_values": "valores del pooling: se esperaba\n{expected}\nse obtuvo\n{got}",
+  "public_shape": "forma de salida de {layer}: se esperaba {expected}, se obtuvo {got}",
+  "public_tiny_bias": "gradiente de bias: se esperaba [4, 4], se obtuvo {got}",
+  "public_tiny_forward": "la red del curso da [[18.]], tú das {got}",
+  "public_tiny_weight": "gradiente de weight: se esperaban las filas\n{expected}\nse obtuvo\n{got}\nventanas empatadas: solo el primer máximo recibe el gradiente",
+  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch da {expected}, tú das {got}"
+ },
+ "fr": {
+  "public_autograd": "{name} diffère du gradient calculé par autograd",
+  "public_cnn_logits": "{builder} : 2 x 10 logits attendus, obtenu {got}",
+  "public_cnn_parameters": "{builder} : {expected} paramètres attendus, obtenu {got}",
+  "public_col2im_overlap": "les fenêtres qui se chevauchent s'additionnent : attendu\n{expected}\nobtenu\n{got}",
+  "public_course_maps": "les cartes de caractéristiques du cours sont\n{expected}\nvous donnez\n{got}",
+  "public_course_size": "l'image 6x6 et un noyau 3x3 donnent une carte de caractéristiques 4x4",
+  "public_im2col_order": "im2col de l'image 6x6 : les colonnes diffèrent de F.unfold (vérifiez l'ordre des lignes c, i, j)",
+  "public_im2col_shape": "im2col de l'image 6x6 : forme attendue {expected}, obtenu {got}",
+  "public_im2col_strided": "im2col avec pas/remplissage/dilatation diffère de F.unfold",
+  "public_kernel_too_big": "un noyau 3x3 ne tient pas dans une image 2x2 : calculate_out doit lever ValueError",
+  "public_layer_differs": "{layer} diffère de {torch} avec les mêmes poids",
+  "public_maxpool1d": "MaxPool1D(2) de [1, 3, 2, 0, 5] vaut [3, 2], vous donnez {got}",
+  "public_pool_backward": "chaque gradient va à son indice : attendu\n{expected}\nobtenu\n{got}",
+  "public_pool_indices": "indices : attendu\n{expected}\nobtenu\n{got}\nles indices sont des positions à plat dans le plan 4x4 ; en cas d'égalité, le premier maximum l'emporte",
+  "public_pool_size": "un pooling 2x2 de pas 2 divise 4x4 par deux",
+  "public_pooled_values": "valeurs après pooling : attendu\n{expected}\nobtenu\n{got}",
+  "public_shape": "forme de sortie de {layer} : attendu {expected}, obtenu {got}",
+  "public_tiny_bias": "gradient de bias : attendu [4, 4], obtenu {got}",
+  "public_tiny_forward": "le réseau du cours donne [[18.]], vous donnez {got}",
+  "public_tiny_weight": "gradient de weight : lignes attendues\n{expected}\nobtenu\n{got}\nfenêtres avec égalité : seul le premier maximum reçoit le gradient",
+  "public_torch_size": "pas (2, 1), remplissage 1, dilatation 2 : torch donne {expected}, vous donnez {got}"
  }
 }
