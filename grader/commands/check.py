@@ -24,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
     lang = args.lang or work_language(path) or "en"
     if path.is_file():
         if path.stem not in EXERCISES or path.suffix not in (".py", ".ipynb"):
-            print(f"convkit check: {messages.text('check_not_exercise', lang, file=path.name, exercises=', '.join(EXERCISES))}",
-                  file=sys.stderr)
+            problem = messages.text("check_not_exercise", lang, file=path.name, exercises=", ".join(EXERCISES))
+            print(f"convkit check: {problem}", file=sys.stderr)
             return 2
         return 0 if check_folder(path.parent, lang, (path.stem,)) else 1
     return 0 if check_folder(path, lang) else 1

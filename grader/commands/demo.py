@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
     print(table)
     print(f"grades.csv, grades.json and feedback/ are in {args.out}")
-    return report(graded, args.out)
+    return report(graded, args.out, args.lang)
 
 
 def add_parser(subparsers) -> None:

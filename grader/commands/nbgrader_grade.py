@@ -46,4 +46,4 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
         return 1
     print(f"convkit grade --nbgrader: {len(graded.results)} submission(s) recorded in {course / 'gradebook.db'}",
           file=sys.stderr)
-    return report(graded, out)
+    return report(graded, out, args.lang)

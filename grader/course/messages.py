@@ -531,6 +531,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "permite que `from <ejercicio> import ...` cargue tu <ejercicio>.ipynb",
         "fr": "permet à `from <exercice> import ...` de charger votre <exercice>.ipynb",
     },
+    # ---- the end of a class run (grader/commands/options.py: convkit grade, grade --nbgrader, demo)
+    "class_report": {
+        "en": "graded {graded}, unchanged {reused}, failed {failed}; outputs in {out}",
+        "es": "corregidas {graded}, sin cambios {reused}, fallidas {failed}; resultados en {out}",
+        "fr": "corrigés {graded}, inchangés {reused}, en échec {failed} ; résultats dans {out}",
+    },
+    "class_failed": {
+        "en": "could not grade {student} (grader problem, re-run to retry): {error}",
+        "es": "no se pudo corregir a {student} (problema del corrector, vuelve a ejecutar para reintentar): {error}",
+        "fr": "impossible de corriger {student} (problème du correcteur, relancez pour réessayer) : {error}",
+    },
     # ---- `convkit course init` (grader/commands/course.py)
     "course_created": {
         "en": "course {course_id!r} ({language}) in {root}; exchange {exchange}",
