@@ -11,6 +11,7 @@ built at run time (``f"limit_{kind}"``...) are checked against the names they ar
 from __future__ import annotations
 
 import ast
+import re
 import string
 from collections import Counter
 from pathlib import Path
@@ -189,3 +190,12 @@ def test_only_the_catalog_holds_texts_per_language() -> None:
              if path != Path(messages.__file__) for line in per_language_dicts(tree)}
     assert not found, f"per-language texts outside grader/course/messages.py: {sorted(found)}"
     assert per_language_dicts(ast.parse(Path(messages.__file__).read_text(encoding="utf-8")))  # the scan sees them
+
+
+def test_every_message_of_the_public_checks_is_in_the_catalog() -> None:
+    from grader.course import public_checks
+
+    said = {key for exercise in public_checks.CHECKS
+            for key in re.findall(r'SAY\["(\w+)"\]', public_checks.check_source(exercise))}
+    assert said, "the scan found no SAY[...] in the public checks"
+    assert said == set(messages.public_check_texts("en")), "public_* catalog entries and SAY[...] uses differ"
