@@ -192,10 +192,13 @@ def test_only_the_catalog_holds_texts_per_language() -> None:
     assert per_language_dicts(ast.parse(Path(messages.__file__).read_text(encoding="utf-8")))  # the scan sees them
 
 
-def test_every_message_of_the_public_checks_is_in_the_catalog() -> None:
+def test_every_message_of_the_public_and_hidden_checks_is_in_the_catalog() -> None:
     from grader.course import public_checks
 
     said = {key for exercise in public_checks.CHECKS
             for key in re.findall(r'SAY\["(\w+)"\]', public_checks.check_source(exercise))}
     assert said, "the scan found no SAY[...] in the public checks"
     assert said == set(messages.public_check_texts("en")), "public_* catalog entries and SAY[...] uses differ"
+    hidden = {key for exercise in EXERCISES for block in notebooks.parse_lesson(notebooks.LESSONS / f"{exercise}.md")
+              if block.kind == "tests" for key in public_checks.said_keys(block.code)}
+    assert hidden and hidden == {key for key in messages.CATALOG if key.startswith("hidden_")}, hidden

@@ -23,7 +23,8 @@ Two sources, nothing else:
                                 language) keeps only the chosen language
       === tests             the autograded test cell: the public checks of
       python code               grader/course/public_checks.py, then this code as the
-                                ### BEGIN HIDDEN TESTS part
+                                ### BEGIN HIDDEN TESTS part; its messages are catalog
+                                entries named SAY["hidden_..."]
 
   The last cell of every notebook runs the public checks with hints (``report``).
   The notebook's own words (hint label, comments of generated cells) are the catalog's
@@ -215,7 +216,10 @@ def tests_source(exercise: str, hidden: str, lang: str) -> str:
     calls = "\n".join(f"{check.__name__}()" for check, _ in public_checks.CHECKS[exercise])
     prelude = public_checks.prelude(exercise, lang, {lang: messages.public_check_texts(lang)})
     visible = f"{intro}\n{prelude}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
-    return f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden.strip()}\n### END HIDDEN TESTS"
+    # the hidden tests' messages (SAY["hidden_..."]) go with them, into the hidden part
+    said = messages.texts(public_checks.said_keys(hidden), lang)
+    hidden = (f"SAY.update({json.dumps(said, ensure_ascii=False, indent=4)})\n" if said else "") + hidden.strip()
+    return f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS"
 
 
 def check_cell_source(exercise: str, lang: str) -> str:

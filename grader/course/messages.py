@@ -7,13 +7,13 @@ its text to every entry here and to every lesson (docs/languages.md).
 ``text(key, lang, **fields)`` formats one entry. Messages name what the student's code
 did and what was expected; they never quote hidden test code or reference source.
 Keys of one area share a prefix (``part_``, ``limit_``, ``mnist_``, ``feedback_``,
-``check_``, ``stub_``, ``notebook_``, ``course_``). The worker's runtime never imports this
+``check_``, ``public_``, ``hidden_``, ``stub_``, ``notebook_``, ``course_``, ``class_``). The worker's runtime never imports this
 module, and the students' standalone ``convkit_checks.py`` (grader/course/public_checks.py)
 cannot: it gets its words (:func:`check_words`) written into it when it is generated.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 CATALOG: dict[str, dict[str, str]] = {
     # ---- student code did not produce a value
@@ -492,6 +492,43 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "{builder}: se esperaban 2 x 10 logits, se obtuvo {got}",
         "fr": "{builder} : 2 x 10 logits attendus, obtenu {got}",
     },
+    # ---- the notebooks' hidden tests' messages (grader/course/lessons/*.md "=== tests" blocks: SAY["hidden_..."])
+    "hidden_must_raise": {
+        "en": "calculate_out must raise ValueError for {bad}",
+        "es": "calculate_out debe lanzar ValueError para {bad}",
+        "fr": "calculate_out doit lever ValueError pour {bad}",
+    },
+    "hidden_not_modify": {
+        "en": "{function} must not modify {name}",
+        "es": "{function} no debe modificar {name}",
+        "fr": "{function} ne doit pas modifier {name}",
+    },
+    "hidden_inputs_modified": {
+        "en": "inputs must not be modified",
+        "es": "las entradas no deben modificarse",
+        "fr": "les entrées ne doivent pas être modifiées",
+    },
+    "hidden_three_dims": {"en": "3-dim input", "es": "entrada de 3 dimensiones", "fr": "entrée à 3 dimensions"},
+    "hidden_differs_torch": {
+        "en": "{function} differs from torch",
+        "es": "{function} difiere de torch",
+        "fr": "{function} diffère de torch",
+    },
+    "hidden_differs_autograd": {
+        "en": "{function}: gradient of {name} differs from autograd",
+        "es": "{function}: el gradiente de {name} difiere del de autograd",
+        "fr": "{function} : le gradient de {name} diffère de celui d'autograd",
+    },
+    "hidden_three_convs": {
+        "en": "{builder} must use three {convs}",
+        "es": "{builder} debe usar tres {convs}",
+        "fr": "{builder} doit utiliser trois {convs}",
+    },
+    "hidden_loss_not_lower": {
+        "en": "train_epoch did not lower the loss: {losses}",
+        "es": "train_epoch no redujo la pérdida: {losses}",
+        "fr": "train_epoch n'a pas fait baisser la perte : {losses}",
+    },
     # ---- `convkit check`'s usage errors (grader/commands/check.py)
     "check_not_exercise": {
         "en": "{file} is not an exercise file ({exercises} .py/.ipynb)",
@@ -569,6 +606,11 @@ def check_words(lang: str) -> dict[str, str]:
 def public_check_texts(lang: str) -> dict[str, str]:
     """The public checks' failure messages (``public_*`` keys) in ``lang``, unformatted."""
     return {key: entry[lang] for key, entry in CATALOG.items() if key.startswith("public_")}
+
+
+def texts(keys: Iterable[str], lang: str) -> dict[str, str]:
+    """The entries ``keys`` in ``lang``, unformatted, sorted by key (e.g. the ``SAY`` table of a notebook cell)."""
+    return {key: CATALOG[key][lang] for key in sorted(set(keys))}
 
 
 def text(key: str, lang: str, **fields: Any) -> str:

@@ -221,11 +221,16 @@ def check_source(exercise: str) -> str:
     return "\n\n".join(sources)
 
 
+def said_keys(source: str) -> list[str]:
+    """The catalog keys ``source`` names as ``SAY["key"]``, sorted, once each."""
+    return sorted(set(_SAID.findall(source)))
+
+
 def prelude(exercise: str, lang: str, sayings: dict[str, dict[str, str]] | None = None) -> str:
     """What ``exercise``'s checks need before their source: the imports and ``SAY``, their
     messages in ``lang`` (from ``sayings``, by default the ones generated into the shipped copy)."""
     table = (SAYINGS if sayings is None else sayings)[lang]
-    said = {key: table[key] for key in sorted(set(_SAID.findall(check_source(exercise))))}
+    said = {key: table[key] for key in said_keys(check_source(exercise))}
     return f"{PRELUDE}SAY = {json.dumps(said, ensure_ascii=False, indent=4)}\n"
 
 
