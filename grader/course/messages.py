@@ -430,7 +430,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "public_im2col_shape": {
         "en": "im2col of the 6x6 image: expected shape {expected}, got {got}",
         "es": "im2col de la imagen de 6x6: se esperaba la forma {expected}, se obtuvo {got}",
-        "fr": "im2col de l'image 6x6 : forme attendue {expected}, obtenu {got}",
+        "fr": "im2col de l'image 6x6 : forme attendue {expected}, forme obtenue {got}",
     },
     "public_im2col_order": {
         "en": "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)",

@@ -420,7 +420,7 @@ SAYINGS = {
   "public_course_maps": "les cartes de caractéristiques du cours sont\n{expected}\nvous donnez\n{got}",
   "public_course_size": "l'image 6x6 et un noyau 3x3 donnent une carte de caractéristiques 4x4",
   "public_im2col_order": "im2col de l'image 6x6 : les colonnes diffèrent de F.unfold (vérifiez l'ordre des lignes c, i, j)",
-  "public_im2col_shape": "im2col de l'image 6x6 : forme attendue {expected}, obtenu {got}",
+  "public_im2col_shape": "im2col de l'image 6x6 : forme attendue {expected}, forme obtenue {got}",
   "public_im2col_strided": "im2col avec pas/remplissage/dilatation diffère de F.unfold",
   "public_kernel_too_big": "un noyau 3x3 ne tient pas dans une image 2x2 : calculate_out doit lever ValueError",
   "public_layer_differs": "{layer} diffère de {torch} avec les mêmes poids",
