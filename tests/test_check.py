@@ -1,6 +1,7 @@
 """``convkit check``: public checks with hints, on .py folders and on notebooks."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,9 @@ from pathlib import Path
 import nbformat
 
 from grader.authoring import notebooks
-from grader.course.assignment import EXERCISES, SOLUTIONS
+from grader.course import messages
+from grader.course.assignment import COURSE_SETTINGS, EXERCISES, SOLUTIONS
+from grader.student.check import work_language
 
 
 def check(path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -68,3 +71,24 @@ def test_stubs_show_each_hint_once_without_a_traceback():
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stdout.count("floor division") == 3, done.stdout  # one line per failing check
     assert "Traceback" not in done.stdout and "File " not in done.stdout and "hint:" not in done.stdout
+
+
+def test_the_report_speaks_the_language_of_the_notebooks_else_of_the_course(tmp_path):
+    course = tmp_path / "course"
+    folder = course / "submitted" / "ana" / "cnn"
+    folder.mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "output_size.py", folder)
+    assert work_language(folder) is None  # nothing says: `convkit check` falls back to English
+    (course / COURSE_SETTINGS).write_text(json.dumps({"lang": "es"}), encoding="utf-8")
+    assert work_language(folder) == work_language(folder / "output_size.py") == "es"
+    (folder / "maxpool.ipynb").write_text("{not a notebook", encoding="utf-8")  # unreadable: skipped
+    assert work_language(folder) == "es"
+    shutil.copy(notebooks.released_dir("fr") / "output_size.ipynb", folder)
+    assert work_language(folder) == work_language(folder / "output_size.ipynb") == "fr"
+
+    (folder / "output_size.py").unlink()  # the .py would be checked instead of the notebook
+    done = check(folder / "output_size.ipynb")  # no --lang: the notebook's French
+    assert done.returncode == 1
+    hint = messages.text("check_hint", "fr", hint="pour chaque dimension spatiale")
+    assert "check_output_size_course: ÉCHEC (calculate_out)" in done.stdout and hint in done.stdout, done.stdout
+    assert messages.text("check_total", "fr", passed=0, total=1) in done.stdout

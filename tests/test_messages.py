@@ -1,5 +1,7 @@
-"""The one catalog of grader texts (grader/course/messages.py): complete in both languages, and
-every key the grader's code names exists.
+"""The one catalog of grader texts (grader/course/messages.py): complete in every language, and
+every key the grader's code names exists. Beyond the catalog, every other text a student or an
+instructor reads (lessons, hints, demo comments) exists in every language too, and no module but
+the catalog holds per-language texts: a language is one addition (docs/languages.md).
 
 Keys reach the catalog four ways, all scanned here in grader/'s source: ``messages.text(
 "key", ...)``, ``messages.Text("key", ...)``, ``Checker._fail("key", ...)``
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from grader.authoring import notebooks
+from grader.authoring.stubs import regions
 from grader.course import messages
-from grader.course.assignment import LANGUAGES
+from grader.course.assignment import EXERCISES, LANGUAGES, solution_path
 from grader.grading import outputs, session
 from grader.isolation import limits
 
@@ -82,13 +86,13 @@ def used_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("key", sorted(messages.CATALOG))
-def test_every_key_has_both_languages_with_the_same_placeholders(key: str) -> None:
+def test_every_key_has_every_language_with_the_same_placeholders(key: str) -> None:
     entry = messages.CATALOG[key]
-    # every language of the kit; a text may already carry one being added (French)
-    assert set(LANGUAGES) <= set(entry), f"{key}: languages {sorted(entry)}"
-    assert all(text.strip() for text in entry.values()), f"{key}: an empty text"
-    assert all(placeholders(entry["en"]) == placeholders(text) for text in entry.values()), \
-        f"{key}: the languages name different fields"
+    assert sorted(entry) == sorted(LANGUAGES), f"{key}: languages {sorted(entry)}, the course has {sorted(LANGUAGES)}"
+    assert all(entry[lang].strip() for lang in LANGUAGES), f"{key}: an empty text"
+    for lang in LANGUAGES:
+        assert placeholders(entry[lang]) == placeholders(entry["en"]), f"{key}: en and {lang} name different fields"
+        assert entry[lang].count("\n") == entry["en"].count("\n"), f"{key}: en and {lang} break lines differently"
 
 
 def test_every_literal_key_in_the_grader_is_in_the_catalog() -> None:
@@ -126,11 +130,84 @@ def test_keys_built_at_run_time_exist() -> None:
     built += [f"mnist_source_{source}" for source in mnist_sources()]
     assert len(built) == len(outputs.STATUSES) + 5 + 2, built
     assert [key for key in built if key not in messages.CATALOG] == []
-    # every limit sandbox can report formats with its values, in both languages
+    # every limit sandbox can report formats with its values, in every language
     for kind in ("cpu", "file", "memory", "processes", "folder"):
-        assert limits.limit_message(kind, lang="en") != limits.limit_message(kind, lang="es")
+        said = [limits.limit_message(kind, lang=lang) for lang in LANGUAGES]
+        assert len(set(said)) == len(LANGUAGES), said
 
 
 def test_text_formats_and_falls_back_to_english() -> None:
     assert messages.text("check_total", "es", passed=2, total=7) == "2 de 7 ejercicios pasan sus comprobaciones públicas"
-    assert messages.text("feedback_title", "fr", student="ana") == "Feedback for ana"
+    assert messages.text("check_total", "fr", passed=2, total=7) == "2 exercices sur 7 passent leurs vérifications publiques"
+    assert messages.text("feedback_title", "xx", student="ana") == "Feedback for ana"
+
+
+# ---- every text outside the catalog exists in every language, and no module keeps its own
+
+
+def lesson_texts() -> dict[str, Counter]:
+    """``{lesson: Counter(language -> texts)}``: markdown blocks and localized demo comments."""
+    found = {}
+    for exercise in EXERCISES:
+        count: Counter = Counter()
+        for block in notebooks.parse_lesson(notebooks.LESSONS / f"{exercise}.md"):
+            count.update(lang for lang, text in block.texts.items() if text.strip())
+            count.update(lang for group in notebooks.comment_groups(block.code) for lang in group)
+        found[exercise] = count
+    return found
+
+
+def hint_texts() -> dict[str, Counter]:
+    """``{solution module: Counter(language -> non-empty # HINT lines)}``."""
+    found = {}
+    for exercise in EXERCISES:
+        path = solution_path(exercise)
+        found[exercise] = Counter(lang for *_, hints in regions(path.read_text(encoding="utf-8"), str(path))
+                                  for lang, hint in hints.items() if hint.strip())
+    return found
+
+
+@pytest.mark.parametrize("source", ["lessons", "hints"])
+def test_every_student_text_exists_in_every_language(source: str) -> None:
+    counts = lesson_texts() if source == "lessons" else hint_texts()
+    for name, count in counts.items():
+        assert count, f"{name}: no {source} found"
+        most = max(count.values())
+        short = {lang: count[lang] for lang in LANGUAGES if count[lang] < most}
+        assert not short, f"{name}: {source} in fewer languages than the others: {short} of {most}"
+        assert set(count) <= set(LANGUAGES), f"{name}: {source} in a language the course lacks: {sorted(count)}"
+
+
+def test_a_lesson_missing_a_language_is_refused(tmp_path) -> None:
+    markdown = "".join(f"--- {lang}\ntext {lang}\n" for lang in LANGUAGES[:-1])
+    (tmp_path / "markdown.md").write_text(f"=== markdown\n{markdown}", encoding="utf-8")
+    comment = "".join(f"# {lang}: a comment\n" for lang in LANGUAGES[:-1])
+    (tmp_path / "demo.md").write_text(f"=== demo\nx = 1\n{comment}print(x)\n", encoding="utf-8")
+    for name in ("markdown.md", "demo.md"):
+        with pytest.raises(notebooks.LessonError, match=LANGUAGES[-1]):
+            notebooks.parse_lesson(tmp_path / name)
+
+
+def per_language_dicts(tree: ast.AST) -> list[int]:
+    """Lines of dict literals keyed by two or more course languages (a text kept outside the catalog)."""
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Dict)
+            and len({key.value for key in node.keys if isinstance(key, ast.Constant)} & set(LANGUAGES)) >= 2]
+
+
+def test_only_the_catalog_holds_texts_per_language() -> None:
+    found = {f"{path.relative_to(GRADER.parent)}:{line}" for path, tree in sources().items()
+             if path != Path(messages.__file__) for line in per_language_dicts(tree)}
+    assert not found, f"per-language texts outside grader/course/messages.py: {sorted(found)}"
+    assert per_language_dicts(ast.parse(Path(messages.__file__).read_text(encoding="utf-8")))  # the scan sees them
+
+
+def test_every_message_of_the_public_and_hidden_checks_is_in_the_catalog() -> None:
+    from grader.course import public_checks
+
+    said = {key for exercise in public_checks.CHECKS
+            for key in re.findall(r'SAY\["(\w+)"\]', public_checks.check_source(exercise))}
+    assert said, "the scan found no SAY[...] in the public checks"
+    assert said == set(messages.public_check_texts("en")), "public_* catalog entries and SAY[...] uses differ"
+    hidden = {key for exercise in EXERCISES for block in notebooks.parse_lesson(notebooks.LESSONS / f"{exercise}.md")
+              if block.kind == "tests" for key in public_checks.said_keys(block.code)}
+    assert hidden and hidden == {key for key in messages.CATALOG if key.startswith("hidden_")}, hidden

@@ -12,6 +12,7 @@ import pytest
 
 from grader.authoring import notebooks
 from grader.authoring.stubs import regions
+from grader.course import messages
 from grader.course.assignment import EXERCISES, LANGUAGES, solution_path
 
 
@@ -29,7 +30,7 @@ def test_committed_notebooks_match_the_generator(lang):
 def test_released_notebooks_hold_no_solution_and_no_hidden_test(lang):
     for exercise in EXERCISES:
         text = (notebooks.released_dir(lang) / f"{exercise}.ipynb").read_text(encoding="utf-8")
-        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "HINT en:", "HINT es:"):
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", *(f"HINT {lang}:" for lang in LANGUAGES)):
             assert marker not in text, f"{exercise}.ipynb ({lang}) contains {marker!r}"
         # every line of every solution region's body is gone
         source = solution_path(exercise).read_text(encoding="utf-8").split("\n")
@@ -65,20 +66,27 @@ def test_source_notebook_metadata_follows_nbgrader():
         assert roles[-1] == "check" and "CONVKIT_GRADING" in notebook.cells[-1].source
 
 
-def test_both_languages_come_from_one_lesson_with_the_same_cells():
+def test_every_language_comes_from_one_lesson_with_the_same_cells():
     for exercise in EXERCISES:
-        en, es = (notebooks.build_source_notebook(exercise, lang) for lang in LANGUAGES)
-        assert [c.metadata for c in en.cells] == [c.metadata for c in es.cells]
-        texts = [(a.source, b.source) for a, b in zip(en.cells, es.cells) if a.cell_type == "markdown"]
-        assert texts and all(a != b for a, b in texts), f"{exercise}: a markdown cell is not translated"
-        solution_en = [c.source for c in en.cells if c.metadata["convkit"]["role"] == "solution"]
-        assert all("# Hint:" in s for s in solution_en)
+        built = {lang: notebooks.build_source_notebook(exercise, lang) for lang in LANGUAGES}
+        en = built["en"]
+        for lang, notebook in built.items():
+            assert [c.metadata for c in notebook.cells] == [c.metadata for c in en.cells]
+            assert notebook.metadata["convkit"] == {"exercise": exercise, "lang": lang}
+            hint = f"# {messages.text('notebook_hint', lang, hint='')}"
+            solutions = [c.source for c in notebook.cells if c.metadata["convkit"]["role"] == "solution"]
+            assert solutions and all(hint in s for s in solutions), f"{exercise} ({lang}): a solution cell lacks {hint!r}"
+        for cell in range(len(en.cells)):
+            if en.cells[cell].cell_type == "markdown":
+                texts = [notebook.cells[cell].source for notebook in built.values()]
+                assert len(set(texts)) == len(texts), f"{exercise}: markdown cell {cell} is not translated"
 
 
 def test_lessons_teach_the_course_topics():
     text = "".join((notebooks.LESSONS / f"{e}.md").read_text(encoding="utf-8") for e in EXERCISES)
     for topic in ("stride", "padding", "dilation", "im2col", "col2im", "pooling", "first maximum",
-                  "primer máximo", "6x6", "flat index", "18"):
+                  "primer máximo", "premier maximum", "remplissage", "dilatation", "pas de 2", "noyau",
+                  "carte de caractéristiques", "rétropropagation", "couche de convolution", "6x6", "flat index", "18"):
         assert topic in text, f"the lessons never mention {topic!r}"
     long_cells = [c for e in EXERCISES for c in notebooks.build_source_notebook(e, "en").cells
                   if c.metadata["convkit"]["role"] == "demo" and ("train_epoch(" in c.source or "plt." in c.source)

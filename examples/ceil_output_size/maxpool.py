@@ -49,6 +49,7 @@ def maxpool2d_unfold(
     ### BEGIN SOLUTION
     # HINT en: F.unfold(H, kernel, stride=stride) -> reshape (N, C, kH*kW, L) -> .max(dim=2); turn the in-window argmax (r, c) of window (i, j) into (i*sH + r) * W + (j*sW + c)
     # HINT es: F.unfold(H, kernel, stride=stride) -> reshape (N, C, kH*kW, L) -> .max(dim=2); convierte el argmax dentro de la ventana (r, c) de la ventana (i, j) en (i*sH + r) * W + (j*sW + c)
+    # HINT fr: F.unfold(H, kernel, stride=stride) -> reshape (N, C, kH*kW, L) -> .max(dim=2) ; transformez l'argmax (r, c) interne à la fenêtre (i, j) en (i*sH + r) * W + (j*sW + c)
     N, C, H_in, W_in = H.shape
     H_out, W_out = calculate_out(H, kernel, stride)
     (kH, kW), (sH, sW) = kernel, stride
@@ -92,6 +93,7 @@ def maxpool2d_backward(dout: torch.Tensor, indices: torch.Tensor, input_shape: S
     ### BEGIN SOLUTION
     # HINT en: start from zeros of shape (N*C, H*W) and scatter_add_ each dout value at its index along dim 1, then reshape to input_shape
     # HINT es: parte de ceros de forma (N*C, H*W) y acumula con scatter_add_ cada valor de dout en su índice a lo largo de dim 1; luego cambia la forma a input_shape
+    # HINT fr: partez de zéros de forme (N*C, H*W) et accumulez avec scatter_add_ chaque valeur de dout à son indice le long de la dim 1, puis remettez en forme input_shape
     N, C, H_in, W_in = input_shape
     grad = torch.zeros(N * C, H_in * W_in, dtype=dout.dtype)
     grad.scatter_add_(1, indices.reshape(N * C, -1), dout.reshape(N * C, -1))

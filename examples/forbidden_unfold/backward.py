@@ -64,6 +64,7 @@ def col2im(
     ### BEGIN SOLUTION
     # HINT en: view cols as (N, C, kH, kW, H_out, W_out); for each kernel element (i, j) add its (H_out, W_out) block into a zero padded image at rows i*d + s*[0..H_out) and cols j*d + s*[0..W_out); finally crop the padding
     # HINT es: ve cols como (N, C, kH, kW, H_out, W_out); para cada elemento del kernel (i, j) suma su bloque (H_out, W_out) en una imagen rellena con ceros, filas i*d + s*[0..H_out) y columnas j*d + s*[0..W_out); al final recorta el relleno
+    # HINT fr: voyez cols comme (N, C, kH, kW, H_out, W_out) ; pour chaque élément du noyau (i, j), ajoutez son bloc (H_out, W_out) dans une image complétée de zéros, aux lignes i*d + s*[0..H_out) et aux colonnes j*d + s*[0..W_out) ; enfin retirez le remplissage
     N, C = cols.shape[0], cols.shape[1] // (kH * kW)
     (H, W), (sH, sW), (pH, pW), (dH, dW) = size, stride, padding, dilation
     blocks = cols.reshape(N, C, kH, kW, H_out, W_out)
@@ -105,6 +106,7 @@ def conv2d_backward(
     ### BEGIN SOLUTION
     # HINT en: X_col = im2col(X, ...), dH = dout.reshape(N, C_out, L); dW = (dH @ X_col^T) summed over the batch, db = dout summed over (0, 2, 3), dX = col2im(W_row^T @ dH, ...)
     # HINT es: X_col = im2col(X, ...), dH = dout.reshape(N, C_out, L); dW = (dH @ X_col^T) sumado sobre el batch, db = dout sumado sobre (0, 2, 3), dX = col2im(W_row^T @ dH, ...)
+    # HINT fr: X_col = im2col(X, ...), dH = dout.reshape(N, C_out, L) ; dW = (dH @ X_col^T) sommé sur le batch, db = dout sommé sur (0, 2, 3), dX = col2im(W_row^T @ dH, ...)
     N, C_out = dout.shape[:2]
     X_col = im2col(X, kernel, stride, padding, dilation)
     dH = dout.reshape(N, C_out, -1)
@@ -140,6 +142,7 @@ class Conv2dFunction(torch.autograd.Function):
         ### BEGIN SOLUTION
         # HINT en: save X and weight with ctx.save_for_backward, keep stride/padding/dilation on ctx, and return conv2d_unfold(X, weight, bias, ...)
         # HINT es: guarda X y weight con ctx.save_for_backward, deja stride/padding/dilation en ctx y devuelve conv2d_unfold(X, weight, bias, ...)
+        # HINT fr: sauvegardez X et weight avec ctx.save_for_backward, gardez stride/padding/dilation dans ctx et renvoyez conv2d_unfold(X, weight, bias, ...)
         ctx.save_for_backward(X, weight)
         ctx.conv_args = (stride, padding, dilation)
         ctx.has_bias = bias is not None
@@ -152,6 +155,7 @@ class Conv2dFunction(torch.autograd.Function):
         ### BEGIN SOLUTION
         # HINT en: call conv2d_backward with the saved tensors; return None for bias when there was none and for the three int arguments
         # HINT es: llama a conv2d_backward con los tensores guardados; devuelve None para bias si no había y para los tres argumentos enteros
+        # HINT fr: appelez conv2d_backward avec les tenseurs sauvegardés ; renvoyez None pour bias s'il n'y en avait pas, ainsi que pour les trois arguments entiers
         X, weight = ctx.saved_tensors
         dX, dW, db = conv2d_backward(dout, X, weight, *ctx.conv_args)
         return dX, dW, db if ctx.has_bias else None, None, None, None

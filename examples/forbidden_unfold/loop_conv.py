@@ -48,6 +48,7 @@ def conv2d_loop(
     ### BEGIN SOLUTION
     # HINT en: pad X with F.pad, then for n, co, i, j take the dilated window X[n, :, i*s : i*s + d*(k-1)+1 : d, ...] and compute (patch * weight[co]).sum() + bias[co]
     # HINT es: rellena X con F.pad y, para n, co, i, j, toma la ventana dilatada X[n, :, i*s : i*s + d*(k-1)+1 : d, ...] y calcula (patch * weight[co]).sum() + bias[co]
+    # HINT fr: appliquez le remplissage à X avec F.pad puis, pour n, co, i, j, prenez la fenêtre dilatée X[n, :, i*s : i*s + d*(k-1)+1 : d, ...] et calculez (patch * weight[co]).sum() + bias[co]
     N, C_out = X.shape[0], weight.shape[0]
     kH, kW = weight.shape[2:]
     H_out, W_out = calculate_out(X, (kH, kW), stride, dilation, padding)
@@ -101,6 +102,7 @@ class Conv1D(nn.Module):
         ### BEGIN SOLUTION
         # HINT en: pad x, then for every window start i (step self.stride) apply self.kernel to x[:, :, i:i+k].reshape(N, -1) and torch.stack the results on dim 2
         # HINT es: rellena x y, para cada inicio de ventana i (paso self.stride), aplica self.kernel a x[:, :, i:i+k].reshape(N, -1) y apila los resultados con torch.stack en dim 2
+        # HINT fr: appliquez le remplissage à x puis, pour chaque début de fenêtre i (avec le pas self.stride), appliquez self.kernel à x[:, :, i:i+k].reshape(N, -1) et empilez les résultats avec torch.stack sur la dim 2
         (L_out,) = calculate_out(x, self.kernel_size, self.stride, 1, self.padding)
         x = F.pad(x, (self.padding, self.padding))
         k, s = self.kernel_size, self.stride
@@ -137,6 +139,7 @@ class Conv2D(nn.Module):
         ### BEGIN SOLUTION
         # HINT en: get (H_out, W_out) from calculate_out, pad x, apply self.kernel to every flattened window, stack on dim 2 and reshape to (N, out, H_out, W_out)
         # HINT es: obtén (H_out, W_out) con calculate_out, rellena x, aplica self.kernel a cada ventana aplanada, apila en dim 2 y cambia la forma a (N, out, H_out, W_out)
+        # HINT fr: obtenez (H_out, W_out) avec calculate_out, appliquez le remplissage à x, appliquez self.kernel à chaque fenêtre aplatie, empilez sur la dim 2 et remettez en forme (N, out, H_out, W_out)
         H_out, W_out = calculate_out(x, self.kernel_size, self.stride, 1, self.padding)
         p, k, s = self.padding, self.kernel_size, self.stride
         x = F.pad(x, (p, p, p, p))
@@ -167,6 +170,7 @@ class MaxPool1D(nn.Module):
         ### BEGIN SOLUTION
         # HINT en: for each block x[:, :, i:i+p] take torch.max(..., dim=2).values and stack them on dim 2; a trailing partial block is dropped
         # HINT es: para cada bloque x[:, :, i:i+p] toma torch.max(..., dim=2).values y apílalos en dim 2; el bloque final incompleto se descarta
+        # HINT fr: pour chaque bloc x[:, :, i:i+p], prenez torch.max(..., dim=2).values et empilez-les sur la dim 2 ; un dernier bloc incomplet est ignoré
         p = self.pooling
         if x.shape[2] < p:
             raise ValueError(f"MaxPool1D: input length {x.shape[2]} is shorter than pooling {p}")

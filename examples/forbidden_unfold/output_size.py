@@ -50,6 +50,7 @@ def calculate_out(
     ### BEGIN SOLUTION
     # HINT en: for each spatial dim use floor division: (in + 2p - d*(k-1) - 1) // s + 1, and raise ValueError for bad arguments
     # HINT es: para cada dimensión espacial usa división entera: (in + 2p - d*(k-1) - 1) // s + 1, y lanza ValueError ante argumentos inválidos
+    # HINT fr: pour chaque dimension spatiale, utilisez la division entière : (in + 2p - d*(k-1) - 1) // s + 1, et levez ValueError pour les arguments invalides
     shape = tuple(X.shape) if isinstance(X, torch.Tensor) else tuple(X)
     if len(shape) not in (3, 4, 5):
         raise ValueError(f"calculate_out: X must have 3, 4 or 5 dims, got shape {shape}")

@@ -34,6 +34,7 @@ def build_cnn() -> nn.Module:
     ### BEGIN SOLUTION
     # HINT en: nn.Sequential of nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), ... , nn.Flatten(), nn.Linear(32 * 7 * 7, 10)
     # HINT es: nn.Sequential con nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), ... , nn.Flatten(), nn.Linear(32 * 7 * 7, 10)
+    # HINT fr: nn.Sequential avec nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), ... , nn.Flatten(), nn.Linear(32 * 7 * 7, 10)
     return nn.Sequential(
         nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -52,6 +53,7 @@ def build_cnn2d() -> nn.Module:
     ### BEGIN SOLUTION
     # HINT en: Conv2D(1, 8, stride=2, kernel_size=3, padding=1), ReLU, Conv2D(8, 16, stride=2, ...), ReLU, Conv2D(16, 32, stride=1, ...), ReLU, Flatten, Linear(1568, 10)
     # HINT es: Conv2D(1, 8, stride=2, kernel_size=3, padding=1), ReLU, Conv2D(8, 16, stride=2, ...), ReLU, Conv2D(16, 32, stride=1, ...), ReLU, Flatten, Linear(1568, 10)
+    # HINT fr: Conv2D(1, 8, stride=2, kernel_size=3, padding=1), ReLU, Conv2D(8, 16, stride=2, ...), ReLU, Conv2D(16, 32, stride=1, ...), ReLU, Flatten, Linear(1568, 10)
     return nn.Sequential(
         Conv2D(1, 8, stride=2, kernel_size=3, padding=1), nn.ReLU(),
         Conv2D(8, 16, stride=2, kernel_size=3, padding=1), nn.ReLU(),
@@ -70,6 +72,7 @@ def build_cnn1d() -> nn.Module:
     ### BEGIN SOLUTION
     # HINT en: start with a layer that reshapes x to (N, 1, 784), then three Conv1D(kernel_size=3, stride=2, padding=1) with ReLU (1->8->16->32), Flatten and Linear(32 * 98, 10)
     # HINT es: empieza con una capa que cambie x a (N, 1, 784), luego tres Conv1D(kernel_size=3, stride=2, padding=1) con ReLU (1->8->16->32), Flatten y Linear(32 * 98, 10)
+    # HINT fr: commencez par une couche qui remet x en forme (N, 1, 784), puis trois Conv1D(kernel_size=3, stride=2, padding=1) avec ReLU (1->8->16->32), Flatten et Linear(32 * 98, 10)
     return nn.Sequential(
         Sequence1D(),
         Conv1D(1, 8, stride=2, kernel_size=3, padding=1), nn.ReLU(),
@@ -100,6 +103,7 @@ def train_epoch(
     ### BEGIN SOLUTION
     # HINT en: model.train(); for each batch: optimizer.zero_grad(), loss = criterion(model(images), labels), loss.backward(), optimizer.step(); return the mean of loss.item()
     # HINT es: model.train(); por cada batch: optimizer.zero_grad(), loss = criterion(model(images), labels), loss.backward(), optimizer.step(); devuelve la media de loss.item()
+    # HINT fr: model.train() ; pour chaque batch : optimizer.zero_grad(), loss = criterion(model(images), labels), loss.backward(), optimizer.step() ; renvoyez la moyenne des loss.item()
     model.train()
     losses = []
     for images, labels in loader:
@@ -125,6 +129,7 @@ def evaluate(model: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor
     ### BEGIN SOLUTION
     # HINT en: model.eval() and torch.no_grad(); count logits.argmax(1) == labels over all batches
     # HINT es: model.eval() y torch.no_grad(); cuenta logits.argmax(1) == labels en todos los batches
+    # HINT fr: model.eval() et torch.no_grad() ; comptez logits.argmax(1) == labels sur tous les batchs
     model.eval()
     correct = total = 0
     with torch.no_grad():

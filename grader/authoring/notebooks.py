@@ -1,4 +1,4 @@
-"""Generate the exercise notebooks (es and en) from the reference solutions and the lessons.
+"""Generate the exercise notebooks (one set per course language) from the reference solutions and the lessons.
 
 Two sources, nothing else:
 - the reference module ``solutions/cnn/<exercise>.py``, split into one code cell per
@@ -7,22 +7,29 @@ Two sources, nothing else:
   markers, loses its ``# HINT xx:`` lines and gets the chosen language's hint as a
   comment just above it, so nbgrader's released stub still shows the hint. Cells
   without a region are read-only provided code.
-- the lesson ``grader/course/lessons/<exercise>.md``: the teaching text in both languages and
+- the lesson ``grader/course/lessons/<exercise>.md``: the teaching text in every language and
   the order of the cells. Its format, one block per cell::
 
       === markdown          a read-only text cell, one paragraph set per language:
-      --- en                    (every markdown block must have both languages)
-      English text
+      --- en                    (every markdown block must have every language
+      English text              of LANGUAGES)
       --- es
       Texto en español
+      --- fr
+      Texte en français
       === code NAME         the reference's top-level NAME ("imports" for its imports)
-      === demo              a runnable code cell (figures, examples); lines
-      python code               "# en: ..." / "# es: ..." keep only the chosen language
+      === demo              a runnable code cell (figures, examples); a run of
+      python code               "# en: ..." / "# es: ..." / "# fr: ..." lines (one per
+                                language) keeps only the chosen language
       === tests             the autograded test cell: the public checks of
       python code               grader/course/public_checks.py, then this code as the
-                                ### BEGIN HIDDEN TESTS part
+                                ### BEGIN HIDDEN TESTS part; its messages are catalog
+                                entries named SAY["hidden_..."]
 
   The last cell of every notebook runs the public checks with hints (``report``).
+  The notebook's own words (hint label, comments of generated cells) are the catalog's
+  ``notebook_*`` entries, and its metadata records its language (``metadata["convkit"]
+  ["lang"]``), which ``convkit check`` reads.
 
 Each exercise notebook builds on the student's own earlier notebooks through
 ``notebook_import`` (shipped alongside): ``from output_size import calculate_out`` in the
@@ -46,7 +53,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from grader.authoring.stubs import BEGIN, regions
-from grader.course import public_checks
+from grader.course import messages, public_checks
 from grader.course.assignment import ASSIGNMENT, EXERCISES, GIVEN, LANGUAGES, NOTEBOOKS, POINTS, solution_path
 
 LESSONS = Path(__file__).resolve().parents[1] / "course" / "lessons"
@@ -59,7 +66,6 @@ _LANG = re.compile(r"^--- (\w+)\s*$")
 _HINT = re.compile(r"^(\s*)#\s*HINT (\w+):\s*(.*)$")
 _COMMENT_LANG = re.compile(r"^(\s*)# (\w\w): (.*)$")
 
-HINT_LABEL = {"en": "Hint", "es": "Pista"}
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -97,7 +103,7 @@ def parse_lesson(path: Path) -> list[Block]:
         elif blocks[-1].kind == "markdown":
             if lang is None:
                 if line.strip():
-                    raise LessonError(f"{path}:{number}: markdown text before '--- en' or '--- es'")
+                    raise LessonError(f"{path}:{number}: markdown text before '--- <lang>'")
                 continue
             blocks[-1].texts[lang] += line + "\n"
         else:
@@ -105,7 +111,26 @@ def parse_lesson(path: Path) -> list[Block]:
     for block in blocks:
         if block.kind == "markdown" and set(block.texts) != set(LANGUAGES):
             raise LessonError(f"{path}: a markdown block has languages {sorted(block.texts)}, needs {list(LANGUAGES)}")
+        for group in comment_groups(block.code):
+            if sorted(group) != sorted(LANGUAGES):
+                raise LessonError(f"{path}: a '=== {block.kind}' block has a comment in languages {group}, "
+                                  f"needs one line in each of {list(LANGUAGES)}")
     return blocks
+
+
+def comment_groups(code: str) -> list[list[str]]:
+    """The languages of each run of consecutive ``# <lang>: ...`` lines of ``code`` (one run per comment)."""
+    groups: list[list[str]] = []
+    previous = False
+    for line in code.split("\n"):
+        match = _COMMENT_LANG.match(line)
+        localized = bool(match and match.group(2) in LANGUAGES)
+        if localized:
+            if not previous:
+                groups.append([])
+            groups[-1].append(match.group(2))
+        previous = localized
+    return groups
 
 
 def split_module(exercise: str) -> dict[str, str]:
@@ -141,7 +166,7 @@ def localize_regions(code: str, lang: str, where: str) -> str:
     for number, line in enumerate(code.split("\n")):
         if number in hints:
             indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}# {HINT_LABEL[lang]}: {hints[number][lang]}")
+            out.append(f"{indent}# {messages.text('notebook_hint', lang, hint=hints[number][lang])}")
         if not _HINT.match(line):
             out.append(line)
     return "\n".join(out)
@@ -179,26 +204,28 @@ def _cell(kind: str, source: str, cell_id: str, role: str, nbgrader: dict | None
 
 def tests_source(exercise: str, hidden: str, lang: str) -> str:
     """The autograded test cell: the public checks as source, then the hidden tests."""
-    intro = {"en": "# Public checks (`convkit check` runs the same ones). Hidden tests run when grading.",
-             "es": "# Comprobaciones públicas (las mismas que `convkit check`). Las pruebas ocultas se ejecutan al calificar."}
+    intro = f"# {messages.text('notebook_tests_intro', lang)}"
     calls = "\n".join(f"{check.__name__}()" for check, _ in public_checks.CHECKS[exercise])
-    visible = f"{intro[lang]}\n{public_checks.PRELUDE}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
-    return f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden.strip()}\n### END HIDDEN TESTS"
+    prelude = public_checks.prelude(exercise, lang, {lang: messages.public_check_texts(lang)})
+    visible = f"{intro}\n{prelude}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
+    # the hidden tests' messages (SAY["hidden_..."]) go with them, into the hidden part
+    said = messages.texts(public_checks.said_keys(hidden), lang)
+    hidden = (f"SAY.update({json.dumps(said, ensure_ascii=False, indent=4)})\n" if said else "") + hidden.strip()
+    return f"{visible}\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS"
 
 
 def check_cell_source(exercise: str, lang: str) -> str:
     """The last cell: the public checks with hints, skipped when a grader runs the notebook."""
-    comment = {"en": "# Run the public checks with hints (the same as `convkit check`).",
-               "es": "# Ejecuta las comprobaciones públicas con pistas (lo mismo que `convkit check`)."}
-    return (f"{comment[lang]}\nimport os\n\nif not os.environ.get(\"CONVKIT_GRADING\"):\n"
+    comment = f"# {messages.text('notebook_check_comment', lang)}"
+    return (f"{comment}\nimport os\n\nif not os.environ.get(\"CONVKIT_GRADING\"):\n"
             f"    from {CHECKS_MODULE} import report\n\n    report({exercise!r}, globals(), lang={lang!r})")
 
 
-def _imports_cell(exercise: str, code: str) -> str:
+def _imports_cell(exercise: str, code: str, lang: str) -> str:
     """The reference's imports; an import of an earlier exercise first loads notebook_import."""
     earlier = [name for name in EXERCISES if re.search(rf"^from {name} import", code, re.M)]
     if earlier:
-        lead = "import notebook_import  # noqa: F401  (lets `from <exercise> import ...` load your <exercise>.ipynb)"
+        lead = f"import notebook_import  # noqa: F401  ({messages.text('notebook_import_comment', lang)})"
         code = re.sub(r"^(from __future__ import annotations\n+)?", lambda m: (m.group(0) or "") + lead + "\n", code, count=1)
     return code
 
@@ -224,7 +251,7 @@ def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
             used.append(block.name)
             code = pieces[block.name]
             if block.name == "imports":
-                cells.append(_cell("code", _imports_cell(exercise, code), cell_id, "setup", _cell_metadata(cell_id, locked=True)))
+                cells.append(_cell("code", _imports_cell(exercise, code, lang), cell_id, "setup", _cell_metadata(cell_id, locked=True)))
             elif BEGIN in code:
                 source = localize_regions(code, lang, f"{solution_path(exercise)}:{block.name}")
                 cells.append(_cell("code", source, cell_id, "solution", _cell_metadata(f"{exercise}_{block.name}", solution=True)))
@@ -237,7 +264,8 @@ def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
         raise LessonError(f"{lesson}: no '=== tests' block")
     cells.append(_cell("code", check_cell_source(exercise, lang), f"{exercise}-check", "check", None))
     notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    notebook.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"},
+                         "convkit": {"exercise": exercise, "lang": lang}}
     return notebook
 
 
@@ -250,7 +278,9 @@ def release(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def checks_module_source() -> str:
-    """``convkit_checks.py``: grader/course/public_checks.py with every exercise's hints filled in."""
+    """``convkit_checks.py``: grader/course/public_checks.py with every exercise's hints, the
+    report's words and the checks' messages (from the catalog) filled in, so the shipped file
+    needs nothing of the kit."""
     hints: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for exercise in EXERCISES:
         path = solution_path(exercise)
@@ -259,7 +289,11 @@ def checks_module_source() -> str:
                 hints[lang].setdefault(owner, found[lang])
     source = Path(public_checks.__file__).read_text(encoding="utf-8")
     header = "# Generated from grader/course/public_checks.py by `convkit notebooks`; do not edit.\n"
-    return f"{header}{source}\nHINTS = {json.dumps(hints, ensure_ascii=False, indent=1, sort_keys=True)}\n"
+    words = {lang: messages.check_words(lang) for lang in LANGUAGES}
+    sayings = {lang: messages.public_check_texts(lang) for lang in LANGUAGES}
+    return (f"{header}{source}\nHINTS = {json.dumps(hints, ensure_ascii=False, indent=1, sort_keys=True)}\n"
+            f"WORDS = {json.dumps(words, ensure_ascii=False, indent=1, sort_keys=True)}\n"
+            f"SAYINGS = {json.dumps(sayings, ensure_ascii=False, indent=1, sort_keys=True)}\n")
 
 
 def support_files() -> dict[str, str]:
@@ -274,7 +308,7 @@ def render(lang: str, *, solutions: bool) -> dict[str, str]:
     """Every file of the ``cnn`` notebook assignment as ``{file name: text}``.
 
     Args:
-        lang: "en" or "es".
+        lang: one of LANGUAGES.
         solutions: True for nbgrader's source version, False for the released one.
     """
     if lang not in LANGUAGES:

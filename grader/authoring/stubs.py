@@ -7,6 +7,7 @@ language. A region states its hints as its first comment lines::
     ### BEGIN SOLUTION
     # HINT en: use floor division
     # HINT es: usa división entera
+    # HINT fr: utilisez la division entière
     ...
 
 Everything outside the regions (signatures, docstrings, given checks) is copied as is.
@@ -19,23 +20,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from grader.course import messages
 from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, STUBS, solution_path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _HINT = re.compile(r"#\s*HINT (\w+):\s*(.*)")
 _DEF = re.compile(r"(\s*)(?:def|class)\s+(\w+)")
 
-MESSAGES = {
-    "en": ("not implemented yet. Hint", "YOUR CODE HERE"),
-    "es": ("todavía no está implementado. Pista", "YOUR CODE HERE"),
-}
+# nbgrader's own marker for the student's part, the same in every language (its released
+# notebooks say it too); the texts around it are the catalog's ``stub_*`` entries.
+CODE_MARKER = "YOUR CODE HERE"
 
 
-# Generated files say where they come from, so nobody edits the copy instead of the source.
-STUB_HEADER = {
-    "en": "# Student stub generated from solutions/cnn by `convkit stubs`. Write your code where it says YOUR CODE HERE.\n",
-    "es": "# Plantilla generada desde solutions/cnn con `convkit stubs`. Escribe tu código donde dice YOUR CODE HERE.\n",
-}
+def stub_header(lang: str) -> str:
+    """The first line of every generated stub: where it comes from, so nobody edits the copy."""
+    return f"# {messages.text('stub_header', lang)}\n"
 
 
 class MarkerError(ValueError):
@@ -45,9 +44,9 @@ class MarkerError(ValueError):
 def _stub_line(indent: str, owner: str, hints: dict[str, str], lang: str, where: str) -> list[str]:
     if lang not in hints:
         raise MarkerError(f"{where}: solution region in {owner} has no '# HINT {lang}:' line")
-    label, marker = MESSAGES[lang]
-    message = f"{owner}: {label}: {hints[lang]}".replace("\\", "\\\\").replace('"', '\\"')
-    return [f"{indent}# {marker}", f'{indent}raise NotImplementedError("{message}")']
+    message = messages.text("stub_not_implemented", lang, owner=owner, hint=hints[lang])
+    message = message.replace("\\", "\\\\").replace('"', '\\"')
+    return [f"{indent}# {CODE_MARKER}", f'{indent}raise NotImplementedError("{message}")']
 
 
 def regions(source: str, where: str = "<source>") -> list[tuple[int, int, str, dict[str, str]]]:
@@ -101,7 +100,7 @@ def render_stubs(lang: str = "en") -> dict[str, str]:
         path = solution_path(module)
         text = path.read_text(encoding="utf-8")
         if module in EXERCISES:
-            text = STUB_HEADER[lang] + strip_solutions(text, lang, str(path))
+            text = stub_header(lang) + strip_solutions(text, lang, str(path))
         files[path.name] = text
     return files
 

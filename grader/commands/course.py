@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.course import messages
 from grader.course.assignment import ASSIGNMENT, DEFAULT_COURSE_ID, LANGUAGES
 
 
@@ -17,8 +18,11 @@ def run_init(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as error:
         print(f"convkit course init: {error}", file=sys.stderr)
         return 2
-    print(f"course {settings.course_id!r} ({settings.lang}) in {args.dir.resolve()}; exchange {settings.exchange}")
-    print(f"next, in {args.dir}: nbgrader generate_assignment {ASSIGNMENT} && nbgrader release_assignment {ASSIGNMENT}")
+    lang = settings.lang  # the instructor chose the course's language: say the rest in it too
+    print(messages.text("course_created", lang, course_id=settings.course_id, language=lang, root=args.dir.resolve(),
+                        exchange=settings.exchange))
+    print(messages.text("course_next", lang, root=args.dir,
+                        commands=f"nbgrader generate_assignment {ASSIGNMENT} && nbgrader release_assignment {ASSIGNMENT}"))
     return 0
 
 

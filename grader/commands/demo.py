@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"grades.csv, grades.json and feedback/ are in {args.out}")
     print(f"class report: {args.out / 'report.html'} (also report.md); "
           f"re-render in another language: convkit report {args.out} --lang es")
-    return report(graded, args.out)
+    return report(graded, args.out, args.lang)
 
 
 def add_parser(subparsers) -> None:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
         print(f"convkit grade: interrupted; finished grades are kept in {args.out / RESULTS}, "
               "re-run the same command to grade the rest", file=sys.stderr)
         return 130
-    return report(graded, args.out)
+    return report(graded, args.out, args.lang)
 
 
 def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

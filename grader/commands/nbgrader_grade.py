@@ -72,5 +72,5 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     print(f"convkit grade --nbgrader: {len(graded.results) - len(recorded.not_recorded)} submission(s) recorded in "
           f"{course / 'gradebook.db'}; {pages} feedback page(s) in {course / 'feedback'} for "
           f"`nbgrader release_feedback {assignment}`", file=sys.stderr)
-    code = report(graded, out)
+    code = report(graded, out, args.lang)
     return code or (1 if recorded.not_recorded else 0)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from grader.course import messages
 from grader.course.assignment import EXERCISES, LANGUAGES
 
 DEFAULT_SEED = 0
@@ -57,11 +58,13 @@ def add_grading_options(parser: argparse.ArgumentParser, jobs: int = 1) -> None:
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
 
 
-def report(run, out: Path) -> int:
-    """Print what a class run did to stderr; 1 if any submission could not be graded."""
-    print(f"convkit grade: graded {len(run.graded)}, unchanged {len(run.reused)}, "
-          f"failed {len(run.failed)}; outputs in {out}", file=sys.stderr)
+def report(run, out: Path, lang: str | None = None) -> int:
+    """Print what a class run did to stderr, in ``lang`` (default en); 1 if any submission could not be graded."""
+    lang = lang or "en"
+    done = messages.text("class_report", lang, graded=len(run.graded), reused=len(run.reused), failed=len(run.failed),
+                         out=out)
+    print(f"convkit grade: {done}", file=sys.stderr)
     for student, error in sorted(run.failed.items()):
-        print(f"convkit grade: could not grade {student} (re-run to retry): {error}", file=sys.stderr)
+        print(f"convkit grade: {messages.text('class_failed', lang, student=student, error=error)}", file=sys.stderr)
     return 1 if run.failed else 0
 

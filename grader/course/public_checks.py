@@ -4,12 +4,16 @@ One source for three places: each notebook's autograded test cell shows the chec
 its exercise as source (``grader.authoring.notebooks`` inlines them), the last cell of each
 notebook runs them through :func:`report`, and ``convkit check`` does the same on a
 student's folder. This file is shipped next to the notebooks as ``convkit_checks.py``
-(with the hints appended), so it imports nothing from the kit.
+(with the hints and the report's words appended, both generated from the reference solutions
+and the catalog grader/course/messages.py), so it imports nothing from the kit and holds no
+text of its own in any language.
 
 A check is a function without arguments that uses the student's names as globals
 (``calculate_out``, ``maxpool2d_unfold``...) and raises ``AssertionError`` with a
 message when the student's result is wrong. To run it against a namespace (a module's
-``__dict__`` or a notebook's ``globals()``), its source is executed in that namespace.
+``__dict__`` or a notebook's ``globals()``), its source is executed in that namespace,
+after :func:`prelude`: the imports and ``SAY``, the check's messages in the student's
+language (the catalog's ``public_*`` entries, named ``SAY["public_..."]`` in a check).
 
 The hidden checks (seeded random comparisons) are not here: they live only in the
 nbgrader source notebooks and in the grader's suites.
@@ -17,6 +21,8 @@ nbgrader source notebooks and in the grader's suites.
 from __future__ import annotations
 
 import inspect
+import json
+import re
 import textwrap
 import traceback
 from typing import Callable
@@ -26,6 +32,7 @@ import torch.nn.functional as F
 
 # Import lines a check's source needs when it is executed somewhere else.
 PRELUDE = "import torch\nimport torch.nn.functional as F\n"
+_SAID = re.compile(r'SAY\["(\w+)"\]')
 
 
 def course_example():
@@ -39,8 +46,8 @@ def course_example():
 
 def check_output_size_course():
     X, weight, bias = course_example()
-    assert calculate_out(X, k_size=(3, 3)) == (4, 4), "the 6x6 image and a 3x3 kernel give a 4x4 feature map"
-    assert calculate_out((1, 2, 4, 4), k_size=(2, 2), stride=2) == (2, 2), "a 2x2 pool with stride 2 halves 4x4"
+    assert calculate_out(X, k_size=(3, 3)) == (4, 4), SAY["public_course_size"]
+    assert calculate_out((1, 2, 4, 4), k_size=(2, 2), stride=2) == (2, 2), SAY["public_pool_size"]
 
 
 def check_output_size_torch():
@@ -48,8 +55,7 @@ def check_output_size_torch():
     X = torch.zeros(2, 3, 12, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
-    assert tuple(got) == expected, (f"stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got} "
-                                    "(a window that does not fit entirely is not counted: round down)")
+    assert tuple(got) == expected, SAY["public_torch_size"].format(expected=expected, got=got)
 
 
 def check_output_size_errors():
@@ -59,14 +65,14 @@ def check_output_size_errors():
             got = calculate_out(torch.zeros(1, 1, size, size), k_size=(kernel, kernel), stride=stride)
         except ValueError:
             continue
-        raise AssertionError(f"a {kernel}x{kernel} kernel does not fit in a {size}x{size} image (stride {stride}): "
-                             f"calculate_out must raise ValueError, it returned {got}")
+        raise AssertionError(SAY["public_kernel_too_big"].format(kernel=kernel, size=size, stride=stride, got=got))
 
 
 def check_conv2d_loop_course():
     X, weight, bias = course_example()
     got = conv2d_loop(X, weight, bias)
-    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+    expected = F.conv2d(X, weight, bias)
+    assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
 
 
 def check_conv2d_loop_torch():
@@ -75,8 +81,9 @@ def check_conv2d_loop_torch():
     settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))  # different per dimension, on purpose
     expected = F.conv2d(X, weight, None, **settings)
     got = conv2d_loop(X, weight, None, **settings)
-    assert got.shape == expected.shape, f"{settings}, 2x3 kernel: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-5), f"{settings}, 2x3 kernel: your output differs from F.conv2d"
+    assert got.shape == expected.shape, SAY["public_loop_shape"].format(settings=settings, expected=tuple(expected.shape),
+                                                                        got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_loop_differs"].format(settings=settings)
 
 
 def check_conv1d_module():
@@ -86,8 +93,9 @@ def check_conv1d_module():
     weight = layer.kernel.weight.view(3, 2, 3)
     expected = F.conv1d(x, weight, layer.kernel.bias, stride=2, padding=1)
     got = layer(x)
-    assert got.shape == expected.shape, f"Conv1D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-5), "Conv1D differs from F.conv1d with the same weights"
+    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv1D", expected=tuple(expected.shape),
+                                                                   got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv1D", torch="F.conv1d")
 
 
 def check_conv2d_module():
@@ -97,21 +105,23 @@ def check_conv2d_module():
     weight = layer.kernel.weight.view(3, 2, 3, 3)
     expected = F.conv2d(x, weight, layer.kernel.bias, stride=2, padding=1)
     got = layer(x)
-    assert got.shape == expected.shape, f"Conv2D output shape: expected {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-5), "Conv2D differs from F.conv2d with the same weights"
+    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv2D", expected=tuple(expected.shape),
+                                                                   got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv2D", torch="F.conv2d")
 
 
 def check_maxpool1d_module():
     got = MaxPool1D(2)(torch.tensor([[[1., 3., 2., 0., 5.]]]))
-    assert torch.equal(got, torch.tensor([[[3., 2.]]])), f"MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}"
+    assert torch.equal(got, torch.tensor([[[3., 2.]]])), SAY["public_maxpool1d"].format(got=got)
 
 
 def check_im2col_course():
     X, weight, bias = course_example()
     got = im2col(X, kernel_size=3)
     expected = F.unfold(X, kernel_size=3)
-    assert got.shape == expected.shape, f"im2col of the 6x6 image: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-    assert torch.equal(got, expected), "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)"
+    assert got.shape == expected.shape, SAY["public_im2col_shape"].format(
+        expected=tuple(expected.shape), got=tuple(got.shape))
+    assert torch.equal(got, expected), SAY["public_im2col_order"]
 
 
 def check_im2col_strided():
@@ -119,24 +129,24 @@ def check_im2col_strided():
     X = torch.randn(2, 3, 7, 8)
     got = im2col(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
     expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
-    assert got.shape == expected.shape and torch.allclose(got, expected), "im2col with stride/padding/dilation differs from F.unfold"
+    assert got.shape == expected.shape and torch.allclose(got, expected), SAY["public_im2col_strided"]
 
 
 def check_conv2d_unfold_course():
     X, weight, bias = course_example()
     got = conv2d_unfold(X, weight, bias)
-    assert torch.allclose(got, F.conv2d(X, weight, bias)), f"the course's feature maps are\n{F.conv2d(X, weight, bias)}\nyou give\n{got}"
+    expected = F.conv2d(X, weight, bias)
+    assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
 
 
 def check_maxpool_course():
     X, weight, bias = course_example()
     values, indices = maxpool2d_unfold(F.conv2d(X, weight, bias), 2)
     expected_values, expected_indices = F.max_pool2d(F.conv2d(X, weight, bias), 2, return_indices=True)
-    assert torch.equal(values, expected_values), f"pooled values: expected\n{expected_values}\ngot\n{values}"
-    assert torch.equal(indices, expected_indices), (
-        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
-        "indices are flat positions in the 4x4 plane, ties go to the first maximum"
-    )
+    assert torch.equal(values, expected_values), SAY["public_pooled_values"].format(
+        expected=expected_values, got=values)
+    assert torch.equal(indices, expected_indices), SAY["public_pool_indices"].format(expected=expected_indices,
+                                                                                     got=indices)
 
 
 def check_maxpool_ties():
@@ -144,12 +154,10 @@ def check_maxpool_ties():
     H = torch.tensor([[[[1., 3., 2., 0., 2., 2.], [3., 1., 0., 3., 2., 1.], [2., 3., 1., 3., 0., 2.]]]])
     values, indices = maxpool2d_unfold(H, kernel_size=(2, 3), stride=(1, 2))
     expected_values, expected_indices = F.max_pool2d(H, (2, 3), (1, 2), return_indices=True)
-    assert values.shape == expected_values.shape and torch.equal(values, expected_values), (
-        f"pooled values: expected\n{expected_values}\ngot\n{values}")
-    assert torch.equal(indices, expected_indices), (
-        f"indices: expected\n{expected_indices}\ngot\n{indices}\n"
-        "ties go to the first maximum in row-major order, as a flat position in the 3x6 plane"
-    )
+    assert values.shape == expected_values.shape and torch.equal(values, expected_values), \
+        SAY["public_pooled_values"].format(expected=expected_values, got=values)
+    assert torch.equal(indices, expected_indices), SAY["public_pool_ties"].format(expected=expected_indices,
+                                                                                  got=indices)
 
 
 def check_maxpool_backward():
@@ -159,14 +167,14 @@ def check_maxpool_backward():
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
     expected = torch.zeros(16)
     expected[[5, 6, 10]] = torch.tensor([1. + 3., 2., 4.])
-    assert torch.equal(got, expected.view(1, 1, 4, 4)), (
-        f"each gradient goes to its index, and windows sharing an argmax add up: expected\n{expected.view(4, 4)}\ngot\n{got}")
+    assert torch.equal(got, expected.view(1, 1, 4, 4)), SAY["public_pool_backward"].format(
+        expected=expected.view(4, 4), got=got)
 
 
 def check_col2im_ones():
     got = col2im(torch.ones(1, 4, 4), output_size=(3, 3), kernel_size=2)
     expected = torch.tensor([[[[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]]])
-    assert torch.equal(got, expected), f"overlapping windows add up: expected\n{expected}\ngot\n{got}"
+    assert torch.equal(got, expected), SAY["public_col2im_overlap"].format(expected=expected, got=got)
 
 
 def check_conv2d_backward_autograd():
@@ -179,38 +187,36 @@ def check_conv2d_backward_autograd():
     out.backward(dout)
     dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1, dilation=(1, 2))
     for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
-        assert torch.allclose(got, expected), f"{name} differs from autograd's gradient"
+        assert torch.allclose(got, expected), SAY["public_autograd"].format(name=name)
 
 
 def check_tiny_forward_course():
     X, weight, bias = course_example()
     got = tiny_forward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
-    assert torch.equal(got, torch.tensor([[18.]])), f"the course's network gives [[18.]], you give {got}"
+    assert torch.equal(got, torch.tensor([[18.]])), SAY["public_tiny_forward"].format(got=got)
 
 
 def check_tiny_backward_course():
     X, weight, bias = course_example()
     grads = tiny_backward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
-    assert torch.equal(grads["bias"], torch.tensor([4., 4.])), f"bias gradient: expected [4, 4], got {grads['bias']}"
+    assert torch.equal(grads["bias"], torch.tensor([4., 4.])), SAY["public_tiny_bias"].format(got=grads["bias"])
     expected = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.], [20., 23., 18., 21., 20., 11., 9., 15., 18.]])
-    assert torch.equal(grads["weight"].reshape(2, 9), expected), (
-        f"weight gradient: expected rows\n{expected}\ngot\n{grads['weight'].reshape(2, -1)}\n"
-        "tied windows: only the first maximum receives the gradient"
-    )
+    assert torch.equal(grads["weight"].reshape(2, 9), expected), SAY["public_tiny_weight"].format(
+        expected=expected, got=grads["weight"].reshape(2, -1))
     pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)  # the 8 features the fc layer reads
-    assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), (
-        f"fc_weight gradient: expected the pooled features as a column (8 x 1), f^T @ dout\n{pooled.t()}\n"
-        f"got\n{grads['fc_weight']}")
-    assert torch.equal(grads["fc_bias"], torch.tensor([1.])), f"fc_bias gradient: expected [1.], got {grads['fc_bias']}"
+    assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), \
+        SAY["public_tiny_fc_weight"].format(expected=pooled.t(), got=grads["fc_weight"])
+    assert torch.equal(grads["fc_bias"], torch.tensor([1.])), SAY["public_tiny_fc_bias"].format(got=grads["fc_bias"])
 
 
 def check_cnn_budget():
     for build, count in ((build_cnn, 21578), (build_cnn2d, 21578), (build_cnn1d, 33370)):
         model = build()
         got = sum(p.numel() for p in model.parameters())
-        assert got == count, f"{build.__name__}: expected {count} parameters, got {got}"
+        assert got == count, SAY["public_cnn_parameters"].format(builder=build.__name__, expected=count, got=got)
         out = model(torch.zeros(2, 1, 28, 28))
-        assert tuple(out.shape) == (2, 10), f"{build.__name__}: expected 2 x 10 logits, got {tuple(out.shape)}"
+        assert tuple(out.shape) == (2, 10), SAY["public_cnn_logits"].format(builder=build.__name__,
+                                                                                            got=tuple(out.shape))
 
 
 # exercise -> [(check, the student function it exercises)]; the function names the hint.
@@ -229,13 +235,13 @@ CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "mnist": [(check_cnn_budget, "build_cnn")],
 }
 
-# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}}.
+# Filled in the shipped copy (convkit_checks.py): {lang: {function: hint}} and
+# {lang: {"passed", "failed", "hint", "summary": text}} (the catalog's CHECK_WORDS; hint and summary
+# are templates).
 HINTS: dict[str, dict[str, str]] = {}
-
-WORDS = {
-    "en": {"passed": "passed", "failed": "FAILED", "hint": "hint", "summary": "{passed}/{total} public checks pass"},
-    "es": {"passed": "pasa", "failed": "FALLA", "hint": "pista", "summary": "{passed}/{total} comprobaciones públicas pasan"},
-}
+WORDS: dict[str, dict[str, str]] = {}
+# and {lang: {catalog key: message template}}, the checks' messages (SAY).
+SAYINGS: dict[str, dict[str, str]] = {}
 
 
 def check_source(exercise: str) -> str:
@@ -246,14 +252,28 @@ def check_source(exercise: str) -> str:
     return "\n\n".join(sources)
 
 
-def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | None]]:
-    """Run ``exercise``'s checks with ``namespace`` as their globals.
+def said_keys(source: str) -> list[str]:
+    """The catalog keys ``source`` names as ``SAY["key"]``, sorted, once each."""
+    return sorted(set(_SAID.findall(source)))
+
+
+def prelude(exercise: str, lang: str, sayings: dict[str, dict[str, str]] | None = None) -> str:
+    """What ``exercise``'s checks need before their source: the imports and ``SAY``, their
+    messages in ``lang`` (from ``sayings``, by default the ones generated into the shipped copy)."""
+    table = (SAYINGS if sayings is None else sayings)[lang]
+    said = {key: table[key] for key in said_keys(check_source(exercise))}
+    return f"{PRELUDE}SAY = {json.dumps(said, ensure_ascii=False, indent=4)}\n"
+
+
+def run_checks(exercise: str, namespace: dict, lang: str = "en",
+               sayings: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str, str | None]]:
+    """Run ``exercise``'s checks with ``namespace`` as their globals, their messages in ``lang``.
 
     Returns:
         one ``(check name, student function, error message or None)`` per check.
     """
     scope = dict(namespace)
-    exec(PRELUDE + check_source(exercise), scope)
+    exec(prelude(exercise, lang, sayings) + check_source(exercise), scope)
     results = []
     for check, target in CHECKS[exercise]:
         try:
@@ -268,10 +288,14 @@ def run_checks(exercise: str, namespace: dict) -> list[tuple[str, str, str | Non
     return results
 
 
-def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None) -> bool:
-    """Print what passes and, for what fails, the message and the function's hint; True when all pass."""
-    words, hints = WORDS[lang], (HINTS if hints is None else hints).get(lang, {})
-    results = run_checks(exercise, namespace)
+def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, dict[str, str]] | None = None,
+           words: dict[str, dict[str, str]] | None = None, sayings: dict[str, dict[str, str]] | None = None) -> bool:
+    """Print what passes and, for what fails, the message and the function's hint; True when all pass.
+
+    ``hints``, ``words`` and ``sayings`` default to the ones generated into the shipped copy.
+    """
+    words, hints = (WORDS if words is None else words)[lang], (HINTS if hints is None else hints).get(lang, {})
+    results = run_checks(exercise, namespace, lang, sayings)
     for name, target, message in results:
         if message is None:
             print(f"  [ok] {name}: {words['passed']}")
@@ -279,7 +303,7 @@ def report(exercise: str, namespace: dict, lang: str = "en", hints: dict[str, di
         print(f"  [!!] {name}: {words['failed']} ({target})")
         print(textwrap.indent(message, "       "))
         if target in hints and hints[target] not in message:
-            print(f"       {words['hint']}: {hints[target]}")
+            print(f"       {words['hint'].format(hint=hints[target])}")
     passed = sum(message is None for _, _, message in results)
     print(words["summary"].format(passed=passed, total=len(results)))
     return passed == len(results)

@@ -14,7 +14,8 @@ The course directory gets:
   hidden tests included: they exist only here, never in the repository) plus the files
   shipped next to them (given modules, ``notebook_import.py``, ``convkit_checks.py``).
   ``nbgrader autograde`` restores those files from here, so a student cannot alter them.
-- ``convkit.json``: the course language and id, read by ``convkit grade --nbgrader``.
+- ``convkit.json``: the course language and id, read by ``convkit grade --nbgrader`` and by
+  ``convkit check`` run anywhere inside the course folder.
 - the exchange folder.
 
 From then on the standard nbgrader commands work in DIR: ``generate_assignment cnn``,
@@ -28,10 +29,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader.authoring import notebooks
-from grader.course.assignment import ASSIGNMENT, DEFAULT_COURSE_ID, LANGUAGES
+from grader.course.assignment import ASSIGNMENT, COURSE_SETTINGS, DEFAULT_COURSE_ID, LANGUAGES
 
 CONFIG = "nbgrader_config.py"
-SETTINGS = "convkit.json"
+SETTINGS = COURSE_SETTINGS
 
 
 @dataclass(frozen=True)

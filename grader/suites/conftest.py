@@ -38,7 +38,7 @@ Fixtures
     differ between students and runs and are reproducible.
 ``ref`` (``grader.grading.reference.load``)
     ``ref("maxpool").maxpool2d_unfold`` is the reference solution, run here (trusted).
-``lang`` ("en" or "es")
+``lang`` (one of LANGUAGES)
 
 Shared random configurations (conv/pool cases) live in ``grader/suites/configs.py``.
 """

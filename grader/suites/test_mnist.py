@@ -65,7 +65,7 @@ class TrainingRun:
     epochs: int
     bar: float  # minimum test accuracy, percent
     budget_s: float  # training time allowed in the worker
-    reference: str  # what the reference reaches, for the message (numbers only: both languages)
+    reference: str  # what the reference reaches, for the message (numbers only: every language)
 
 
 # Keyed by mnist_data's source names, which also name the messages ``mnist_source_<name>``.

@@ -57,6 +57,7 @@ def im2col(
     ### BEGIN SOLUTION
     # HINT en: pad X, take windows with Tensor.unfold on dims 2 and 3 (size d*(k-1)+1, step s), keep every d-th element, then permute to (N, C, kH, kW, H_out, W_out) and reshape
     # HINT es: rellena X, toma las ventanas con Tensor.unfold en las dims 2 y 3 (tamaño d*(k-1)+1, paso s), conserva uno de cada d elementos, permuta a (N, C, kH, kW, H_out, W_out) y cambia la forma
+    # HINT fr: complétez X par le remplissage, prenez les fenêtres avec Tensor.unfold sur les dims 2 et 3 (taille d*(k-1)+1, pas s), gardez un élément sur d, puis permutez en (N, C, kH, kW, H_out, W_out) et changez la forme
     H_out, W_out = calculate_out(X, kernel, stride, dilation, padding)
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation
     Xp = F.pad(X, (pW, pW, pH, pH))
@@ -96,6 +97,7 @@ def conv2d_unfold(
     ### BEGIN SOLUTION
     # HINT en: X_col = im2col(X, ...), W_row = weight.reshape(C_out, -1); multiply (torch.bmm with W_row.expand(N, -1, -1)), add bias.view(1, -1, 1), reshape to (N, C_out, H_out, W_out)
     # HINT es: X_col = im2col(X, ...), W_row = weight.reshape(C_out, -1); multiplica (torch.bmm con W_row.expand(N, -1, -1)), suma bias.view(1, -1, 1) y cambia la forma a (N, C_out, H_out, W_out)
+    # HINT fr: X_col = im2col(X, ...), W_row = weight.reshape(C_out, -1) ; multipliez (torch.bmm avec W_row.expand(N, -1, -1)), ajoutez bias.view(1, -1, 1) et remettez en forme (N, C_out, H_out, W_out)
     N, C_out = X.shape[0], weight.shape[0]
     kernel = tuple(weight.shape[2:])
     H_out, W_out = calculate_out(X, kernel, stride, dilation, padding)

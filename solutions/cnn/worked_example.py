@@ -55,6 +55,7 @@ def tiny_forward(
     ### BEGIN SOLUTION
     # HINT en: H = conv2d_unfold(X, weight, bias); M, _ = maxpool2d_unfold(H, 2); return M.flatten(1) @ fc_weight + fc_bias
     # HINT es: H = conv2d_unfold(X, weight, bias); M, _ = maxpool2d_unfold(H, 2); devuelve M.flatten(1) @ fc_weight + fc_bias
+    # HINT fr: H = conv2d_unfold(X, weight, bias) ; M, _ = maxpool2d_unfold(H, 2) ; renvoyez M.flatten(1) @ fc_weight + fc_bias
     H = conv2d_unfold(X, weight, bias)
     M, _ = maxpool2d_unfold(H, 2)
     return M.flatten(1) @ fc_weight + fc_bias
@@ -76,6 +77,7 @@ def tiny_backward(
     ### BEGIN SOLUTION
     # HINT en: redo the forward keeping H, M and the pool indices; d(sum)/d(out) is ones, so dfc_weight = f^T @ ones, dfc_bias = N; dM = ones @ fc_weight^T, then maxpool2d_backward and conv2d_backward
     # HINT es: repite el forward guardando H, M y los índices del pooling; d(suma)/d(salida) son unos, así que dfc_weight = f^T @ unos, dfc_bias = N; dM = unos @ fc_weight^T, luego maxpool2d_backward y conv2d_backward
+    # HINT fr: refaites la passe avant en gardant H, M et les indices du pooling ; d(somme)/d(sortie) est une matrice de uns, donc dfc_weight = f^T @ uns, dfc_bias = N ; dM = uns @ fc_weight^T, puis maxpool2d_backward et conv2d_backward
     H = conv2d_unfold(X, weight, bias)
     M, indices = maxpool2d_unfold(H, 2)
     f = M.flatten(1)
