@@ -7,6 +7,7 @@ including imports inside functions.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,21 @@ def test_every_exercise_has_all_its_parts(exercise: str) -> None:
              *(NOTEBOOKS / lang / "cnn" / f"{exercise}.ipynb" for lang in LANGUAGES)]
     missing = [str(part.relative_to(REPO)) for part in parts if not part.is_file()]
     assert not missing, f"{exercise} lacks {', '.join(missing)} (see CONTRIBUTING.md, adding an exercise)"
+
+
+def _layout_folders() -> set[str]:
+    """The folders the README's layout table names (backquoted paths in its first column)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    first_cells = [line.split("|")[1] for line in table.splitlines() if line.startswith("| `")]
+    return {name.strip("/") for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+
+
+def test_the_readme_layout_table_matches_the_tree() -> None:
+    named = _layout_folders()
+    assert all((REPO / folder).is_dir() for folder in named), sorted(f for f in named if not (REPO / f).is_dir())
+    packages = {f"grader/{p.name}" for p in (REPO / "grader").iterdir() if (p / "__init__.py").is_file()}
+    top = {p.name for p in REPO.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "grader"
+           and p.name not in ("out", "build") and not p.name.endswith(".egg-info")}
+    assert packages <= named, sorted(packages - named)
+    assert {t for t in top if t != "solutions"} <= named | {"solutions"}, sorted(top - named)

@@ -54,7 +54,16 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from grader.authoring.stubs import BEGIN, regions
 from grader.course import messages, public_checks
-from grader.course.assignment import ASSIGNMENT, EXERCISES, GIVEN, LANGUAGES, NOTEBOOKS, POINTS, solution_path
+from grader.course.assignment import (
+    ASSIGNMENT,
+    EXERCISES,
+    GIVEN,
+    LANGUAGES,
+    NOTEBOOKS,
+    POINTS,
+    require_language,
+    solution_path,
+)
 
 LESSONS = Path(__file__).resolve().parents[1] / "course" / "lessons"
 
@@ -311,8 +320,7 @@ def render(lang: str, *, solutions: bool) -> dict[str, str]:
         lang: one of LANGUAGES.
         solutions: True for nbgrader's source version, False for the released one.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    require_language(lang, "notebooks")
     files = support_files()
     for exercise in EXERCISES:
         notebook = build_source_notebook(exercise, lang)

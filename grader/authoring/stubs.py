@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from grader.course import messages
-from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, STUBS, solution_path
+from grader.course.assignment import EXERCISES, GIVEN, STUBS, require_language, solution_path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _HINT = re.compile(r"#\s*HINT (\w+):\s*(.*)")
@@ -93,8 +93,7 @@ def strip_solutions(source: str, lang: str, where: str = "<source>") -> str:
 
 def render_stubs(lang: str = "en") -> dict[str, str]:
     """The stub files as ``{file name: text}``: exercises stripped, given modules copied."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    require_language(lang, "stubs")
     files = {}
     for module in GIVEN + EXERCISES:
         path = solution_path(module)

@@ -46,6 +46,13 @@ GIVEN: tuple[str, ...] = ("conv_args", "mnist_data")
 LANGUAGES: tuple[str, ...] = ("en", "es", "fr")
 
 
+def require_language(lang: str, where: str) -> str:
+    """``lang`` when the course speaks it, else ValueError naming ``where`` and the choices."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"{where}: unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    return lang
+
+
 def solution_path(module: str) -> Path:
     """The reference source of an exercise or given module, e.g. ``solutions/cnn/maxpool.py``."""
     return SOLUTIONS / f"{module}.py"

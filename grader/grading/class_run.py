@@ -39,6 +39,7 @@ from grader.grading.outputs import probe_writable, submission_record
 from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
+from grader.runtime.lifetime import die_with_parent
 
 GradeFn = Callable[..., dict]
 
@@ -106,13 +107,7 @@ def _init_grading_process(started=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     _limit_memory(GRADING_MEMORY_BYTES)
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() == 1:  # the parent died before prctl took effect
-            os._exit(1)
+    die_with_parent(signal.SIGTERM)
 
 
 def _limit_memory(limit: int) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import pytest
 
 from grader.course import messages
-from grader.course.assignment import EXERCISES, LANGUAGES
+from grader.course.assignment import EXERCISES, LANGUAGES, require_language
 from grader.course.dependencies import uses
 from grader.grading import misconceptions, reference
 from grader.grading.compare import Checker, Mismatch
@@ -157,8 +157,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
     src = Path(src)
     if not src.is_dir():
         raise ValueError(f"grade_submission: {src} is not a folder")
-    if lang not in LANGUAGES:
-        raise ValueError(f"grade_submission: lang must be one of {LANGUAGES}, got {lang!r}")
+    require_language(lang, "grade_submission")
     unknown = [e for e in exercises if e not in EXERCISES]
     if unknown:
         raise ValueError(f"grade_submission: unknown exercises {unknown}; known: {EXERCISES}")

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader.authoring import notebooks
-from grader.course.assignment import ASSIGNMENT, COURSE_SETTINGS, DEFAULT_COURSE_ID, LANGUAGES
+from grader.course.assignment import ASSIGNMENT, COURSE_SETTINGS, DEFAULT_COURSE_ID, require_language
 
 CONFIG = "nbgrader_config.py"
 SETTINGS = COURSE_SETTINGS
@@ -79,8 +79,7 @@ def init_course(root: Path, lang: str = "en", *, exchange: Path | None = None,
         FileExistsError: ``root/source/cnn`` already exists and ``force`` is False.
         ValueError: ``lang`` is not one of the kit's languages.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    require_language(lang, "course init")
     root = root.resolve()
     source = root / "source" / ASSIGNMENT
     if source.exists() and not force:

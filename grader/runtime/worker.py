@@ -36,6 +36,7 @@ import importlib.util
 import json
 import os
 import resource
+import signal
 import socket
 import sys
 import traceback
@@ -43,7 +44,7 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.runtime import guard, notebook_import
+from grader.runtime import guard, lifetime, notebook_import
 
 # Modules whose ops are registered when present (the MNIST ops are optional).
 OP_MODULES: tuple[str, ...] = ("grader.runtime.conv_ops", "grader.runtime.mnist_ops")
@@ -211,22 +212,11 @@ def _apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)))
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker if the grading process dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
-    except Exception:  # noqa: BLE001 - not Linux: the launcher's process-group kill still applies
-        pass
-
-
 def main(argv: list[str]) -> None:
     """``worker --fd N --limits JSON``: serve requests for the submission in the current folder."""
     fd = int(argv[argv.index("--fd") + 1])
     _apply_limits(json.loads(argv[argv.index("--limits") + 1]))
-    _die_with_parent()
+    lifetime.die_with_parent(signal.SIGKILL)
     folder = Path.cwd().resolve()
     os.environ["CONVKIT_GRADING"] = "1"
     os.environ["MPLBACKEND"] = "Agg"
