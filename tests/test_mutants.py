@@ -19,14 +19,15 @@ import torch
 from grader.authoring.mutants import Outcome, grade_bank, student_ids, write_submission
 from grader.commands.cli import main
 from grader.course import public_checks
-from grader.course.assignment import EXERCISES, GIVEN, solution_path
+from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, solution_path
 from grader.course.mutants import BANK, BY_ID
 from grader.grading import misconceptions, reference
 from grader.grading.compare import Checker, Mismatch
+from grader.grading.results import ExerciseResult, Status, TestResult
 from grader.grading.submission import failing_dependencies
 from grader.student.check import check_folder
 
-LANGS = ("en", "es", "fr")
+
 TEST_IDS = 3
 # Mutants whose wrong results the grader must name under every id that catches them: one per
 # kind of replay (a function's output, one part of a returned tuple, a worker op's result, an
@@ -42,7 +43,7 @@ def test_the_bank_covers_every_exercise_with_one_sentence_per_language() -> None
     for mutant in BANK:
         source = solution_path(mutant.exercise).read_text(encoding="utf-8")
         assert mutant.apply(source) != source, mutant.id  # each edit matches exactly once, or apply raises
-        assert sorted(mutant.misconception) == sorted(LANGS), mutant.id
+        assert sorted(mutant.misconception) == sorted(LANGUAGES), mutant.id
         for lang, sentence in mutant.misconception.items():
             assert sentence.strip() and "\n" not in sentence and sentence.rstrip().endswith("."), (mutant.id, lang)
     sentences = [m.misconception["en"] for m in BANK]
@@ -95,8 +96,9 @@ def test_misconception_is_named_in_the_students_language() -> None:
 
 
 def test_a_failing_exercise_points_back_to_the_failing_function_it_uses() -> None:
-    def exercise(*statuses_and_messages: tuple[str, str]) -> dict:
-        return {"tests": [{"status": s, "message": m} for s, m in statuses_and_messages]}
+    def exercise(*statuses_and_messages: tuple[str, str]) -> ExerciseResult:
+        return ExerciseResult(tests=[TestResult(name=f"t{i}", max_score=1.0, status=Status(s), messages={"en": m})
+                                     for i, (s, m) in enumerate(statuses_and_messages)])
 
     graded = {
         "output_size": exercise(("failed", "calculate_out: output sizes: expected (4, 4), got (5, 5)")),
@@ -104,13 +106,14 @@ def test_a_failing_exercise_points_back_to_the_failing_function_it_uses() -> Non
         "maxpool": exercise(("passed", "")),
         "loop_conv": exercise(("passed", "")),
     }
-    notes = failing_dependencies(graded, "en")
-    assert notes == [
+    notes = failing_dependencies(graded)
+    assert [note["en"] for note in notes] == [
         "im2col_conv fails tests and uses calculate_out from output_size, which fails its own tests: fix "
         "output_size first, its mistakes may be what im2col_conv's tests see"
     ]
+    assert all(set(note) == set(LANGUAGES) for note in notes)
     graded["output_size"] = exercise(("passed", ""))
-    assert failing_dependencies(graded, "es") == []
+    assert failing_dependencies(graded) == []
 
 
 # ---------------------------------------------------------------- public checks (convkit check)

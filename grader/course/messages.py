@@ -951,6 +951,337 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "ahora, en {root}: {commands}",
         "fr": "ensuite, dans {root} : {commands}",
     },
+    # ---- the mutant bank's misconceptions, one per mutant (grader/course/mutants.py)
+    "mutant_output_size_ceil": {
+        "en": "The output size rounds up: a last window that does not fit entirely is still counted; torch rounds down.",
+        "es": "El tamaño de salida redondea hacia arriba: se cuenta una última ventana que no cabe entera; torch redondea hacia abajo.",
+        "fr": "La taille de sortie est arrondie vers le haut : une dernière fenêtre qui ne tient pas en entier est comptée ; torch arrondit vers le bas.",
+    },
+    "mutant_output_size_no_dilation": {
+        "en": "The dilation is left out of the output size: a dilated kernel spans d*(k-1)+1 pixels, not k.",
+        "es": "La dilatación no entra en el tamaño de salida: un kernel dilatado abarca d*(k-1)+1 píxeles, no k.",
+        "fr": "La dilatation est oubliée dans la taille de sortie : un noyau dilaté couvre d*(k-1)+1 pixels, pas k.",
+    },
+    "mutant_output_size_padding_one_side": {
+        "en": "The padding is counted once, but it is added on both sides of the input (2p).",
+        "es": "El relleno se cuenta una sola vez, pero se añade a ambos lados de la entrada (2p).",
+        "fr": "Le remplissage est compté une seule fois, alors qu'il est ajouté des deux côtés de l'entrée (2p).",
+    },
+    "mutant_output_size_span_dk": {
+        "en": "A dilated kernel is taken to span d*k pixels instead of d*(k-1)+1.",
+        "es": "Se toma que un kernel dilatado abarca d*k píxeles en vez de d*(k-1)+1.",
+        "fr": "Un noyau dilaté est supposé couvrir d*k pixels au lieu de d*(k-1)+1.",
+    },
+    "mutant_output_size_truncate": {
+        "en": "int() truncates toward zero, so a kernel slightly larger than the input still gets one output; floor division is needed.",
+        "es": "int() trunca hacia cero, así que un kernel algo mayor que la entrada aún da una salida; hace falta la división entera por defecto (//).",
+        "fr": "int() tronque vers zéro, donc un noyau un peu plus grand que l'entrée donne encore une sortie ; il faut la division entière par défaut (//).",
+    },
+    "mutant_output_size_true_division": {
+        "en": "The size is computed with true division (/), which gives floats; sizes are whole numbers of windows (//).",
+        "es": "El tamaño se calcula con división real (/), que da floats; los tamaños son números enteros de ventanas (//).",
+        "fr": "La taille est calculée avec la division réelle (/), qui donne des flottants ; une taille est un nombre entier de fenêtres (//).",
+    },
+    "mutant_output_size_no_fit_check": {
+        "en": "A kernel that does not fit in the padded input is not rejected: an output size below 1 must raise ValueError.",
+        "es": "No se rechaza un kernel que no cabe en la entrada rellenada: un tamaño de salida menor que 1 debe lanzar ValueError.",
+        "fr": "Un noyau qui ne tient pas dans l'entrée avec remplissage n'est pas refusé : une taille de sortie inférieure à 1 doit lever ValueError.",
+    },
+    "mutant_output_size_padding_dilation_order": {
+        "en": "Padding and dilation are read in torch's order (stride, padding, dilation), but calculate_out takes dilation before padding.",
+        "es": "El relleno y la dilatación se leen en el orden de torch (stride, padding, dilation), pero calculate_out recibe dilation antes que padding.",
+        "fr": "Le remplissage et la dilatation sont lus dans l'ordre de torch (stride, padding, dilation), mais calculate_out reçoit dilation avant padding.",
+    },
+    "mutant_output_size_square_input": {
+        "en": "The input is assumed square: the first spatial size is used for every dimension.",
+        "es": "Se supone que la entrada es cuadrada: se usa el primer tamaño espacial para todas las dimensiones.",
+        "fr": "L'entrée est supposée carrée : la première taille spatiale sert pour toutes les dimensions.",
+    },
+    "mutant_conv2d_loop_no_dilation": {
+        "en": "The window ignores the dilation: with dilation d the kernel taps are d pixels apart.",
+        "es": "La ventana ignora la dilatación: con dilatación d los elementos del kernel están a d píxeles unos de otros.",
+        "fr": "La fenêtre ignore la dilatation : avec une dilatation d, les éléments du noyau sont espacés de d pixels.",
+    },
+    "mutant_conv2d_loop_pad_one_side": {
+        "en": "All the padding goes after the input (right and bottom); it belongs on both sides, p on each.",
+        "es": "Todo el relleno va después de la entrada (derecha y abajo); va a ambos lados, p en cada uno.",
+        "fr": "Tout le remplissage est mis après l'entrée (à droite et en bas) ; il faut p de chaque côté.",
+    },
+    "mutant_conv2d_loop_pad_swapped": {
+        "en": "F.pad takes the last dimension first (left, right, top, bottom), so the height padding was applied to the width.",
+        "es": "F.pad recibe primero la última dimensión (izquierda, derecha, arriba, abajo), así que el relleno de la altura se aplicó al ancho.",
+        "fr": "F.pad prend la dernière dimension d'abord (gauche, droite, haut, bas) : le remplissage de la hauteur a été appliqué à la largeur.",
+    },
+    "mutant_conv2d_loop_no_bias": {
+        "en": "The bias is never added to the output.",
+        "es": "El sesgo nunca se suma a la salida.",
+        "fr": "Le biais n'est jamais ajouté à la sortie.",
+    },
+    "mutant_conv2d_loop_height_stride": {
+        "en": "The height stride is used for the columns too; each dimension has its own stride.",
+        "es": "El paso de la altura se usa también para las columnas; cada dimensión tiene su propio stride.",
+        "fr": "Le pas de la hauteur sert aussi pour les colonnes ; chaque dimension a son propre pas.",
+    },
+    "mutant_conv2d_loop_h_over_stride": {
+        "en": "The output size is taken as h // stride, which ignores the kernel size, the padding and the dilation.",
+        "es": "El tamaño de salida se toma como h // stride, lo que ignora el tamaño del kernel, el relleno y la dilatación.",
+        "fr": "La taille de sortie est prise égale à h // stride, ce qui ignore la taille du noyau, le remplissage et la dilatation.",
+    },
+    "mutant_conv2d_loop_swapped_kernel": {
+        "en": "The kernel's height and width are swapped (weight is out x in x kH x kW).",
+        "es": "El alto y el ancho del kernel están intercambiados (weight es out x in x kH x kW).",
+        "fr": "La hauteur et la largeur du noyau sont inversées (weight est out x in x kH x kW).",
+    },
+    "mutant_conv2d_loop_flipped_kernel": {
+        "en": "The kernel is flipped as in the mathematical convolution; deep-learning convolutions (torch) are cross-correlations.",
+        "es": "El kernel se invierte como en la convolución matemática; las convoluciones de deep learning (torch) son correlaciones cruzadas.",
+        "fr": "Le noyau est retourné comme dans la convolution mathématique ; les convolutions de l'apprentissage profond (torch) sont des corrélations croisées.",
+    },
+    "mutant_conv1d_pad_end_only": {
+        "en": "Conv1D puts all the padding at the end of the sequence; it belongs at both ends.",
+        "es": "Conv1D pone todo el relleno al final de la secuencia; va en ambos extremos.",
+        "fr": "Conv1D met tout le remplissage à la fin de la séquence ; il en faut aux deux bouts.",
+    },
+    "mutant_conv1d_no_stride": {
+        "en": "Conv1D's windows start at every position i instead of every stride step i * stride.",
+        "es": "Las ventanas de Conv1D empiezan en cada posición i en vez de cada paso i * stride.",
+        "fr": "Les fenêtres de Conv1D commencent à chaque position i au lieu de chaque pas i * stride.",
+    },
+    "mutant_conv1d_window_layout": {
+        "en": "Conv1D flattens each window position by position; the Linear expects channel by channel (in_channels x kernel_size).",
+        "es": "Conv1D aplana cada ventana posición por posición; el Linear espera canal por canal (in_channels x kernel_size).",
+        "fr": "Conv1D aplatit chaque fenêtre position par position ; le Linear attend canal par canal (in_channels x kernel_size).",
+    },
+    "mutant_conv2d_module_h_over_stride": {
+        "en": "Conv2D's output size is taken as h // stride, which is wrong whenever the kernel, padding and stride do not line up.",
+        "es": "El tamaño de salida de Conv2D se toma como h // stride, que falla cuando el kernel, el relleno y el stride no encajan.",
+        "fr": "La taille de sortie de Conv2D est prise égale à h // stride, ce qui est faux dès que noyau, remplissage et pas ne s'alignent pas.",
+    },
+    "mutant_conv2d_module_window_layout": {
+        "en": "Conv2D flattens each window pixel by pixel (channels last); the Linear expects channels first (in_channels x k x k).",
+        "es": "Conv2D aplana cada ventana píxel a píxel (canales al final); el Linear espera los canales primero (in_channels x k x k).",
+        "fr": "Conv2D aplatit chaque fenêtre pixel par pixel (canaux en dernier) ; le Linear attend les canaux d'abord (in_channels x k x k).",
+    },
+    "mutant_conv2d_module_stack_order": {
+        "en": "Conv2D stacks the windows before the channels and reshapes, which mixes positions and channels.",
+        "es": "Conv2D apila las ventanas antes que los canales y cambia la forma, lo que mezcla posiciones y canales.",
+        "fr": "Conv2D empile les fenêtres avant les canaux puis change la forme, ce qui mélange positions et canaux.",
+    },
+    "mutant_maxpool1d_overlapping": {
+        "en": "MaxPool1D slides its window one position at a time; its blocks do not overlap (step = pooling).",
+        "es": "MaxPool1D desliza su ventana de una en una posición; sus bloques no se solapan (paso = pooling).",
+        "fr": "MaxPool1D fait glisser sa fenêtre d'une position à la fois ; ses blocs ne se chevauchent pas (pas = pooling).",
+    },
+    "mutant_maxpool1d_partial_block": {
+        "en": "MaxPool1D keeps the trailing partial block; it is dropped (the output length is L // pooling).",
+        "es": "MaxPool1D conserva el bloque final incompleto; se descarta (la longitud de salida es L // pooling).",
+        "fr": "MaxPool1D garde le dernier bloc incomplet ; il est abandonné (la longueur de sortie est L // pooling).",
+    },
+    "mutant_maxpool1d_average": {
+        "en": "MaxPool1D averages each block; max-pooling keeps its largest value.",
+        "es": "MaxPool1D promedia cada bloque; el max-pooling conserva su valor más grande.",
+        "fr": "MaxPool1D fait la moyenne de chaque bloc ; le max-pooling garde sa plus grande valeur.",
+    },
+    "mutant_im2col_no_dilation": {
+        "en": "im2col ignores the dilation: with dilation d the kernel taps are d pixels apart.",
+        "es": "im2col ignora la dilatación: con dilatación d los elementos del kernel están a d píxeles unos de otros.",
+        "fr": "im2col ignore la dilatation : avec une dilatation d, les éléments du noyau sont espacés de d pixels.",
+    },
+    "mutant_im2col_swapped_kernel": {
+        "en": "im2col swaps the kernel's height and width (kernel_size is (kH, kW)).",
+        "es": "im2col intercambia el alto y el ancho del kernel (kernel_size es (kH, kW)).",
+        "fr": "im2col inverse la hauteur et la largeur du noyau (kernel_size vaut (kH, kW)).",
+    },
+    "mutant_im2col_row_order": {
+        "en": "im2col's rows go kernel position first, then channel; F.unfold's row c*kH*kW + i*kW + j puts the channel first.",
+        "es": "Las filas de im2col van primero por posición del kernel y luego por canal; la fila c*kH*kW + i*kW + j de F.unfold pone el canal primero.",
+        "fr": "Les lignes d'im2col vont d'abord par position du noyau puis par canal ; la ligne c*kH*kW + i*kW + j de F.unfold met le canal d'abord.",
+    },
+    "mutant_im2col_column_order": {
+        "en": "im2col lists the windows column by column; F.unfold lists them row by row (l = i * W_out + j).",
+        "es": "im2col enumera las ventanas columna por columna; F.unfold las enumera fila por fila (l = i * W_out + j).",
+        "fr": "im2col parcourt les fenêtres colonne par colonne ; F.unfold les parcourt ligne par ligne (l = i * W_out + j).",
+    },
+    "mutant_im2col_pad_swapped": {
+        "en": "F.pad takes the last dimension first (left, right, top, bottom), so the height padding was applied to the width.",
+        "es": "F.pad recibe primero la última dimensión (izquierda, derecha, arriba, abajo), así que el relleno de la altura se aplicó al ancho.",
+        "fr": "F.pad prend la dernière dimension d'abord (gauche, droite, haut, bas) : le remplissage de la hauteur a été appliqué à la largeur.",
+    },
+    "mutant_im2col_pad_one_side": {
+        "en": "All the padding goes after the input (right and bottom); it belongs on both sides, p on each.",
+        "es": "Todo el relleno va después de la entrada (derecha y abajo); va a ambos lados, p en cada uno.",
+        "fr": "Tout le remplissage est mis après l'entrée (à droite et en bas) ; il faut p de chaque côté.",
+    },
+    "mutant_conv2d_unfold_no_bias": {
+        "en": "conv2d_unfold never adds the bias to W_row @ X_col.",
+        "es": "conv2d_unfold nunca suma el sesgo a W_row @ X_col.",
+        "fr": "conv2d_unfold n'ajoute jamais le biais à W_row @ X_col.",
+    },
+    "mutant_conv2d_unfold_transposed_view": {
+        "en": "The columns of H_col are read as W_out x H_out; the windows are in row-major order (H_out x W_out).",
+        "es": "Las columnas de H_col se leen como W_out x H_out; las ventanas están en orden por filas (H_out x W_out).",
+        "fr": "Les colonnes de H_col sont lues comme W_out x H_out ; les fenêtres sont rangées ligne par ligne (H_out x W_out).",
+    },
+    "mutant_conv2d_unfold_weight_transposed": {
+        "en": "W_row flattens each kernel column by column, which does not match im2col's row-major rows.",
+        "es": "W_row aplana cada kernel columna por columna, lo que no coincide con las filas de im2col (orden por filas).",
+        "fr": "W_row aplatit chaque noyau colonne par colonne, ce qui ne correspond pas aux lignes d'im2col (ordre ligne par ligne).",
+    },
+    "mutant_maxpool_window_indices": {
+        "en": "The indices are positions inside each window; they must be flat positions in the H x W input plane.",
+        "es": "Los índices son posiciones dentro de cada ventana; deben ser posiciones planas en el plano H x W de la entrada.",
+        "fr": "Les indices sont des positions dans chaque fenêtre ; ce doivent être des positions à plat dans le plan H x W de l'entrée.",
+    },
+    "mutant_maxpool_last_max": {
+        "en": "On ties the last maximum is kept; torch keeps the first one in row-major order.",
+        "es": "En los empates se conserva el último máximo; torch conserva el primero en orden por filas.",
+        "fr": "En cas d'égalité, le dernier maximum est gardé ; torch garde le premier dans l'ordre ligne par ligne.",
+    },
+    "mutant_maxpool_kernel_as_stride": {
+        "en": "The window corners step by the kernel size; they step by the stride, which may differ.",
+        "es": "Las esquinas de las ventanas avanzan según el tamaño del kernel; avanzan según el stride, que puede ser distinto.",
+        "fr": "Les coins des fenêtres avancent de la taille du noyau ; ils avancent du pas, qui peut être différent.",
+    },
+    "mutant_maxpool_output_width": {
+        "en": "The flat index uses the pooled width (row * W_out + col); it is a position in the input plane (row * W_in + col).",
+        "es": "El índice plano usa el ancho de salida (fila * W_out + col); es una posición en el plano de entrada (fila * W_in + col).",
+        "fr": "L'indice à plat utilise la largeur de sortie (ligne * W_out + col) ; c'est une position dans le plan d'entrée (ligne * W_in + col).",
+    },
+    "mutant_maxpool_stride_none_is_one": {
+        "en": "stride=None is taken as stride 1; for pooling it means stride = kernel_size.",
+        "es": "stride=None se toma como stride 1; en el pooling significa stride = kernel_size.",
+        "fr": "stride=None est pris comme un pas de 1 ; pour le pooling il signifie pas = kernel_size.",
+    },
+    "mutant_maxpool_swapped_kernel": {
+        "en": "The pooling window's height and width are swapped (kernel_size is (kH, kW)).",
+        "es": "El alto y el ancho de la ventana de pooling están intercambiados (kernel_size es (kH, kW)).",
+        "fr": "La hauteur et la largeur de la fenêtre de pooling sont inversées (kernel_size vaut (kH, kW)).",
+    },
+    "mutant_maxpool_backward_overwrite": {
+        "en": "The backward pass writes each window's gradient instead of adding it: overlapping windows that share an argmax must sum.",
+        "es": "La pasada hacia atrás escribe el gradiente de cada ventana en vez de sumarlo: las ventanas solapadas con el mismo argmax deben sumarse.",
+        "fr": "La rétropropagation écrit le gradient de chaque fenêtre au lieu de l'ajouter : des fenêtres qui se chevauchent et partagent un argmax doivent s'additionner.",
+    },
+    "mutant_maxpool_backward_transposed": {
+        "en": "The flat indices are read as col * H + row; they are row * W + col (row-major).",
+        "es": "Los índices planos se leen como col * H + fila; son fila * W + col (orden por filas).",
+        "fr": "Les indices à plat sont lus comme col * H + ligne ; ils valent ligne * W + col (ordre ligne par ligne).",
+    },
+    "mutant_col2im_overwrite": {
+        "en": "col2im writes each column back instead of adding it: where windows overlap, their values must be summed.",
+        "es": "col2im escribe cada columna en vez de sumarla: donde las ventanas se solapan, sus valores deben sumarse.",
+        "fr": "col2im réécrit chaque colonne au lieu de l'ajouter : là où les fenêtres se chevauchent, leurs valeurs doivent s'additionner.",
+    },
+    "mutant_col2im_no_dilation": {
+        "en": "col2im ignores the dilation: kernel element (i, j) sits at offset (i*d, j*d) in its window.",
+        "es": "col2im ignora la dilatación: el elemento (i, j) del kernel está en el desplazamiento (i*d, j*d) de su ventana.",
+        "fr": "col2im ignore la dilatation : l'élément (i, j) du noyau se trouve au décalage (i*d, j*d) dans sa fenêtre.",
+    },
+    "mutant_col2im_crop_top_left": {
+        "en": "col2im crops the padded image from its top-left corner; the padding must be cut from both sides.",
+        "es": "col2im recorta la imagen rellenada desde su esquina superior izquierda; el relleno debe quitarse de ambos lados.",
+        "fr": "col2im recadre l'image avec remplissage depuis son coin haut gauche ; le remplissage doit être retiré des deux côtés.",
+    },
+    "mutant_col2im_swapped_kernel": {
+        "en": "col2im reads each column's kernel elements column by column; rows are c*kH*kW + i*kW + j (row-major).",
+        "es": "col2im lee los elementos del kernel de cada columna columna por columna; las filas son c*kH*kW + i*kW + j (orden por filas).",
+        "fr": "col2im lit les éléments du noyau de chaque colonne colonne par colonne ; les lignes valent c*kH*kW + i*kW + j (ordre ligne par ligne).",
+    },
+    "mutant_conv2d_backward_dw_last_sample": {
+        "en": "dW keeps only the last sample's contribution; the weight is shared, so dW sums over the whole batch.",
+        "es": "dW conserva solo la contribución de la última muestra; los pesos se comparten, así que dW suma sobre todo el batch.",
+        "fr": "dW ne garde que la contribution du dernier exemple ; les poids sont partagés, donc dW somme sur tout le batch.",
+    },
+    "mutant_conv2d_backward_db_batch_mean": {
+        "en": "db averages over the batch; the bias is added to every sample, so its gradient sums over the batch.",
+        "es": "db promedia sobre el batch; el sesgo se suma a cada muestra, así que su gradiente suma sobre el batch.",
+        "fr": "db fait la moyenne sur le batch ; le biais est ajouté à chaque exemple, donc son gradient somme sur le batch.",
+    },
+    "mutant_conv2d_backward_db_no_spatial_sum": {
+        "en": "db takes one output position; the bias is added at every position, so db sums dout over the batch and all positions.",
+        "es": "db toma una sola posición de salida; el sesgo se suma en cada posición, así que db suma dout sobre el batch y todas las posiciones.",
+        "fr": "db ne prend qu'une position de sortie ; le biais est ajouté partout, donc db somme dout sur le batch et toutes les positions.",
+    },
+    "mutant_conv2d_backward_dx_no_dilation": {
+        "en": "dX is folded back without the dilation; col2im must undo exactly the im2col of the forward pass.",
+        "es": "dX se reconstruye sin la dilatación; col2im debe deshacer exactamente el im2col de la pasada hacia delante.",
+        "fr": "dX est replié sans la dilatation ; col2im doit défaire exactement l'im2col de la passe avant.",
+    },
+    "mutant_conv2d_function_no_bias_grad": {
+        "en": "Conv2dFunction.backward returns no gradient for the bias; every tensor input of forward needs one.",
+        "es": "Conv2dFunction.backward no devuelve gradiente para el sesgo; cada tensor de entrada de forward necesita uno.",
+        "fr": "Conv2dFunction.backward ne renvoie pas de gradient pour le biais ; chaque tenseur d'entrée de forward en a besoin.",
+    },
+    "mutant_conv2d_function_forward_no_bias": {
+        "en": "Conv2dFunction.forward drops the bias.",
+        "es": "Conv2dFunction.forward descarta el sesgo.",
+        "fr": "Conv2dFunction.forward oublie le biais.",
+    },
+    "mutant_tiny_forward_pool_stride_one": {
+        "en": "The 2x2 pooling of the example slides by 1; it uses stride 2 (non-overlapping windows).",
+        "es": "El pooling 2x2 del ejemplo avanza de 1 en 1; usa stride 2 (ventanas sin solapamiento).",
+        "fr": "Le pooling 2x2 de l'exemple avance de 1 ; il utilise un pas de 2 (fenêtres sans chevauchement).",
+    },
+    "mutant_tiny_forward_flatten_order": {
+        "en": "The pooled maps are flattened column by column; flatten reads channel, then row, then column.",
+        "es": "Los mapas reducidos se aplanan columna por columna; flatten lee canal, luego fila, luego columna.",
+        "fr": "Les cartes réduites sont aplaties colonne par colonne ; flatten lit canal, puis ligne, puis colonne.",
+    },
+    "mutant_tiny_backward_average_pool_grad": {
+        "en": "The pooling gradient is spread evenly over each window, as for average pooling; max-pooling sends it all to the argmax.",
+        "es": "El gradiente del pooling se reparte por igual en cada ventana, como en el average pooling; el max-pooling lo manda todo al argmax.",
+        "fr": "Le gradient du pooling est réparti également dans chaque fenêtre, comme pour un pooling moyen ; le max-pooling l'envoie entièrement à l'argmax.",
+    },
+    "mutant_tiny_backward_fc_bias_one_sample": {
+        "en": "The fc_bias gradient keeps one sample; the bias is shared by the batch, so its gradient sums over it.",
+        "es": "El gradiente de fc_bias conserva una sola muestra; el sesgo lo comparte el batch, así que su gradiente suma sobre él.",
+        "fr": "Le gradient de fc_bias ne garde qu'un exemple ; le biais est partagé par le batch, donc son gradient somme sur celui-ci.",
+    },
+    "mutant_tiny_backward_fc_weight_transposed": {
+        "en": "The fc_weight gradient is computed as dout^T @ f (outputs x features); it is f^T @ dout, with fc_weight's shape (features x outputs).",
+        "es": "El gradiente de fc_weight se calcula como dout^T @ f (salidas x características); es f^T @ dout, con la forma de fc_weight (características x salidas).",
+        "fr": "Le gradient de fc_weight est calculé comme dout^T @ f (sorties x caractéristiques) ; c'est f^T @ dout, de la forme de fc_weight (caractéristiques x sorties).",
+    },
+    "mutant_train_epoch_no_zero_grad": {
+        "en": "train_epoch never calls optimizer.zero_grad(), so each step uses the gradients of every earlier batch too.",
+        "es": "train_epoch nunca llama a optimizer.zero_grad(), así que cada paso usa también los gradientes de todos los batches anteriores.",
+        "fr": "train_epoch n'appelle jamais optimizer.zero_grad(), donc chaque pas utilise aussi les gradients de tous les batchs précédents.",
+    },
+    "mutant_train_epoch_no_step": {
+        "en": "train_epoch computes the gradients but never calls optimizer.step(), so the weights never change.",
+        "es": "train_epoch calcula los gradientes pero nunca llama a optimizer.step(), así que los pesos no cambian.",
+        "fr": "train_epoch calcule les gradients mais n'appelle jamais optimizer.step(), donc les poids ne changent pas.",
+    },
+    "mutant_train_epoch_last_loss": {
+        "en": "train_epoch returns the last batch's loss; it returns the mean over the epoch's batches.",
+        "es": "train_epoch devuelve la pérdida del último batch; debe devolver la media sobre los batches de la época.",
+        "fr": "train_epoch renvoie la perte du dernier batch ; elle doit renvoyer la moyenne sur les batchs de l'époque.",
+    },
+    "mutant_evaluate_fraction": {
+        "en": "evaluate returns a fraction between 0 and 1; the accuracy is asked in percent.",
+        "es": "evaluate devuelve una fracción entre 0 y 1; la exactitud se pide en porcentaje.",
+        "fr": "evaluate renvoie une fraction entre 0 et 1 ; la précision est demandée en pourcentage.",
+    },
+    "mutant_evaluate_with_grad": {
+        "en": "evaluate tracks gradients it never uses; run the evaluation under torch.no_grad().",
+        "es": "evaluate registra gradientes que nunca usa; ejecuta la evaluación dentro de torch.no_grad().",
+        "fr": "evaluate suit des gradients qu'il n'utilise jamais ; faites l'évaluation sous torch.no_grad().",
+    },
+    "mutant_evaluate_batch_mean": {
+        "en": "evaluate averages the batches' accuracies; with a smaller last batch that differs from correct / total over all images.",
+        "es": "evaluate promedia las exactitudes de los batches; con un último batch más pequeño eso difiere de aciertos / total sobre todas las imágenes.",
+        "fr": "evaluate fait la moyenne des précisions des batchs ; avec un dernier batch plus petit, cela diffère de bonnes réponses / total sur toutes les images.",
+    },
+    "mutant_build_cnn_no_last_relu": {
+        "en": "build_cnn leaves out the ReLU after the last convolution; every convolution is followed by a ReLU.",
+        "es": "build_cnn omite la ReLU después de la última convolución; cada convolución va seguida de una ReLU.",
+        "fr": "build_cnn oublie la ReLU après la dernière convolution ; chaque convolution est suivie d'une ReLU.",
+    },
+    "mutant_build_cnn2d_no_padding": {
+        "en": "build_cnn2d's first Conv2D has no padding, so the feature maps end smaller than 7 x 7.",
+        "es": "El primer Conv2D de build_cnn2d no tiene relleno, así que los mapas de características acaban menores que 7 x 7.",
+        "fr": "Le premier Conv2D de build_cnn2d n'a pas de remplissage, donc les cartes de caractéristiques finissent plus petites que 7 x 7.",
+    },
 }
 
 
