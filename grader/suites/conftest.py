@@ -20,7 +20,9 @@ Fixtures
     with ``@grader.runtime.worker.op(name)`` (built-in ones are in ``grader/runtime/conv_ops.py``;
     ``grader/runtime/mnist_ops.py`` adds MNIST ones). ``forbid="function"`` applies that
     function's forbidden-routine rule (``grader/grading/forbidden.py``).
-    Failures raise ``grader.grading.session.StudentProblem`` subclasses (StudentError,
+    Each module is seen with correct stand-ins of the earlier exercises it imports;
+    inside ``with student.composed():`` with the student's own (the ``composition`` tests;
+    see docs/grading.md). Failures raise ``grader.grading.session.StudentProblem`` subclasses (StudentError,
     MissingExercise, MissingFunction, LoadError, StudentTimeout, BudgetExhausted,
     WorkerCrashed, ForbiddenCall); let them propagate: the plugin turns each into the
     test's status and message. Catch ``StudentError`` only to expect an exception
@@ -40,7 +42,8 @@ Fixtures
     ``ref("maxpool").maxpool2d_unfold`` is the reference solution, run here (trusted).
 ``lang`` (one of LANGUAGES)
 
-Shared random configurations (conv/pool cases) live in ``grader/suites/configs.py``.
+Shared random configurations (conv/pool cases) live in ``grader/suites/configs.py``: build a
+test's cases from its strata (``conv_cases``, ``pool_cases``) so every seed has every feature.
 """
 from __future__ import annotations
 

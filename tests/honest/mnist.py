@@ -35,7 +35,7 @@ def train_epoch(model, loader, optimizer, criterion):
         loss = criterion(model(images), labels)
         loss.backward()
         optimizer.step()
-        total += float(loss)
+        total += loss.item()
         batches += 1
     return total / batches
 
