@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from grader.commands import options
-from grader.course.assignment import REPO, SOLUTIONS
+from grader.course.assignment import SOLUTIONS
 from grader.grading import cache, class_run, compare, discover, forbidden
 from grader.course import rules
 from grader.isolation import bubblewrap, submission_files
