@@ -185,7 +185,8 @@ def test_forbidden_routine_found_in_source(tmp_path):
 def test_forbidden_routine_caught_at_run_time(tmp_path):
     folder = make_submission(tmp_path, edits={
         "maxpool": [("    N, C, H_in, W_in = H.shape\n",
-                     "    return getattr(torch._C._nn, 'max_pool2d' + '_with_indices')(H, kernel, stride)\n"
+                     # a name the source check cannot read (torch._C written plainly is "tampering")
+                     "    return getattr(getattr(torch, '_' + 'C')._nn, 'max_pool2d' + '_with_indices')(H, kernel, stride)\n"
                      "    N, C, H_in, W_in = H.shape\n")],
         "backward": [("    N, C_out = dout.shape[:2]\n    X_col",
                       "    Xg, wg = X.detach().requires_grad_(), weight.detach().requires_grad_()\n"

@@ -175,10 +175,11 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         return opaque(kind.__name__[:100], object.__repr__(value)[:200])
 
     # ------------------------------------------------------------ integrity
-    watched_modules = [*watched, wire, json, json.encoder, base64, struct, threading, _thread, os, subprocess,
-                       _posixsubprocess]
+    # Not os/threading/subprocess: their namespaces change when honest code starts a process
+    # at import; thread and process creation is watched by RLIMIT_NPROC and tasks() instead.
+    watched_modules = [*watched, wire, json, json.encoder, base64, struct]
     watched_classes = [torch.Tensor, torch._C.TensorBase, torch.nn.Module, socket.socket, Tripwire,
-                       TorchDispatchMode, threading.Thread]
+                       TorchDispatchMode]
 
     def tables() -> list[dict]:
         """The namespaces watched: the modules' and classes' dicts (each compared by identity)."""
