@@ -47,19 +47,6 @@ def mutated(*mutations: Mutation) -> Callable[[], Files]:
     return build
 
 
-def _cells(source: str) -> list[str]:
-    """Split a module into notebook cells: imports and constants, then one per top-level def/class."""
-    tree = ast.parse(source)
-    lines = source.split("\n")
-    starts = [
-        min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-        for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-    ]
-    body_start = tree.body[1].lineno - 1 if ast.get_docstring(tree) else 0
-    bounds = [body_start, *starts, len(lines)]
-    return ["\n".join(lines[a:b]).strip("\n") for a, b in zip(bounds, bounds[1:]) if "\n".join(lines[a:b]).strip()]
-
-
 def notebook(module: str, broken_cell: Mutation | None = None) -> Callable[[], Files]:
     """The reference as ``<module>.ipynb`` (the other exercises stay ``.py`` files): its
     docstring as a text cell, then one code cell per top-level definition, with
@@ -67,9 +54,11 @@ def notebook(module: str, broken_cell: Mutation | None = None) -> Callable[[], F
     def build() -> Files:
         import nbformat  # slow to import; only the notebook example needs it
 
+        from grader.authoring.notebooks import KERNELSPEC, split_source
+
         files = reference_files()
         source = files.pop(f"{module}.py")
-        code = _cells(source)
+        code = [piece for piece in split_source(source).values() if piece]
         if broken_cell is not None:
             holders = [i for i, cell in enumerate(code) if broken_cell.old in cell]
             if len(holders) != 1:
@@ -77,10 +66,8 @@ def notebook(module: str, broken_cell: Mutation | None = None) -> Callable[[], F
             code[holders[0]] = broken_cell.apply(code[holders[0]])
         cells = [nbformat.v4.new_markdown_cell(ast.get_docstring(ast.parse(source)) or module, id=f"{module}-0")]
         cells += [nbformat.v4.new_code_cell(text, id=f"{module}-{i}") for i, text in enumerate(code, 1)]
-        book = nbformat.v4.new_notebook(cells=cells, metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-        })
+        book = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELSPEC,
+                                                                 "language_info": {"name": "python"}})
         files[f"{module}.ipynb"] = nbformat.writes(book) + "\n"
         return files
     return build

@@ -149,8 +149,11 @@ def split_module(exercise: str) -> dict[str, str]:
     the next definition, so it keeps trailing comments such as ``### END SOLUTION``
     and any statement that follows it.
     """
-    path = solution_path(exercise)
-    source = path.read_text(encoding="utf-8")
+    return split_source(solution_path(exercise).read_text(encoding="utf-8"))
+
+
+def split_source(source: str) -> dict[str, str]:
+    """``source`` per top-level function/class, plus ``imports`` (what comes before them)."""
     lines = source.split("\n")
     body = ast.parse(source).body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):

@@ -27,11 +27,12 @@ from typing import Any, Iterator
 from grader.course import messages, rules
 from grader.course.assignment import EXERCISES
 from grader.grading import forbidden
+from grader.isolation import submission_files
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
-from grader.runtime.standins import MODULES as STANDIN_MODULES
-from grader.isolation import submission_files
 from grader.isolation.untrusted import FIELD_CHARS, NAME_CHARS, untrusted_name, untrusted_text
+from grader.runtime.notebook_import import module_file
+from grader.runtime.standins import MODULES as STANDIN_MODULES
 
 DEFAULT_BUDGET_S = 180.0  # whole submission, every exercise (MNIST training included)
 DEFAULT_CALL_TIMEOUT_S = 10.0
@@ -174,11 +175,7 @@ class StudentSession:
         Symlinks do not count: the worker's copy leaves them out, and this process must
         not read whatever they point at (a device, a huge file).
         """
-        for suffix in submission_files.SUBMISSION_SUFFIXES:
-            path = self.src / f"{module}{suffix}"
-            if path.is_file() and not path.is_symlink():
-                return path
-        return None
+        return module_file(self.src, module)
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         """``module.function(*args, **kwargs)`` run in the worker; its return value."""

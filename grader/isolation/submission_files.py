@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.course.assignment import EXERCISES
+from grader.runtime.notebook_import import MODULE_SUFFIXES as SUBMISSION_SUFFIXES
 
-SUBMISSION_SUFFIXES = (".py", ".ipynb")
 MAX_BYTES = 50 << 20
 MAX_FILES = 200
 MAX_SCANNED = 100_000

@@ -110,7 +110,8 @@ class SubmissionFinder(notebook_import.NotebookFinder):
         return SubmissionLoader(notebook)
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if (self.folder / f"{name}.py").exists():
+        found = notebook_import.module_file(self.folder, name)
+        if found is None or found.suffix != ".ipynb":
             return None
         return super().find_spec(name, path, target)
 

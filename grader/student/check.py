@@ -29,6 +29,7 @@ from pathlib import Path
 from grader.authoring.stubs import regions
 from grader.course import messages, public_checks
 from grader.course.assignment import COURSE_SETTINGS, EXERCISES, GIVEN, LANGUAGES, solution_path
+from grader.runtime.notebook_import import module_file  # importing it installs the <exercise>.ipynb finder
 
 
 def hints(lang: str) -> dict[str, dict[str, str]]:
@@ -72,18 +73,8 @@ def work_language(path: Path) -> str | None:
     return None
 
 
-def exercise_file(folder: Path, exercise: str) -> Path | None:
-    """The student's file for ``exercise``: ``.py`` first, then ``.ipynb``."""
-    for suffix in (".py", ".ipynb"):
-        if (folder / f"{exercise}{suffix}").is_file():
-            return folder / f"{exercise}{suffix}"
-    return None
-
-
 def _fresh_imports(folder: Path, given: Path) -> None:
     """Make bare-name imports resolve to ``folder`` (then the given modules), never to stale modules."""
-    import grader.runtime.notebook_import  # noqa: F401  (installs the finder for <exercise>.ipynb)
-
     for name in EXERCISES + GIVEN:
         sys.modules.pop(name, None)
     for entry in (str(folder), str(given)):
@@ -103,7 +94,7 @@ def check_folder(folder: Path, lang: str = "en", only: tuple[str, ...] = EXERCIS
         shutil.copy(Path(__file__).resolve().parents[1] / "runtime" / "notebook_import.py", Path(given) / "notebook_import.py")
         _fresh_imports(folder.resolve(), Path(given))
         for exercise in only:
-            file = exercise_file(folder, exercise)
+            file = module_file(folder, exercise)
             if file is None:
                 print(f"== {exercise}: {messages.text('check_missing', lang, name=exercise)}")
                 continue

@@ -142,6 +142,22 @@ def search_folders() -> list[Path]:
     return folders
 
 
+# A module's files, in the order one wins over the other: X.py, then X.ipynb.
+MODULE_SUFFIXES = (".py", ".ipynb")
+
+
+def module_file(folder: Path, name: str) -> Path | None:
+    """The file ``import name`` loads from ``folder``: ``name.py``, else ``name.ipynb``, else None.
+
+    Only a regular file counts, never a symlink (the grader never follows one).
+    """
+    for suffix in MODULE_SUFFIXES:
+        path = folder / f"{name}{suffix}"
+        if path.is_file() and not path.is_symlink():
+            return path
+    return None
+
+
 class NotebookFinder(importlib.abc.MetaPathFinder):
     """Finds ``<name>.ipynb`` in ``folders()`` for a top-level import no other finder resolved."""
 
