@@ -103,10 +103,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
                 name = names.get(func)
                 if name is None:
                     name = names[func] = func._schema.name.split("::")[-1]
-                if name not in state["allowed"]:
-                    trip(f"operator:{name}")
+                # Autograd first: a backward pass reaches operators off the list too, and
+                # "you used autograd" is the lesson, not the operator's name.
                 if not state["autograd"] and current_node() is not None:
                     trip("autograd:")
+                if name not in state["allowed"]:
+                    trip(f"operator:{name}")
             return func(*args, **(kwargs or {}))
 
     # ------------------------------------------------------------ the dispatch stack, sealed
