@@ -1,6 +1,6 @@
 """The whole nbgrader course, end to end, with real nbgrader and a real Jupyter kernel.
 
-Init a Spanish course with its own exchange, generate (all seven notebooks) and release;
+Init a French course with its own exchange, generate (all seven notebooks) and release;
 fetch as alice and bob; alice answers with the reference, bob breaks ``MaxPool1D`` and
 leaves the mnist notebook unanswered; submit, collect; grade with ``nbgrader autograde``
 (alice: every notebook, the one full autograde of the reference; bob: maxpool and mnist,
@@ -79,13 +79,13 @@ def env(tmp_path):
 def test_course_end_to_end(tmp_path, env):
     course, exchange = tmp_path / "course", tmp_path / "exchange"
     nbgrader = str(BIN / "nbgrader")
-    assert convkit(["course", "init", str(course), "--lang", "es", "--exchange", str(exchange)]) == 0
-    assert json.loads((course / "convkit.json").read_text())["lang"] == "es"
+    assert convkit(["course", "init", str(course), "--lang", "fr", "--exchange", str(exchange)]) == 0
+    assert json.loads((course / "convkit.json").read_text())["lang"] == "fr"
 
     run([nbgrader, "generate_assignment", "cnn"], course, env)
     for exercise in EXERCISES:  # what nbgrader releases is what the repository commits
         released = nbformat.read(course / "release" / "cnn" / f"{exercise}.ipynb", 4)
-        committed = nbformat.read(notebooks.released_dir("es") / f"{exercise}.ipynb", 4)
+        committed = nbformat.read(notebooks.released_dir("fr") / f"{exercise}.ipynb", 4)
         assert [c.source for c in released.cells] == [c.source for c in committed.cells], exercise
     run([nbgrader, "release_assignment", "cnn"], course, env)
     assert (exchange / "convkit" / "outbound" / "cnn" / "maxpool.ipynb").is_file()

@@ -23,7 +23,7 @@ from grader.course import messages
 from grader.course.assignment import ASSIGNMENT, EXERCISES, LANGUAGES
 
 BIN = Path(sys.executable).parent
-E2E_LANGUAGE = "es"  # the language tests/test_course_e2e.py runs the whole round trip in
+E2E_LANGUAGE = "fr"  # the language tests/test_course_e2e.py runs the whole round trip in
 
 
 @pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != E2E_LANGUAGE])
