@@ -183,3 +183,19 @@ def test_the_fast_overlap_gives_copydetects_numbers(graded_class) -> None:
             tokens, (a_in_b, b_in_a), _ = compare_files(fa, fb)
             fast = overlap(prints(by_student[a], none), prints(by_student[b], none))
             assert (fast[0], fast[1], fast[2]) == pytest.approx((tokens, a_in_b, b_in_a)), (exercise, a, b)
+
+
+def test_grade_with_similarity_lists_the_pairs_in_the_class_report(tmp_path) -> None:
+    import fake_grading
+    from grader.commands import grade as command
+
+    root = tmp_path / "class"
+    write(root / "ben", {"maxpool.py": fill_stub("maxpool", "loops")})
+    write(root / "dan", {"maxpool.py": recommented(renamed(fill_stub("maxpool", "loops")))})
+    out = tmp_path / "out"
+    args = command.parser().parse_args([str(root), "--out", str(out), "--similarity", "--no-progress",
+                                        "--exercises", "maxpool"])
+    assert command.run(args, grade_fn=fake_grading.grade_submission) == 0
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert 'href="similarity.html"' in report and "ben" in report and "dan" in report
+    assert "similarity.html" in (out / "report.md").read_text(encoding="utf-8")

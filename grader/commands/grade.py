@@ -50,6 +50,12 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     empty = ignored_subfolders(args.paths, args.out)
     for folder in empty:
         print(f"convkit grade: ignoring {folder}: no exercise files in it", file=sys.stderr)
+    if args.similarity:
+        from grader.similarity.detect import compare_class
+        from grader.similarity.report import write_report
+
+        # Written first, so the class report of this run lists the most similar pairs.
+        write_report(args.out, *compare_class(submissions, settings.exercises, jobs=args.jobs))
     try:
         graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress,
                              empty=empty)
@@ -69,6 +75,9 @@ def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="output folder (created if needed; required without --nbgrader)")
     add_grading_options(parser)
+    parser.add_argument("--similarity", action="store_true",
+                        help="also compare the submissions (as convkit similarity) and list the most similar "
+                             "pairs in the class report")
     parser.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR",
                         help="grade DIR/submitted/<student>/<PATH>/ of an nbgrader course (PATH = assignment, e.g. cnn) "
                              "and write the scores into its gradebook; --out defaults to DIR/convkit/<assignment>, "

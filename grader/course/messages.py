@@ -635,6 +635,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "Entregas que no se pudieron corregir, superaron el tiempo o no tienen archivos de ejercicios",
         "fr": "Rendus non notés, hors délai ou sans fichier d'exercice",
     },
+    "report_similarity": {"en": "Most similar submissions", "es": "Entregas más parecidas",
+                          "fr": "Rendus les plus semblables"},
+    "report_similarity_note": {
+        "en": "Share of one side's own code also found in the other, the code everyone was given left out. "
+              "A reason to look at both side by side, never a verdict:",
+        "es": "Parte del código propio de una entrega que también está en la otra, sin contar el código que "
+              "todos recibieron. Un motivo para mirarlas lado a lado, nunca un veredicto:",
+        "fr": "Part du code propre d'un rendu que l'on retrouve dans l'autre, sans compter le code donné à tous. "
+              "Une raison de les comparer côte à côte, jamais un verdict :",
+    },
     "report_none": {"en": "None.", "es": "Ninguna.", "fr": "Aucun."},
     "report_student": {"en": "Student", "es": "Estudiante", "fr": "Étudiant"},
     "report_status": {"en": "Status", "es": "Estado", "fr": "Statut"},

@@ -9,6 +9,7 @@ grading time of each submission. Written by every ``convkit grade`` run and by
 """
 from __future__ import annotations
 
+import csv
 import base64
 import re
 import statistics
@@ -148,9 +149,23 @@ def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: s
     }
 
 
+# The class report lists at most this many pairs of `convkit grade --similarity`.
+SIMILAR_SHOWN = 20
+
+
+def similar_pairs(out: Path, limit: int = SIMILAR_SHOWN) -> list[dict[str, str]]:
+    """The most similar pairs of ``out/similarity.csv`` (written by ``--similarity``), or []."""
+    path = out / "similarity.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8", errors="replace") as rows:
+        return [row for _, row in zip(range(limit), csv.DictReader(rows))]
+
+
 def write_report(out: Path, results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str) -> None:
     """``out/report.html`` and ``out/report.md`` (its figures in ``out/report.figures/``)."""
     view = model(results, exercises, lang)
+    view["similar"] = similar_pairs(out)
     for distribution in [view["total"], *view["distributions"]]:
         write_atomic(out / "report.figures" / f"{_slug(distribution.name)}.png", distribution.png)
     view["slug"] = _slug
