@@ -1,12 +1,14 @@
 """Benchmark of ``convkit grade``: one complete submission, then a class of 20.
 
-Goals (issue 3, Speed): grading one complete submission (every exercise but mnist, the
-reference solutions, so every test runs to the end) takes under 15 s of wall time on a
-2-core machine; and the throughput of 20 copies graded with ``--jobs 2`` is printed in
-submissions per minute, with the largest grading process's peak resident memory (each
-grading process is capped at ``class_run.GRADING_MEMORY_BYTES``). Both go through
-``grade_class``, exactly as the CLI does (grading processes, workers, outputs), into
-fresh folders so nothing is reused.
+Goals (issue 15, item 1): one complete submission (every exercise but mnist, the
+reference solutions, so every test runs to the end) through the ``convkit grade``
+command line takes at most 4 s of wall time on a 2-core machine (issue 3's floor was
+15 s); a class of 20 copies graded with ``--jobs 2`` goes at least 100 submissions per
+minute. The largest grading process's peak resident memory is printed too (each grading
+process is capped at ``class_run.GRADING_MEMORY_BYTES``). The class goes through
+``grade_class`` exactly as the CLI does (grading processes, workers, outputs); every run
+writes into a fresh folder so nothing is reused. benchmarks/bench_overhead.py says where
+the time of one submission goes.
 
 Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--jobs 2]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from grader.authoring.examples import DEMO_EXERCISES, reference_files  # noqa: E402
 from grader.grading.class_run import GRADING_MEMORY_BYTES, Settings, grade_class  # noqa: E402
 
-GOAL_ONE_S = 15.0
+GOAL_ONE_S = 4.0  # one submission through the command line, wall seconds
+GOAL_PER_MINUTE = 100.0  # a class with --jobs 2 on 2 cores
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_class(root: Path, copies: int) -> dict[str, Path]:
@@ -53,6 +58,17 @@ def timed_grade(students: dict[str, Path], out: Path, jobs: int) -> tuple[float,
     return elapsed, run.peak_rss
 
 
+def command_line_seconds(folder: Path, out: Path) -> float:
+    """Wall seconds of ``convkit grade FOLDER --out OUT`` (a fresh interpreter, a fresh ``out``)."""
+    shutil.rmtree(out, ignore_errors=True)
+    argv = [sys.executable, "-m", "grader.commands.cli", "grade", str(folder), "--out", str(out), "--no-progress",
+            "--exercises", *DEMO_EXERCISES]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=2, help="repetitions of the single-submission run (min is kept)")
@@ -64,17 +80,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:
         root = Path(scratch)
         one = make_class(root / "one", 1)
-        times = [timed_grade(one, root / "out-one", jobs=1)[0] for _ in range(args.reps)]
+        times = [command_line_seconds(next(iter(one.values())), root / "out-one") for _ in range(args.reps)]
         best = min(times)
-        verdict = "PASS" if best < GOAL_ONE_S else "MISS"
-        print(f"one complete submission ({len(DEMO_EXERCISES)} exercises, mnist excluded): "
-              f"{best:.1f} s wall (runs: {', '.join(f'{t:.1f}' for t in times)}); goal < {GOAL_ONE_S:.0f} s: {verdict}")
+        verdict = "PASS" if best <= GOAL_ONE_S else "MISS"
+        print(f"one complete submission through convkit grade ({len(DEMO_EXERCISES)} exercises, mnist excluded): "
+              f"{best:.1f} s wall (runs: {', '.join(f'{t:.1f}' for t in times)}); goal <= {GOAL_ONE_S:.0f} s: {verdict} "
+              f"({best / GOAL_ONE_S:.1f} x the goal)")
         many = make_class(root / "class", args.copies)
         wall, peak = timed_grade(many, root / "out-class", jobs=args.jobs)
-        print(f"{args.copies} submissions with --jobs {args.jobs}: {wall:.1f} s wall, "
-              f"{60 * args.copies / wall:.1f} submissions per minute ({wall / args.copies:.2f} s each)")
+        rate = 60 * args.copies / wall
+        verdict = "PASS" if rate >= GOAL_PER_MINUTE else "MISS"
+        print(f"{args.copies} submissions with --jobs {args.jobs}: {wall:.1f} s wall, {rate:.1f} submissions per "
+              f"minute ({wall / args.copies:.2f} s each); goal >= {GOAL_PER_MINUTE:.0f}/min: {verdict} "
+              f"({rate / GOAL_PER_MINUTE:.2f} x the goal)")
         print(f"largest grading process: {peak / 2**20:.0f} MiB peak RSS "
               f"(limit {GRADING_MEMORY_BYTES / 2**30:.0f} GiB of data per process)")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 
 

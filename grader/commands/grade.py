@@ -7,11 +7,13 @@ errors, 1 for an unusable output folder or a submission the grader itself failed
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Callable, Optional
 
 from grader.commands.options import UsageError, add_grading_options, report, settings_from
+from grader.course import messages
 
 HELP = "grade submissions: grades.csv, grades.json, feedback and the class report in --out"
 DESCRIPTION = """Grade a class, in parallel, resumably.
@@ -26,7 +28,11 @@ updates that student's row and keeps the others. DIR/report.html is the class re
 
 def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     """``convkit grade``; ``grade_fn`` replaces the real grader in tests."""
+    dask = args.dask_scheduler is not None or args.dask_local is not None
     if args.nbgrader is not None:
+        if dask:
+            print(f"convkit grade: {messages.text('dask_with_nbgrader', args.lang or 'en')}", file=sys.stderr)
+            return 2
         from grader.commands.nbgrader_grade import run as run_nbgrader
 
         return run_nbgrader(args, grade_fn)
@@ -35,6 +41,9 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
         return 2
     if args.jobs < 1:
         print("convkit grade: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    if args.dask_local is not None and args.dask_local < 1:
+        print("convkit grade: --dask-local must be at least 1", file=sys.stderr)
         return 2
     from grader.grading.cache import RESULTS
     from grader.grading.class_run import grade_class
@@ -57,9 +66,18 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
         # Written first, so the class report of this run lists the most similar pairs.
         write_report(args.out, *compare_class(submissions, settings.exercises, jobs=args.jobs))
     try:
-        graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn, progress=args.progress,
-                             empty=empty)
+        with contextlib.ExitStack() as stack:
+            executor = None
+            if dask:
+                from grader.grading import dask_run
+
+                executor = stack.enter_context(dask_run.executor(args.dask_scheduler, args.dask_local))
+            graded = grade_class(submissions, args.out, settings, jobs=args.jobs, grade_fn=grade_fn,
+                                 progress=args.progress, empty=empty, executor=executor)
     except OutputError as error:
+        print(f"convkit grade: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the Dask scheduler cannot be reached
         print(f"convkit grade: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -78,6 +96,12 @@ def _define(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--similarity", action="store_true",
                         help="also compare the submissions (as convkit similarity) and list the most similar "
                              "pairs in the class report")
+    cluster = parser.add_mutually_exclusive_group()
+    cluster.add_argument("--dask-scheduler", metavar="ADDRESS",
+                         help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://head:8786), one task "
+                              "per submission; workers must see the submissions at the same paths (docs/scale.md)")
+    cluster.add_argument("--dask-local", type=int, metavar="N",
+                         help="grade on a Dask cluster of N worker processes started on this machine")
     parser.add_argument("--nbgrader", type=Path, metavar="COURSE_DIR",
                         help="grade DIR/submitted/<student>/<PATH>/ of an nbgrader course (PATH = assignment, e.g. cnn) "
                              "and write the scores into its gradebook; --out defaults to DIR/convkit/<assignment>, "

@@ -945,6 +945,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "corregidas {graded}, sin cambios {reused}, fallidas {failed}; resultados en {out}",
         "fr": "corrigés {graded}, inchangés {reused}, en échec {failed} ; résultats dans {out}",
     },
+    "dask_daemon": {
+        "en": "this Dask worker's process is daemonic, so it cannot start grading processes: start the workers "
+              "with DASK_DISTRIBUTED__WORKER__DAEMON=False (docs/scale.md)",
+        "es": "el proceso de este worker de Dask es un demonio, así que no puede iniciar procesos de corrección: "
+              "inicia los workers con DASK_DISTRIBUTED__WORKER__DAEMON=False (docs/scale.md)",
+        "fr": "le processus de ce worker Dask est un démon : il ne peut pas lancer de processus de correction. "
+              "Lancez les workers avec DASK_DISTRIBUTED__WORKER__DAEMON=False (docs/scale.md)",
+    },
+    "dask_isolation": {
+        "en": "{workers} Dask worker(s): {line}",
+        "es": "{workers} worker(s) de Dask: {line}",
+        "fr": "{workers} worker(s) Dask : {line}",
+    },
+    "dask_with_nbgrader": {
+        "en": "--dask-scheduler and --dask-local grade a folder of submissions, not --nbgrader",
+        "es": "--dask-scheduler y --dask-local corrigen una carpeta de entregas, no --nbgrader",
+        "fr": "--dask-scheduler et --dask-local corrigent un dossier de rendus, pas --nbgrader",
+    },
     "class_failed": {
         "en": "could not grade {student} (grader problem, re-run to retry): {error}",
         "es": "no se pudo corregir a {student} (problema del corrector, vuelve a ejecutar para reintentar): {error}",

@@ -221,6 +221,7 @@ def grade_all(
     jobs: int = 1,
     grade_fn: Optional[GradeFn] = None,
     progress: bool = True,
+    executor: Optional[futures.Executor] = None,
 ) -> Run:
     """Grade every submission not already graded in ``out``, storing each as it finishes.
 
@@ -232,6 +233,10 @@ def grade_all(
         grade_fn: a module-level function with ``grade_submission``'s signature, used
             instead of the real grader (tests); None means the real one.
         progress: show a progress bar with an ETA on stderr.
+        executor: where to run :func:`_grade_task` instead of local pools of ``jobs``
+            grading processes: anything whose ``submit(fn, *args)`` returns a
+            ``concurrent.futures.Future`` (e.g. grader/grading/dask_run.py's). It answers
+            for retrying a task whose machine died; a task that fails is a failed row.
 
     Returns:
         the results by student, and which were reused, graded, or failed (a grader bug
@@ -261,11 +266,24 @@ def grade_all(
             run.reused.append(student)
     if not todo:
         return run
-    if grade_fn is None:
+    if grade_fn is None and executor is None:  # an executor's machines say it themselves (dask_run)
         from grader.isolation.bubblewrap import announce  # imports torch: only when really grading
 
         announce()  # once per run, before any worker starts: sandboxed, or why not
     bar = tqdm(total=len(todo), unit="submission", desc="grading", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    if executor is not None:
+        pending: dict[futures.Future, str] = {}
+        try:
+            pending = {executor.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in todo}
+            for student in _collect(pending, out, todo, run, bar):
+                run.failed[student] = "its grading process died (killed, e.g. by the out-of-memory killer, or crashed)"
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            bar.close()
+        return run
     attempts = dict.fromkeys(todo, 0)
     queue, alone = list(todo), []
     try:
@@ -309,30 +327,9 @@ def _grade_batch(students: list[str], width: int, submissions: dict[str, Path], 
     started_queue = context.SimpleQueue()
     pool = futures.ProcessPoolExecutor(max_workers=max(1, min(width, len(students))), mp_context=context,
                                        initializer=_init_grading_process, initargs=(started_queue,))
-    lost: list[str] = []
     try:
         pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in students}
-        for future in futures.as_completed(pending):
-            student = pending[future]
-            try:
-                result, peak = future.result()
-            except futures.process.BrokenProcessPool:
-                lost.append(student)
-                continue
-            except Exception as error:  # a grader bug: report this submission, keep going
-                run.failed[student] = _reason(error)
-            else:
-                run.peak_rss = max(run.peak_rss, peak)
-                try:
-                    submission_record(result)  # a result the outputs cannot take is this submission's failure
-                    store_result(out, student, keys[student], result)
-                except (TypeError, ValueError, KeyError) as error:
-                    run.failed[student] = _reason(error)
-                else:
-                    run.results[student] = result
-                    run.graded.append(student)
-            bar.update(1)
-            bar.set_postfix_str(student, refresh=False)
+        lost = _collect(pending, out, keys, run, bar)
     except BaseException:
         _stop_pool(pool)
         raise
@@ -341,6 +338,40 @@ def _grade_batch(students: list[str], width: int, submissions: dict[str, Path], 
     while not started_queue.empty():
         started.add(started_queue.get())
     return lost, started
+
+
+def _collect(pending: dict[futures.Future, str], out: Path, keys: dict[str, str], run: Run, bar) -> list[str]:
+    """Record each submission's outcome in ``run`` as its future finishes; store each grade at once.
+
+    Args:
+        pending: the futures of :func:`_grade_task`, with the student each grades.
+
+    Returns:
+        the students whose grading process died (BrokenProcessPool): not recorded.
+    """
+    lost: list[str] = []
+    for future in futures.as_completed(pending):
+        student = pending[future]
+        try:
+            result, peak = future.result()
+        except futures.process.BrokenProcessPool:
+            lost.append(student)
+            continue
+        except Exception as error:  # a grader bug: report this submission, keep going
+            run.failed[student] = _reason(error)
+        else:
+            run.peak_rss = max(run.peak_rss, peak)
+            try:
+                submission_record(result)  # a result the outputs cannot take is this submission's failure
+                store_result(out, student, keys[student], result)
+            except (TypeError, ValueError, KeyError) as error:
+                run.failed[student] = _reason(error)
+            else:
+                run.results[student] = result
+                run.graded.append(student)
+        bar.update(1)
+        bar.set_postfix_str(student, refresh=False)
+    return lost
 
 
 def _reason(error: BaseException) -> str:
@@ -359,6 +390,7 @@ def grade_class(
     grade_fn: Optional[GradeFn] = None,
     progress: bool = True,
     empty: Sequence[Path] = (),
+    executor: Optional[futures.Executor] = None,
 ) -> Run:
     """Probe ``out``, grade (resuming), then write grades.csv, grades.json, feedback and the report.
 
@@ -371,7 +403,7 @@ def grade_class(
     """
     probe_writable(out)
     remove_stale_temporaries(out)
-    run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress)
+    run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress, executor=executor)
     rows = [SubmissionResult.from_json(run.results[s], settings.lang) for s in sorted(run.results)]
     rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, untrusted_text(reason.splitlines()[0], 200)
                                          if reason else "") for s, reason in run.failed.items()]

@@ -1,0 +1,111 @@
+"""Where the time of one submission goes (issue 15, item 1).
+
+Measured in one run, each part the median of ``--reps`` repetitions:
+
+- python: starting an interpreter (``python -c pass``);
+- torch import: ``import torch`` in a fresh interpreter, minus python;
+- grading-process imports: importing the grader, pytest and every suite (with torch),
+  minus python: what a grading process pays once before its first submission;
+- worker start: a sandboxed worker (the submission copied, bubblewrap, the memory
+  cgroup, the worker importing torch) up to its first answer: paid per submission;
+- warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a
+  process that has graded once already: the worker start plus the suites;
+- suites: warm grading minus worker start: the tests themselves, the student's code
+  included;
+- convkit grade: the whole command line on that one submission (fresh output folder).
+
+Each part is printed with its ratio to the whole command line; the parts overlap (the
+worker imports torch while pytest collects), so they need not add up.
+
+Usage: .venv/bin/python benchmarks/bench_overhead.py [--reps 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from grader.authoring.examples import DEMO_EXERCISES, reference_files  # noqa: E402
+
+ENV = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
+
+
+def median_seconds(action: Callable[[], object], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def python(code: str) -> Callable[[], object]:
+    return lambda: subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
+
+
+def start_worker(src: Path) -> None:
+    """A worker for ``src`` up to its answer to loading output_size, then stopped."""
+    from grader.isolation.launch import Worker
+    from grader.isolation.limits import Limits
+
+    worker = Worker(src, Limits())
+    try:
+        reply = worker.request({"cmd": "load", "module": "output_size", "standins": []}, timeout=120)
+        if "error" in reply:
+            raise SystemExit(f"bench_overhead: the worker could not load output_size: {reply['error']}")
+    finally:
+        worker.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of each part (the median is kept)")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as scratch:
+        src = Path(scratch) / "class" / "ref"
+        src.mkdir(parents=True)
+        for name, text in reference_files().items():
+            (src / name).write_text(text, encoding="utf-8")
+        suites = ", ".join(f"grader.suites.test_{e}" for e in DEMO_EXERCISES)
+        parts: dict[str, float] = {}
+        parts["python"] = median_seconds(python("pass"), args.reps)
+        parts["torch import"] = median_seconds(python("import torch"), args.reps) - parts["python"]
+        parts["grading-process imports"] = median_seconds(
+            python(f"import grader.grading.submission, grader.suites.conftest, {suites}"), args.reps) - parts["python"]
+        from grader.grading.submission import grade_submission
+        from grader.isolation.bubblewrap import announce
+
+        announce()
+        parts["worker start"] = median_seconds(lambda: start_worker(src), args.reps)
+        grade = lambda: grade_submission(src, "ref", seed=0, exercises=DEMO_EXERCISES)  # noqa: E731
+        grade()  # the suites' first import and collection
+        parts["warm grading"] = median_seconds(grade, args.reps)
+        parts["suites"] = parts["warm grading"] - parts["worker start"]
+        out = Path(scratch) / "out"
+        cli = [sys.executable, "-m", "grader.commands.cli", "grade", str(src), "--out", str(out), "--no-progress",
+               "--exercises", *DEMO_EXERCISES]
+
+        def command() -> None:
+            subprocess.run(["rm", "-rf", str(out)], check=True)
+            subprocess.run(cli, env=ENV, check=True, stderr=subprocess.DEVNULL)
+
+        parts["convkit grade"] = median_seconds(command, args.reps)
+    whole = parts["convkit grade"]
+    for name, seconds in parts.items():
+        print(f"{name:>24}: {seconds:6.2f} s  {seconds / whole:6.1%} of convkit grade")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
