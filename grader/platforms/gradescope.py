@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course import messages
-from grader.grading.feedback import public_text
+from grader.grading.feedback import public
 from grader.grading.outputs import number
 from grader.platforms.autograder import (
     SETTINGS,
@@ -85,7 +85,7 @@ def results(record: dict, feedback_md: str, seconds: float, settings: PackageSet
                       "output_format": "md", "visibility": "visible"})
         for j, test in enumerate(exercise["tests"], start=1):
             label = messages.text(f"feedback_status_{test['status']}", lang)
-            message = public_text(test["message"])
+            message = public(test["message"])
             output = f"{label} ({number(test['score'])} / {number(test['max_score'])})"
             tests.append({"name": f"{name}: {test['name']}", "number": f"{i}.{j}",
                           "status": "passed" if test["status"] == "passed" else "failed",

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 from grader.course import messages
-from grader.grading.feedback import public_text
+from grader.grading.feedback import public
 from grader.grading.outputs import number
 from grader.platforms.autograder import (
     SETTINGS,
@@ -62,7 +62,7 @@ def results(record: dict, feedback_md: str, settings: PackageSettings) -> dict:
         for test in exercise["tests"]:
             tests.append({"name": f"{name}: {test['name']}", "points": test["score"], "max_points": test["max_score"],
                           "message": messages.text(f"feedback_status_{test['status']}", lang),
-                          "output": public_text(test["message"])})
+                          "output": public(test["message"])})
     score = record["score"] / record["max_score"] if record["max_score"] else 0.0
     return {"gradable": True, "score": min(1.0, max(0.0, score)), "message": "\n".join(summary),
             "output": feedback_md, "tests": tests}
