@@ -130,7 +130,7 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 def test_output_size_settings_make_floor_matter_on_every_axis():
-    from grader.suites.test_output_size import random_setting
+    from grader.suites.test_output_size import random_setting, span_matters
 
     for seed in SEEDS:
         rng = random.Random(seed)
@@ -139,8 +139,10 @@ def test_output_size_settings_make_floor_matter_on_every_axis():
                 shape, k, s, d, p = random_setting(rng, n, padded)
                 dims = list(zip(shape[2:], k, s, p, d))
                 assert all(floor_matters(*dim) for dim in dims), (seed, shape, k, s, d, p)
+                # the dilated axis tells d*(k-1)+1 from d*k (size, k, s, p, d order as floor_matters)
+                assert all(span_matters(*dim) for dim in dims if dim[4] > 1), (seed, shape, k, s, d, p)
                 if n > 1:
-                    assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [2]
+                    assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [3]
                 if padded:
                     assert min(p) >= 1
 

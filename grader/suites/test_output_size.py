@@ -29,23 +29,31 @@ def torch_out(shape: tuple[int, ...], k: tuple[int, ...], s: tuple[int, ...], d:
     return tuple(CONVS[len(k)](X, torch.zeros(1, 1, *k), stride=s, padding=p, dilation=d).shape[2:])
 
 
+def span_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether a dilated kernel's true span d*(k-1)+1 and the tempting d*k give different outputs."""
+    return (size + 2 * p - d * (k - 1) - 1) // s != (size + 2 * p - d * k) // s
+
+
 def random_setting(rng: random.Random, n: int, padded: bool = False) -> tuple:
     """A random (shape, k, s, d, p) with n spatial dims, stratified so every bug shows.
 
     Every dimension has a stride >= 2 where floor, rounding up and ``size // stride`` all
-    differ, a kernel >= 2 different in each dimension (n > 1) and its own size; dilation 2
-    on exactly one dimension (n > 1) so swapped dilations show; ``padded``: padding >= 1
+    differ, a kernel >= 2 different in each dimension (n > 1) and its own size; dilation 3
+    on exactly one dimension (n > 1) so swapped dilations show, with a size where the span
+    d*(k-1)+1 and d*k give different outputs (with d = 2 they differ only where the stride
+    divides evenly, which floor_matters excludes: hence 3); ``padded``: padding >= 1
     on every dimension, different ones (n > 1), else padding 0 or 1.
     """
     def draw() -> tuple:
         k = tuple(rng.sample([2, 3, 4], n))
         s = tuple(rng.randint(2, 3) for _ in range(n))
         dilated = rng.randrange(n) if n > 1 else -1
-        d = tuple(2 if axis == dilated else 1 for axis in range(n))
+        d = tuple(3 if axis == dilated else 1 for axis in range(n))
         p = tuple(rng.sample([1, 2, 3], n)) if padded else tuple(rng.randint(0, 1) for _ in range(n))
         size: list[int] = []
         for k_, s_, d_, p_ in zip(k, s, d, p):
-            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_) and m not in size))
+            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_) and m not in size
+                                  and (d_ == 1 or span_matters(m, k_, s_, p_, d_))))
         return (rng.randint(1, 4), rng.randint(1, 3)) + tuple(size), k, s, d, p
 
     return redraw(draw)
