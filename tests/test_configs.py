@@ -157,3 +157,10 @@ def test_worked_example_inputs_have_a_batch_and_a_dropped_row_or_column():
             conv = X.shape[2] - 2, X.shape[3] - 2
             assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
             assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)
+
+
+def test_every_conv_stratum_draws_a_case_for_every_seed():
+    """A stratum with no fitting size for a seed would make the grader fail that student."""
+    for stratum in CONV_STRATA:
+        for seed in range(2000):
+            configs.conv_case(random.Random(seed), torch.Generator().manual_seed(seed), stratum)

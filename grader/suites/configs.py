@@ -127,8 +127,10 @@ def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Sett
         dilation = rng.choice([(1, 2), (2, 1)])
         return (1, rng.randint(1, 2)), (rng.randint(1, 2), rng.randint(1, 2)), dilation, [reaches_both_pads] * 2
     if stratum == "int_settings":
-        # Settings as plain ints, as most students call: stride 2 that floor matters for, padding 1.
-        return 2, 1, rng.randint(1, 2), [floor_matters, floor_matters]
+        # Settings as plain ints, as most students call: stride 3 that floor matters for, padding 1.
+        # (Stride 2 with padding 1 admits no such size for k = 3 undilated or k = 2 dilated,
+        # and a kernel always has one of them: about 1 draw in 20 fitted.)
+        return 3, 1, 1, [floor_matters, floor_matters]
     raise ValueError(f"configs: unknown convolution stratum {stratum!r}")
 
 

@@ -25,7 +25,7 @@ from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, 
 
 def fold_case(rng, gen, stratum: str, dtype=torch.float32):
     """Random columns and the settings that fold them: (cols, output_size, kernel, settings).
-    The ``padded_dilated`` and ``int_settings`` strata have overlapping windows."""
+    The ``padded_dilated`` stratum has overlapping windows (stride 1)."""
     case = conv_case(rng, gen, stratum, dtype=dtype)
     stride, padding, dilation = case.pairs()
     cols_shape = F.unfold(case.X, case.kernel, dilation, padding, stride).shape
