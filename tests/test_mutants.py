@@ -18,7 +18,7 @@ import torch
 
 from grader.authoring.mutants import Outcome, grade_bank, student_ids, write_submission
 from grader.commands.cli import main
-from grader.course import public_checks
+from grader.course import messages, public_checks
 from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, solution_path
 from grader.course.mutants import BANK, BY_ID
 from grader.grading import misconceptions, reference
@@ -153,7 +153,7 @@ def _trace(namespace: dict, exercise: str) -> list[Any]:
             scope[name] = recording(value)
         else:
             scope[name] = value
-    public_checks.run_checks(exercise, scope)
+    public_checks.run_checks(exercise, scope, "en", {"en": messages.public_check_texts("en")})
     return seen
 
 

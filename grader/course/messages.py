@@ -172,6 +172,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "la cellule {cell} de {file} a levé {type} : {message} (les fonctions définies avant elle sont tout "
               "de même corrigées)",
     },
+    "could_not_grade": {
+        "en": "could not grade this submission: {reason}. This is not a grade: your instructor has been told, "
+              "and grading again retries it",
+        "es": "no se pudo corregir esta entrega: {reason}. Esto no es una nota: tu profesor está avisado, "
+              "y volver a corregir lo reintenta",
+        "fr": "impossible de corriger cette remise : {reason}. Ce n'est pas une note : votre enseignant est "
+              "prévenu, et relancer la correction la retente",
+    },
     "skipped_files": {
         "en": "{count} file(s) of the submission were not used for grading: {files}{more}. Only regular files are "
               "used (not links, folders or special files), exercise files first, at most {max_files} files and "

@@ -27,7 +27,7 @@ from grader.course.assignment import ASSIGNMENT, REPO
 from grader.grading import figures, templates
 from grader.grading.report import write_report
 from grader.grading.outputs import number, typed, write_atomic
-from grader.grading.results import SubmissionResult, TestResult, pick
+from grader.grading.results import SubmissionResult, SubmissionStatus, TestResult, pick
 
 MAX_FIGURES = 4  # per submission: the first failed comparisons only
 MAX_FIGURES_PER_EXERCISE = 2  # so a later exercise's mistake gets a picture too
@@ -202,8 +202,8 @@ def write_feedback(folder: Path, result: SubmissionResult, lang: str) -> None:
 
 
 def write_pages(out: Path, results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str) -> None:
-    """Every graded submission's feedback, then the class report."""
+    """The feedback of every submission graded or that could not be (its page says why), then the class report."""
     for result in results:
-        if result.graded:
+        if result.graded or result.status is SubmissionStatus.NOT_GRADED:
             write_feedback(out / "feedback", result, lang)
     write_report(out, results, exercises, lang)

@@ -243,8 +243,11 @@ class SubmissionResult:
 
     @classmethod
     def not_graded(cls, student: str, status: SubmissionStatus, reason: str = "") -> "SubmissionResult":
-        """The row of a folder with no exercise files, or that the grader failed on."""
-        return cls(student=student, status=status, reason=reason)
+        """The row of a folder with no exercise files, or that the grader failed on (whose
+        student is told why, in a note of their feedback page)."""
+        notes = [all_languages(messages.Text("could_not_grade", reason=reason))] \
+            if status is SubmissionStatus.NOT_GRADED else []
+        return cls(student=student, status=status, reason=reason, notes=notes)
 
 
 def all_languages(value: "messages.Text | str") -> Texts:
