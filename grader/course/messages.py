@@ -172,6 +172,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "la cellule {cell} de {file} a levé {type} : {message} (les fonctions définies avant elle sont tout "
               "de même corrigées)",
     },
+    # ---- the bad inputs a suite passes to see a ValueError (compare.Checker.raises_value_error)
+    "case_kernel_too_large": {"en": "a kernel slightly larger than the input, stride 3", "es": "un kernel algo más grande que la entrada, stride 3", "fr": "un noyau un peu plus grand que l'entrée, pas 3"},
+    "case_stride_zero": {"en": "stride 0", "es": "stride 0", "fr": "pas 0"},
+    "case_negative_padding": {"en": "negative padding", "es": "padding negativo", "fr": "remplissage négatif"},
+    "case_dilation_zero": {"en": "dilation 0", "es": "dilation 0", "fr": "dilatation 0"},
+    "case_padding_minus_one": {"en": "padding -1", "es": "padding -1", "fr": "remplissage -1"},
+    "case_channel_mismatch": {"en": "a weight with a different channel count than X", "es": "un weight con un número de canales distinto del de X", "fr": "un weight dont le nombre de canaux diffère de celui de X"},
+    "case_kernel_size_zero": {"en": "kernel_size 0", "es": "kernel_size 0", "fr": "kernel_size 0"},
+    "case_column_count": {"en": "columns whose count does not match output_size", "es": "columnas cuyo número no corresponde a output_size", "fr": "des colonnes dont le nombre ne correspond pas à output_size"},
     "could_not_grade": {
         "en": "could not grade this submission: {reason}. This is not a grade: your instructor has been told, "
               "and grading again retries it",

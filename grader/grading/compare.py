@@ -155,8 +155,11 @@ class Checker:
             self._fail("scalar", call, actual, stage=messages.stage_text(function, part), expected=describe(expected),
                        actual=describe(actual))
 
-    def raises_value_error(self, run: Callable[[], Any], function: str, case: str, *, call: str = "") -> None:
-        """``run()`` (a student call) must raise ValueError; anything else fails the test."""
+    def raises_value_error(self, run: Callable[[], Any], function: str, case: Text, *, call: str = "") -> None:
+        """``run()`` (a student call) must raise ValueError; anything else fails the test.
+
+        ``case`` names the bad input in every language (a catalog ``case_*`` entry).
+        """
         stage = messages.stage_text(function, "output")
         try:
             got = run()

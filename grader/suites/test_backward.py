@@ -19,6 +19,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grader.course.messages import Text
 from grader.grading.compare import describe_call
 from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, conv_reference
 
@@ -106,7 +107,7 @@ def test_bad_input(student, check, rng, gen):
     check_col2im(student, check, cols, size, kernel, settings)
     wrong = cols[:, :, :-1] if cols.shape[2] > 1 else torch.cat([cols, cols], 2)
     check.raises_value_error(lambda: student.call("backward", "col2im", wrong, size, kernel, **settings),
-                             "col2im", "columns whose count does not match output_size",
+                             "col2im", Text("case_column_count"),
                              call=describe_call("col2im", wrong, size, kernel, **settings))
 
 

@@ -19,6 +19,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grader.course.messages import Text
 from grader.grading.compare import describe_call
 from grader.suites.configs import conv_case, conv_cases, conv_reference, course_data
 
@@ -73,10 +74,10 @@ def test_bad_input(student, check, rng, gen):
     check_im2col(student, check, case.X, case.kernel, case.settings())
     check_conv2d_unfold(student, check, case)
     check.raises_value_error(lambda: student.call("im2col_conv", "im2col", case.X, case.kernel, padding=-1),
-                             "im2col", "padding -1", call=describe_call("im2col", case.X, case.kernel, padding=-1))
+                             "im2col", Text("case_padding_minus_one"), call=describe_call("im2col", case.X, case.kernel, padding=-1))
     wrong = torch.zeros(2, case.X.shape[1] + 1, 1, 1)
     check.raises_value_error(lambda: student.call("im2col_conv", "conv2d_unfold", case.X, wrong),
-                             "conv2d_unfold", "a weight with a different channel count than X",
+                             "conv2d_unfold", Text("case_channel_mismatch"),
                              call=describe_call("conv2d_unfold", case.X, wrong))
 
 

@@ -22,9 +22,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grader.course.messages import Text
 from grader.grading.compare import describe_call, describe_module_call
-from grader.suites.configs import (conv_case, conv_cases, conv_reference, course_data, floor_matters, pick_size,
-                                   reaches_both_pads, redraw)
+from grader.suites.configs import (
+    conv_case,
+    conv_cases,
+    conv_reference,
+    course_data,
+    floor_matters,
+    pick_size,
+    reaches_both_pads,
+    redraw,
+)
 
 
 def check_conv2d_loop(student, check, case) -> None:
@@ -62,7 +71,7 @@ def test_conv2d_loop_bad_input(student, check, rng, gen):
     check_conv2d_loop(student, check, case)
     wrong = torch.zeros(case.weight.shape[0], case.weight.shape[1] + 1, *case.kernel)
     check.raises_value_error(lambda: student.call("loop_conv", "conv2d_loop", case.X, wrong),
-                             "conv2d_loop", "a weight with a different channel count than X",
+                             "conv2d_loop", Text("case_channel_mismatch"),
                              call=describe_call("conv2d_loop", case.X, wrong))
 
 

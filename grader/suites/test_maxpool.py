@@ -20,6 +20,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grader.course.messages import Text
 from grader.grading.compare import describe_call
 from grader.suites.configs import PoolCase, course_data, pool_case, pool_cases
 
@@ -79,7 +80,7 @@ def test_bad_input(student, check, rng, gen):
     case = pool_case(rng, gen, "strided")
     check_pool(student, check, case)
     check.raises_value_error(lambda: student.call("maxpool", "maxpool2d_unfold", case.H, 0),
-                             "maxpool2d_unfold", "kernel_size 0", call=describe_call("maxpool2d_unfold", case.H, 0))
+                             "maxpool2d_unfold", Text("case_kernel_size_zero"), call=describe_call("maxpool2d_unfold", case.H, 0))
 
 
 @pytest.mark.points(1)

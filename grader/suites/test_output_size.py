@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from grader.course.messages import Text
 from grader.grading.compare import describe_call
 from grader.suites.configs import floor_matters, pick_size, redraw
 
@@ -111,10 +112,10 @@ def test_rejects_bad_arguments(student, check, rng):
     X = torch.zeros(1, 1, size, size + 1)
     # One or two taps past the input at stride 3: floor gives output 0, int() truncation 1.
     bad = {
-        "a kernel slightly larger than the input, stride 3": dict(k_size=(size + rng.randint(1, 2), 2), stride=(3, 1)),
-        "stride 0": dict(k_size=(2, 2), stride=(1, 0)),
-        "negative padding": dict(k_size=(2, 2), padding=-1),
-        "dilation 0": dict(k_size=(2, 2), dilation=0),
+        Text("case_kernel_too_large"): dict(k_size=(size + rng.randint(1, 2), 2), stride=(3, 1)),
+        Text("case_stride_zero"): dict(k_size=(2, 2), stride=(1, 0)),
+        Text("case_negative_padding"): dict(k_size=(2, 2), padding=-1),
+        Text("case_dilation_zero"): dict(k_size=(2, 2), dilation=0),
     }
     for case, kwargs in bad.items():
         check.raises_value_error(lambda: student.call("output_size", "calculate_out", X, **kwargs),
