@@ -127,7 +127,7 @@ def test_course_end_to_end(tmp_path, env):
     assert results["bob"]["exercises"]["loop_conv"]["score"] < notebooks.POINTS["loop_conv"]
     for student in ("alice", "bob"):
         page = (course / "convkit" / "cnn" / "feedback" / f"{student}.html").read_text(encoding="utf-8")
-        assert '<html lang="es">' in page  # the course's language, without --lang
+        assert '<html lang="fr">' in page  # the course's language, without --lang
         assert (course / "feedback" / student / "cnn" / "maxpool.html").read_text(encoding="utf-8") == page
     run([nbgrader, "release_feedback", "cnn"], course, env)
     assert len(list((exchange / "convkit" / "feedback").glob("*.html"))) == 2 * len(EXERCISES)
