@@ -68,11 +68,29 @@ def check_output_size_errors():
         raise AssertionError(SAY["public_kernel_too_big"].format(kernel=kernel, size=size, stride=stride, got=got))
 
 
-def check_conv2d_loop_course():
+def assert_course_maps(convolve):
+    """``convolve(X, weight, bias)`` on the course's example gives its two 4x4 maps (1 x 2 x 4 x 4)."""
     X, weight, bias = course_example()
-    got = conv2d_loop(X, weight, bias)
-    expected = F.conv2d(X, weight, bias)
+    got, expected = convolve(X, weight, bias), F.conv2d(X, weight, bias)
     assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
+
+
+def assert_layer_matches(Layer, x_shape, functional):
+    """``Layer(2, 3, stride=2, kernel_size=3, padding=1)`` on a random ``x_shape`` input (batch x 2 x ...)
+    equals torch's ``functional`` with the layer's own weights."""
+    layer = Layer(2, 3, stride=2, kernel_size=3, padding=1)
+    x = torch.randn(*x_shape)
+    weight = layer.kernel.weight.view(3, 2, *[3] * (len(x_shape) - 2))
+    expected = functional(x, weight, layer.kernel.bias, stride=2, padding=1)
+    got = layer(x)
+    name, torch_name = Layer.__name__, f"F.{functional.__name__}"
+    assert got.shape == expected.shape, SAY["public_shape"].format(layer=name, expected=tuple(expected.shape),
+                                                                   got=tuple(got.shape))
+    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer=name, torch=torch_name)
+
+
+def check_conv2d_loop_course():
+    assert_course_maps(conv2d_loop)
 
 
 def check_conv2d_loop_torch():
@@ -88,26 +106,12 @@ def check_conv2d_loop_torch():
 
 def check_conv1d_module():
     torch.manual_seed(0)
-    layer = Conv1D(2, 3, stride=2, kernel_size=3, padding=1)
-    x = torch.randn(2, 2, 9)
-    weight = layer.kernel.weight.view(3, 2, 3)
-    expected = F.conv1d(x, weight, layer.kernel.bias, stride=2, padding=1)
-    got = layer(x)
-    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv1D", expected=tuple(expected.shape),
-                                                                   got=tuple(got.shape))
-    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv1D", torch="F.conv1d")
+    assert_layer_matches(Conv1D, (2, 2, 9), F.conv1d)
 
 
 def check_conv2d_module():
     torch.manual_seed(0)
-    layer = Conv2D(2, 3, stride=2, kernel_size=3, padding=1)
-    x = torch.randn(2, 2, 7, 6)
-    weight = layer.kernel.weight.view(3, 2, 3, 3)
-    expected = F.conv2d(x, weight, layer.kernel.bias, stride=2, padding=1)
-    got = layer(x)
-    assert got.shape == expected.shape, SAY["public_shape"].format(layer="Conv2D", expected=tuple(expected.shape),
-                                                                   got=tuple(got.shape))
-    assert torch.allclose(got, expected, atol=1e-5), SAY["public_layer_differs"].format(layer="Conv2D", torch="F.conv2d")
+    assert_layer_matches(Conv2D, (2, 2, 7, 6), F.conv2d)
 
 
 def check_maxpool1d_module():
@@ -133,10 +137,7 @@ def check_im2col_strided():
 
 
 def check_conv2d_unfold_course():
-    X, weight, bias = course_example()
-    got = conv2d_unfold(X, weight, bias)
-    expected = F.conv2d(X, weight, bias)
-    assert torch.allclose(got, expected), SAY["public_course_maps"].format(expected=expected, got=got)
+    assert_course_maps(conv2d_unfold)
 
 
 def check_maxpool_course():
@@ -244,12 +245,18 @@ WORDS: dict[str, dict[str, str]] = {}
 SAYINGS: dict[str, dict[str, str]] = {}
 
 
+# Functions the checks share; a check's source is shown with the ones it calls, so it runs alone.
+HELPERS: tuple[Callable, ...] = (course_example, assert_course_maps, assert_layer_matches)
+
+
 def check_source(exercise: str) -> str:
-    """The source of ``exercise``'s checks, with ``course_example`` when they use it."""
+    """The source of ``exercise``'s checks, after the helpers they call (and the helpers those call)."""
     sources = [textwrap.dedent(inspect.getsource(check)) for check, _ in CHECKS[exercise]]
-    if any("course_example()" in source for source in sources):
-        sources.insert(0, textwrap.dedent(inspect.getsource(course_example)))
-    return "\n\n".join(sources)
+    helpers: list[str] = []
+    for helper in reversed(HELPERS):  # a helper may call an earlier one, so later ones are looked at first
+        if any(f"{helper.__name__}(" in source for source in sources + helpers):
+            helpers.insert(0, textwrap.dedent(inspect.getsource(helper)))
+    return "\n\n".join(helpers + sources)
 
 
 def said_keys(source: str) -> list[str]:
