@@ -25,7 +25,7 @@ import signal
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from grader.grading.cache import (
     Settings,
@@ -381,29 +381,21 @@ def _reason(error: BaseException) -> str:
 
 # ------------------------------------------------------------------------------ CLI
 
-def grade_class(
-    submissions: dict[str, Path],
-    out: Path,
-    settings: Settings = Settings(),
-    *,
-    jobs: int = 1,
-    grade_fn: Optional[GradeFn] = None,
-    progress: bool = True,
-    empty: Sequence[Path] = (),
-    executor: Optional[futures.Executor] = None,
-) -> Run:
+def grade_class(submissions: dict[str, Path], out: Path, settings: Settings = Settings(), *,
+                empty: Sequence[Path] = (), **run_options: Any) -> Run:
     """Probe ``out``, grade (resuming), then write grades.csv, grades.json, feedback and the report.
 
     This is what ``convkit grade`` and ``convkit grade --nbgrader`` do once they know
     the submissions. Failed submissions and the ``empty`` folders (no exercise files) get
-    a row with their status and no scores.
+    a row with their status and no scores. ``run_options`` are :func:`grade_all`'s
+    (``jobs``, ``grade_fn``, ``progress``, ``executor``).
 
     Raises:
         OutputError: ``out`` cannot be written (checked before any grading).
     """
     probe_writable(out)
     remove_stale_temporaries(out)
-    run = grade_all(submissions, out, settings, jobs=jobs, grade_fn=grade_fn, progress=progress, executor=executor)
+    run = grade_all(submissions, out, settings, **run_options)
     rows = [SubmissionResult.from_json(run.results[s], settings.lang) for s in sorted(run.results)]
     rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, untrusted_text(reason.splitlines()[0], 200)
                                          if reason else "") for s, reason in run.failed.items()]
