@@ -1,6 +1,6 @@
 """The mutant bank (grader/course/mutants.py): every mutant is caught, named, and seen by the public checks.
 
-The expensive part is grading the bank: 3 student ids x every mutant, each graded on its
+The expensive part is grading the bank: 10 student ids x every mutant, each graded on its
 own exercise only, in one class run with 2 grading processes (a session fixture).
 ``convkit mutants`` grades with 10 ids and the importing exercises too.
 """
@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import pytest
 import torch
 
-from grader.authoring.mutants import Outcome, grade_bank, student_ids, write_submission
+from grader.authoring.mutants import Outcome, grade_bank, report, student_ids, write_submission
 from grader.commands.cli import main
 from grader.course import messages, public_checks
 from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, solution_path
@@ -28,7 +28,7 @@ from grader.grading.submission import failing_dependencies
 from grader.student.check import check_folder
 
 
-TEST_IDS = 3
+TEST_IDS = 10  # issue 9: same code, same grade under at least 10 ids
 # Mutants whose wrong results the grader must name under every id that catches them: one per
 # kind of replay (a function's output, one part of a returned tuple, a worker op's result, an
 # int tuple). A mutant whose code raises on the suite's input cannot be named (nothing to compare).
@@ -58,11 +58,12 @@ def bank() -> dict[str, Outcome]:
 
 
 @pytest.mark.parametrize("mutant_id", [m.id for m in BANK])
-def test_every_mutant_is_caught_under_every_id(bank: dict[str, Outcome], mutant_id: str) -> None:
+def test_every_mutant_is_caught_under_every_id_with_the_same_grade(bank: dict[str, Outcome], mutant_id: str) -> None:
     outcome = bank[mutant_id]
     assert not outcome.failed, outcome.failed
     assert len(outcome.caught_by) == TEST_IDS
     assert not outcome.escaped(), f"{mutant_id} escapes the hidden suite under {outcome.escaped()}"
+    assert not outcome.unstable(), f"{mutant_id}: per-test scores differ between student ids: {outcome.unstable()}"
 
 
 @pytest.mark.parametrize("mutant_id", MUST_NAME)
@@ -214,3 +215,12 @@ def test_convkit_mutants_prints_the_catching_tests(capsys: pytest.CaptureFixture
     assert "maxpool_window_indices (maxpool): caught 1/1, misconception named 1/1" in out
     assert "maxpool/unfold_course 1/1" in out and "1 of 1 mutants caught under every id" in out
     assert main(["mutants", "--mutants", "no_such_mutant"]) == 2
+
+
+def test_a_score_that_depends_on_the_id_is_reported() -> None:
+    outcome = Outcome(BANK[0], (BANK[0].exercise,))
+    outcome.scores = {"student-01": {"e/t1": 1.0, "e/t2": 0.0}, "student-02": {"e/t1": 1.0, "e/t2": 2.0}}
+    outcome.caught_by = {"student-01": {"e/t2": "wrong"}, "student-02": {}}
+    assert outcome.unstable() == {"e/t2": {"student-01": 0.0, "student-02": 2.0}}
+    printed = report([outcome])
+    assert printed.startswith("MISS") and "not the same score under every id: e/t2" in printed

@@ -70,10 +70,21 @@ class Outcome:
     exercises: tuple[str, ...]
     caught_by: dict[str, dict[str, str]] = field(default_factory=dict)  # student -> {exercise/test: message}
     failed: dict[str, str] = field(default_factory=dict)  # student -> grader problem (not graded)
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)  # student -> {exercise/test: score}
 
     def escaped(self) -> list[str]:
         """Student ids under which every test passed."""
         return [s for s, tests in self.caught_by.items() if not tests]
+
+    def unstable(self) -> dict[str, dict[str, float]]:
+        """The tests whose score is not the same under every graded id: test -> {student: score}.
+
+        Same code, same grade: a deterministic submission must score each test alike under
+        every student id, however the id changes the random cases.
+        """
+        tests = sorted({test for per_test in self.scores.values() for test in per_test})
+        by_test = {test: {s: per_test.get(test, float("nan")) for s, per_test in self.scores.items()} for test in tests}
+        return {test: by_id for test, by_id in by_test.items() if len(set(by_id.values())) > 1}
 
     def named(self, lang: str) -> int:
         """Under how many ids a failing test's message states the mutant's own misconception."""
@@ -106,11 +117,10 @@ def grade_bank(mutants: Sequence[Mutant] = BANK, students: Sequence[str] = stude
             if key in run.failed:
                 outcome.failed[student] = run.failed[key]
                 continue
-            exercises = run.results[key]["exercises"]
-            outcome.caught_by[student] = {
-                f"{exercise}/{test['name']}": test["message"]
-                for exercise in outcome.exercises for test in exercises[exercise]["tests"] if test["status"] != "passed"
-            }
+            tests = {f"{exercise}/{test['name']}": test for exercise in outcome.exercises
+                     for test in run.results[key]["exercises"][exercise]["tests"]}
+            outcome.caught_by[student] = {name: t["message"] for name, t in tests.items() if t["status"] != "passed"}
+            outcome.scores[student] = {name: t["score"] for name, t in tests.items()}
         outcomes.append(outcome)
     return outcomes
 
@@ -139,15 +149,19 @@ def report(outcomes: Sequence[Outcome], lang: str = "en") -> str:
             for name in tests:
                 counts[name] = counts.get(name, 0) + 1
         tests = ", ".join(f"{name} {n}/{graded}" for name, n in sorted(counts.items())) or "none"
-        mark = "ok  " if graded and caught == graded and not outcome.failed else "MISS"
+        mark = "ok  " if graded and caught == graded and not outcome.failed and not outcome.unstable() else "MISS"
         lines.append(f"{mark} {outcome.mutant.id} ({outcome.mutant.exercise}): caught {caught}/{graded}, "
                      f"misconception named {outcome.named(lang)}/{graded}; tests: {tests}")
         if outcome.escaped():
             lines.append(f"     escaped under: {', '.join(outcome.escaped())}")
+        for test, by_id in outcome.unstable().items():
+            lines.append(f"     not the same score under every id: {test}: "
+                         + ", ".join(f"{student} {score:g}" for student, score in sorted(by_id.items())))
         for student, error in sorted(outcome.failed.items()):
             lines.append(f"     not graded under {student}: {error}")
     total = sum(len(o.caught_by) for o in outcomes)
     caught = total - sum(len(o.escaped()) for o in outcomes)
     lines.append(f"{caught} of {total} mutant-id pairs caught; "
-                 f"{sum(1 for o in outcomes if not o.escaped() and not o.failed)} of {len(outcomes)} mutants caught under every id")
+                 f"{sum(1 for o in outcomes if not o.escaped() and not o.failed)} of {len(outcomes)} mutants caught under every id; "
+                 f"{sum(1 for o in outcomes if not o.unstable())} of {len(outcomes)} with the same score per test under every id")
     return "\n".join(lines)
