@@ -224,6 +224,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "{stage}: se esperaba un tensor, se obtuvo {got}",
         "fr": "{stage} : un tenseur était attendu, obtenu {got}",
     },
+    "not_tuple": {
+        "en": "{stage}: expected a tuple of {count}: {parts}; got {got}",
+        "es": "{stage}: se esperaba una tupla de {count}: {parts}; se obtuvo {got}",
+        "fr": "{stage} : un tuple de {count} était attendu : {parts} ; obtenu {got}",
+    },
     "shape": {
         "en": "{stage}: expected shape {expected}, got shape {actual}",
         "es": "{stage}: se esperaba la forma {expected}, se obtuvo la forma {actual}",
