@@ -107,6 +107,21 @@ def test_localize_keeps_markers_and_one_hint():
         "def f():\n    # Hint: add\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")
 
 
+def test_demo_lines_keep_the_chosen_language_only():
+    code = ('# en: the loss\n# es: la pérdida\n# fr: la perte\n'
+            'ax.set_ylabel("loss")  # en\nax.set_ylabel("pérdida")  # es\nax.set_ylabel("perte")  # fr\n'
+            'x = 1  # noqa\n')
+    assert notebooks.comment_groups(code) == [["en", "es", "fr"], ["en", "es", "fr"]]
+    assert notebooks.localize_comments(code, "fr") == '# la perte\nax.set_ylabel("perte")\nx = 1  # noqa'
+    for lang in LANGUAGES:  # no demo cell of any notebook keeps a line of another language
+        for exercise in EXERCISES:
+            demos = [c.source for c in notebooks.build_source_notebook(exercise, lang).cells
+                     if c.metadata["convkit"]["role"] == "demo"]
+            marked = [line for source in demos for line in source.split("\n")
+                      if any(line.rstrip().endswith(f"# {other}") or f"# {other}: " in line for other in LANGUAGES)]
+            assert not marked, f"{exercise} ({lang}): {marked[:2]}"
+
+
 def test_notebook_import_chains_a_students_notebooks(tmp_path):
     """im2col's notebook imports calculate_out from the student's own output_size.ipynb;
     tests, demos and checks are not run on import, and a failing cell does not stop it."""

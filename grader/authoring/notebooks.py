@@ -20,7 +20,9 @@ Two sources, nothing else:
       === code NAME         the reference's top-level NAME ("imports" for its imports)
       === demo              a runnable code cell (figures, examples); a run of
       python code               "# en: ..." / "# es: ..." / "# fr: ..." lines (one per
-                                language) keeps only the chosen language
+                                language) keeps only the chosen language, and so does a
+                                run of code lines ending in "# en" / "# es" / "# fr"
+                                (a plot label or a printed sentence, one line per language)
       === tests             the autograded test cell: the public checks of
       python code               grader/course/public_checks.py, then this code as the
                                 ### BEGIN HIDDEN TESTS part; its messages are catalog
@@ -74,6 +76,7 @@ _BLOCK = re.compile(r"^=== (\w+)(?: (\S+))?\s*$")
 _LANG = re.compile(r"^--- (\w+)\s*$")
 _HINT = re.compile(r"^(\s*)#\s*HINT (\w+):\s*(.*)$")
 _COMMENT_LANG = re.compile(r"^(\s*)# (\w\w): (.*)$")
+_CODE_LANG = re.compile(r"^(.*\S)\s+# (\w\w)\s*$")
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -127,18 +130,31 @@ def parse_lesson(path: Path) -> list[Block]:
     return blocks
 
 
+def _localized(line: str) -> tuple[str, str, str] | None:
+    """``(kind, lang, kept line)`` of a ``# <lang>: comment`` or a ``code  # <lang>`` line of
+    a course language, else None. The kept line is what the chosen language's notebook shows."""
+    comment, code = _COMMENT_LANG.match(line), _CODE_LANG.match(line)
+    if comment and comment.group(2) in LANGUAGES:
+        return "comment", comment.group(2), f"{comment.group(1)}# {comment.group(3)}"
+    if code and code.group(2) in LANGUAGES:
+        return "code", code.group(2), code.group(1)
+    return None
+
+
 def comment_groups(code: str) -> list[list[str]]:
-    """The languages of each run of consecutive ``# <lang>: ...`` lines of ``code`` (one run per comment)."""
+    """The languages of each run of consecutive localized lines of ``code`` (one run per
+    comment or per code line): ``# <lang>: ...`` comments, or code lines ending in ``# <lang>``.
+    A language met again starts the next run."""
     groups: list[list[str]] = []
-    previous = False
+    previous = None
     for line in code.split("\n"):
-        match = _COMMENT_LANG.match(line)
-        localized = bool(match and match.group(2) in LANGUAGES)
-        if localized:
-            if not previous:
+        found = _localized(line)
+        kind = found[0] if found else None
+        if found:
+            if kind != previous or found[1] in groups[-1]:
                 groups.append([])
-            groups[-1].append(match.group(2))
-        previous = localized
+            groups[-1].append(found[1])
+        previous = kind
     return groups
 
 
@@ -185,15 +201,20 @@ def localize_regions(code: str, lang: str, where: str) -> str:
 
 
 def localize_comments(code: str, lang: str) -> str:
-    """Keep ``# <lang>: ...`` comment lines of the chosen language only, as plain comments."""
+    """Keep the localized lines of the chosen language only: ``# <lang>: text`` as ``# text``,
+    ``code  # <lang>`` as ``code``.
+
+    >>> print(localize_comments('# en: a\\n# es: b\\nplt.title("loss")  # en\\nplt.title("pérdida")  # es', "es"))
+    # b
+    plt.title("pérdida")
+    """
     out = []
     for line in code.rstrip("\n").split("\n"):
-        match = _COMMENT_LANG.match(line)
-        if match and match.group(2) in LANGUAGES:
-            if match.group(2) == lang:
-                out.append(f"{match.group(1)}# {match.group(3)}")
-        else:
+        found = _localized(line)
+        if found is None:
             out.append(line)
+        elif found[1] == lang:
+            out.append(found[2])
     return "\n".join(out)
 
 
