@@ -2,7 +2,8 @@
 
 Two sources, nothing else:
 - the reference module ``solutions/cnn/<exercise>.py``, split into one code cell per
-  top-level function or class (plus one cell for its imports). Cells with a
+  top-level function or class (plus one cell for its imports), its docstrings in the
+  notebook's language (the catalog's ``DOCSTRINGS``, see grader/authoring/docstrings.py). Cells with a
   ``### BEGIN SOLUTION`` region become nbgrader solution cells; the region keeps its
   markers, loses its ``# HINT xx:`` lines and gets the chosen language's hint as a
   comment just above it, so nbgrader's released stub still shows the hint. Cells
@@ -24,7 +25,8 @@ Two sources, nothing else:
                                 run of code lines ending in "# en" / "# es" / "# fr"
                                 (a plot label or a printed sentence, one line per language)
       === tests             the autograded test cell: the public checks of
-      python code               grader/course/public_checks.py, then this code as the
+      python code               grader/course/public_checks.py (their helpers' docstrings
+                                in the notebook's language), then this code as the
                                 ### BEGIN HIDDEN TESTS part; its messages are catalog
                                 entries named SAY["hidden_..."]
 
@@ -54,8 +56,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
+from grader.authoring import docstrings
 from grader.authoring.stubs import BEGIN, regions
 from grader.course import messages, public_checks
+from grader.course.messages import DOCSTRING_LANGUAGE
 from grader.course.assignment import (
     ASSIGNMENT,
     EXERCISES,
@@ -70,6 +74,7 @@ from grader.course.assignment import (
 LESSONS = Path(__file__).resolve().parents[1] / "course" / "lessons"
 
 CHECKS_MODULE = "convkit_checks"  # the shipped copy of grader/course/public_checks.py
+CHECKS_DOCSTRINGS = "public_checks"  # the key prefix of the checks' helpers' docstrings in messages.DOCSTRINGS
 SUPPORT_FILES = ("notebook_import.py", f"{CHECKS_MODULE}.py")
 
 _BLOCK = re.compile(r"^=== (\w+)(?: (\S+))?\s*$")
@@ -158,14 +163,16 @@ def comment_groups(code: str) -> list[list[str]]:
     return groups
 
 
-def split_module(exercise: str) -> dict[str, str]:
-    """The reference module's source per top-level function/class, plus ``imports``.
+def split_module(exercise: str, lang: str = DOCSTRING_LANGUAGE) -> dict[str, str]:
+    """The reference module's source per top-level function/class, plus ``imports``, its
+    docstrings in ``lang`` (grader/authoring/docstrings.py).
 
     The module docstring is left out (the lesson teaches instead). A piece runs up to
     the next definition, so it keeps trailing comments such as ``### END SOLUTION``
     and any statement that follows it.
     """
-    return split_source(solution_path(exercise).read_text(encoding="utf-8"))
+    path = solution_path(exercise)
+    return split_source(docstrings.translate(path.read_text(encoding="utf-8"), exercise, lang, str(path)))
 
 
 def split_source(source: str) -> dict[str, str]:
@@ -240,7 +247,8 @@ def tests_source(exercise: str, hidden: str, lang: str) -> str:
     intro = f"# {messages.text('notebook_tests_intro', lang)}"
     calls = "\n".join(f"{check.__name__}()" for check, _ in public_checks.CHECKS[exercise])
     prelude = public_checks.prelude(exercise, lang, {lang: messages.public_check_texts(lang)})
-    visible = f"{intro}\n{prelude}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
+    checks = docstrings.translate(public_checks.check_source(exercise), CHECKS_DOCSTRINGS, lang, public_checks.__file__)
+    visible = f"{intro}\n{prelude}\n{checks}\n\n{calls}\n"
     # the hidden tests' messages (SAY["hidden_..."]) go with them, into the hidden part
     said = messages.texts(public_checks.said_keys(hidden), lang)
     hidden = (f"SAY.update({json.dumps(said, ensure_ascii=False, indent=4)})\n" if said else "") + hidden.strip()
@@ -265,7 +273,7 @@ def _imports_cell(exercise: str, code: str, lang: str) -> str:
 
 def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
     """The nbgrader *source* notebook of ``exercise`` in ``lang`` (solutions and hidden tests included)."""
-    pieces = split_module(exercise)
+    pieces = split_module(exercise, lang)
     lesson = LESSONS / f"{exercise}.md"
     cells, used = [], []
     for number, block in enumerate(parse_lesson(lesson)):
