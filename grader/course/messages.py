@@ -1934,6 +1934,32 @@ Renvoie :
         "fr": """``Layer(2, 3, stride=2, kernel_size=3, padding=1)`` sur une entrée aléatoire de forme ``x_shape``
 (batch x 2 x ...) est égal à ``functional`` de torch avec les poids de la couche elle-même.""",
     },
+    "public_checks.check_output_size_torch": {
+        "es": """El paso 2 no divide el recorrido de la altura (12 + 2 - 4 - 1 = 9): la última ventana incompleta se descarta.""",
+        "fr": """Le pas de 2 ne divise pas l'étendue de la hauteur (12 + 2 - 4 - 1 = 9) : la dernière fenêtre incomplète est abandonnée.""",
+    },
+    "public_checks.check_output_size_errors": {
+        "es": """Un núcleo que no cabe lanza ValueError. En el segundo caso el recorrido con paso 2 es -1,
+y -1 // 2 + 1 = 0 (int(-1 / 2) + 1 daría 1).""",
+        "fr": """Un noyau qui ne tient pas lève ValueError. Dans le second cas, l'étendue avec un pas de 2 vaut -1,
+et -1 // 2 + 1 = 0 (int(-1 / 2) + 1 donnerait 1).""",
+    },
+    "public_checks.check_conv2d_loop_torch": {
+        "es": """El paso, el relleno y la dilatación difieren en cada dimensión, a propósito.""",
+        "fr": """Le pas, le remplissage et la dilatation diffèrent d'une dimension à l'autre, exprès.""",
+    },
+    "public_checks.check_maxpool_ties": {
+        "es": """Ventanas de 2x3 solapadas (paso 1 hacia abajo, 2 a lo ancho; la última columna sobra) en un plano lleno de empates.""",
+        "fr": """Fenêtres 2x3 qui se chevauchent (pas de 1 vers le bas, de 2 en largeur ; la dernière colonne reste de côté) sur un plan plein d'égalités.""",
+    },
+    "public_checks.check_maxpool_backward": {
+        "es": """Un pool de 3x3 con paso 1 sobre una entrada de 4x4: las ventanas se solapan y dos comparten su argmax (el píxel 5).""",
+        "fr": """Un pool 3x3 avec un pas de 1 sur une entrée 4x4 : les fenêtres se chevauchent et deux partagent leur argmax (le pixel 5).""",
+    },
+    "public_checks.check_tiny_backward_course": {
+        "es": """Los gradientes del curso; los de fc_weight son las 8 características agrupadas que lee la capa fc.""",
+        "fr": """Les gradients du cours ; ceux de fc_weight sont les 8 caractéristiques regroupées que lit la couche fc.""",
+    },
     # ---- mnist
     "mnist": {
         "es": """Ejercicio 7 - tres CNN pequeñas para MNIST y el bucle que las entrena.
