@@ -1919,7 +1919,7 @@ Renvoie :
     forme du paramètre auquel il correspond.
 """,
     },
-    # ---- the public checks' helpers, shown in each notebook's test cell (grader/course/public_checks.py)
+    # ---- the public checks and their helpers, shown in each notebook's test cell (grader/course/public_checks.py)
     "public_checks.course_example": {
         "es": """La imagen de 6x6 del curso (1 x 1 x 6 x 6), sus dos filtros de 3x3 (2 x 1 x 3 x 3) y el sesgo [1, 1].""",
         "fr": """L'image 6x6 du cours (1 x 1 x 6 x 6), ses deux filtres 3x3 (2 x 1 x 3 x 3) et le biais [1, 1].""",
