@@ -139,10 +139,10 @@ def test_demo_lines_keep_the_chosen_language_only():
             'x = 1  # noqa\n')
     assert notebooks.comment_groups(code) == [["en", "es", "fr"], ["en", "es", "fr"]]
     assert notebooks.localize_comments(code, "fr") == '# la perte\nax.set_ylabel("perte")\nx = 1  # noqa'
-    for lang in LANGUAGES:  # no demo cell of any notebook keeps a line of another language
+    for lang in LANGUAGES:  # no demo or test cell (hidden tests included) keeps a line of another language
         for exercise in EXERCISES:
             demos = [c.source for c in notebooks.build_source_notebook(exercise, lang).cells
-                     if c.metadata["convkit"]["role"] == "demo"]
+                     if c.metadata["convkit"]["role"] in ("demo", "tests")]
             marked = [line for source in demos for line in source.split("\n")
                       if any(line.rstrip().endswith(f"# {other}") or f"# {other}: " in line for other in LANGUAGES)]
             assert not marked, f"{exercise} ({lang}): {marked[:2]}"

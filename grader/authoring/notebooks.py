@@ -25,10 +25,10 @@ Two sources, nothing else:
                                 run of code lines ending in "# en" / "# es" / "# fr"
                                 (a plot label or a printed sentence, one line per language)
       === tests             the autograded test cell: the public checks of
-      python code               grader/course/public_checks.py (their helpers' docstrings
-                                in the notebook's language), then this code as the
-                                ### BEGIN HIDDEN TESTS part; its messages are catalog
-                                entries named SAY["hidden_..."]
+      python code               grader/course/public_checks.py (their docstrings in the
+                                notebook's language), then this code as the
+                                ### BEGIN HIDDEN TESTS part (localized lines as in demo);
+                                its messages are catalog entries named SAY["hidden_..."]
 
   The last cell of every notebook runs the public checks with hints (``report``).
   The notebook's own words (hint label, comments of generated cells) are the catalog's
@@ -284,7 +284,7 @@ def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
             cells.append(_cell("code", localize_comments(block.code, lang), cell_id, "demo", None))
         elif block.kind == "tests":
             grade_id = f"{exercise}_tests"
-            cells.append(_cell("code", tests_source(exercise, block.code, lang), cell_id, "tests",
+            cells.append(_cell("code", tests_source(exercise, localize_comments(block.code, lang), lang), cell_id, "tests",
                                _cell_metadata(grade_id, grade=True, locked=True, points=POINTS[exercise])))
         else:
             if block.name not in pieces:
