@@ -183,7 +183,9 @@ def test_a_lesson_missing_a_language_is_refused(tmp_path) -> None:
     (tmp_path / "markdown.md").write_text(f"=== markdown\n{markdown}", encoding="utf-8")
     comment = "".join(f"# {lang}: a comment\n" for lang in LANGUAGES[:-1])
     (tmp_path / "demo.md").write_text(f"=== demo\nx = 1\n{comment}print(x)\n", encoding="utf-8")
-    for name in ("markdown.md", "demo.md"):
+    label = "".join(f'plt.title("{lang}")  # {lang}\n' for lang in LANGUAGES[:-1])
+    (tmp_path / "label.md").write_text(f"=== demo\n{comment}{label}", encoding="utf-8")  # two runs, each short
+    for name in ("markdown.md", "demo.md", "label.md"):
         with pytest.raises(notebooks.LessonError, match=LANGUAGES[-1]):
             notebooks.parse_lesson(tmp_path / name)
 

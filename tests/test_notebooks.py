@@ -10,9 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.authoring import notebooks
+from grader.authoring import docstrings, notebooks
 from grader.authoring.stubs import regions
-from grader.course import messages
+from grader.course import messages, public_checks
 from grader.course.assignment import EXERCISES, LANGUAGES, solution_path
 
 
@@ -41,6 +41,32 @@ def test_released_notebooks_hold_no_solution_and_no_hidden_test(lang):
                     if line.strip() and "HINT" not in line and line.strip() not in shown]
             leaked = [line for line in body if len(line) > 25 and line in text]
             assert not leaked, f"{exercise}.ipynb ({lang}) leaks {owner}'s solution: {leaked[:2]}"
+
+
+def english_docstrings() -> set[str]:
+    """Every docstring of the reference modules and of the public checks shown in the test cells,
+    as it stands between its quotes, dedented."""
+    sources = [(solution_path(e).read_text(encoding="utf-8"), e) for e in EXERCISES]
+    sources += [(public_checks.check_source(e), notebooks.CHECKS_DOCSTRINGS) for e in EXERCISES]
+    return {doc.text for source, module in sources for doc in docstrings.find(source, module)}
+
+
+def cell_docstrings(lang: str, exercise: str) -> list[str]:
+    """The docstrings of the code cells of the committed released notebook ``exercise`` of ``lang``."""
+    notebook = nbformat.read(notebooks.released_dir(lang) / f"{exercise}.ipynb", 4)
+    return [doc.text for cell in notebook.cells if cell.cell_type == "code"
+            for doc in docstrings.find(cell.source, exercise)]
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != messages.DOCSTRING_LANGUAGE])
+def test_notebooks_show_no_english_docstring(lang):
+    english = english_docstrings()
+    for exercise in EXERCISES:
+        shown, reference = cell_docstrings(lang, exercise), cell_docstrings(messages.DOCSTRING_LANGUAGE, exercise)
+        assert len(shown) == len(reference) > 0, f"{exercise}.ipynb ({lang}): {len(shown)} docstrings, en has {len(reference)}"
+        assert set(reference) <= english, f"{exercise}.ipynb (en) shows a docstring the reference lacks"
+        left = [text.split("\n")[0] for text in shown if text in english]
+        assert not left, f"{exercise}.ipynb ({lang}) shows English docstrings: {left}"
 
 
 def test_source_notebook_metadata_follows_nbgrader():
@@ -105,6 +131,21 @@ def test_localize_keeps_markers_and_one_hint():
     code = "def f():\n    ### BEGIN SOLUTION\n    # HINT en: add\n    # HINT es: suma\n    return 1\n    ### END SOLUTION"
     assert notebooks.localize_regions(code, "en", "f") == (
         "def f():\n    # Hint: add\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")
+
+
+def test_demo_lines_keep_the_chosen_language_only():
+    code = ('# en: the loss\n# es: la pérdida\n# fr: la perte\n'
+            'ax.set_ylabel("loss")  # en\nax.set_ylabel("pérdida")  # es\nax.set_ylabel("perte")  # fr\n'
+            'x = 1  # noqa\n')
+    assert notebooks.comment_groups(code) == [["en", "es", "fr"], ["en", "es", "fr"]]
+    assert notebooks.localize_comments(code, "fr") == '# la perte\nax.set_ylabel("perte")\nx = 1  # noqa'
+    for lang in LANGUAGES:  # no demo or test cell (hidden tests included) keeps a line of another language
+        for exercise in EXERCISES:
+            demos = [c.source for c in notebooks.build_source_notebook(exercise, lang).cells
+                     if c.metadata["convkit"]["role"] in ("demo", "tests")]
+            marked = [line for source in demos for line in source.split("\n")
+                      if any(line.rstrip().endswith(f"# {other}") or f"# {other}: " in line for other in LANGUAGES)]
+            assert not marked, f"{exercise} ({lang}): {marked[:2]}"
 
 
 def test_notebook_import_chains_a_students_notebooks(tmp_path):

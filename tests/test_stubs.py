@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from grader.authoring import docstrings
 from grader.authoring import stubs as stubgen
 from grader.course import messages
 from grader.course.assignment import EXERCISES, GIVEN, LANGUAGES, STUBS, solution_path
@@ -37,6 +38,13 @@ def test_stubs_render_in_every_language(lang):
         compile(text, f"{module}.py", "exec")
     for module in GIVEN:
         assert files[f"{module}.py"] == solution_path(module).read_text(encoding="utf-8")
+    # every docstring of an exercise stub is in the stub's language: the reference's, or the catalog's translation
+    for module in EXERCISES:
+        reference = docstrings.find(solution_path(module).read_text(encoding="utf-8"), module)
+        shown = docstrings.find(files[f"{module}.py"], module)
+        expected = [doc.text if lang == messages.DOCSTRING_LANGUAGE else messages.docstring(doc.key, lang)
+                    for doc in reference]
+        assert [doc.text for doc in shown] == expected, f"{module}.py ({lang}): docstrings not in {lang}"
 
 
 def test_unknown_language_is_refused():

@@ -2,7 +2,8 @@
 
 Two sources, nothing else:
 - the reference module ``solutions/cnn/<exercise>.py``, split into one code cell per
-  top-level function or class (plus one cell for its imports). Cells with a
+  top-level function or class (plus one cell for its imports), its docstrings in the
+  notebook's language (the catalog's ``DOCSTRINGS``, see grader/authoring/docstrings.py). Cells with a
   ``### BEGIN SOLUTION`` region become nbgrader solution cells; the region keeps its
   markers, loses its ``# HINT xx:`` lines and gets the chosen language's hint as a
   comment just above it, so nbgrader's released stub still shows the hint. Cells
@@ -20,11 +21,14 @@ Two sources, nothing else:
       === code NAME         the reference's top-level NAME ("imports" for its imports)
       === demo              a runnable code cell (figures, examples); a run of
       python code               "# en: ..." / "# es: ..." / "# fr: ..." lines (one per
-                                language) keeps only the chosen language
+                                language) keeps only the chosen language, and so does a
+                                run of code lines ending in "# en" / "# es" / "# fr"
+                                (a plot label or a printed sentence, one line per language)
       === tests             the autograded test cell: the public checks of
-      python code               grader/course/public_checks.py, then this code as the
-                                ### BEGIN HIDDEN TESTS part; its messages are catalog
-                                entries named SAY["hidden_..."]
+      python code               grader/course/public_checks.py (their docstrings in the
+                                notebook's language), then this code as the
+                                ### BEGIN HIDDEN TESTS part (localized lines as in demo);
+                                its messages are catalog entries named SAY["hidden_..."]
 
   The last cell of every notebook runs the public checks with hints (``report``).
   The notebook's own words (hint label, comments of generated cells) are the catalog's
@@ -52,8 +56,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
+from grader.authoring import docstrings
 from grader.authoring.stubs import BEGIN, regions
 from grader.course import messages, public_checks
+from grader.course.messages import DOCSTRING_LANGUAGE
 from grader.course.assignment import (
     ASSIGNMENT,
     EXERCISES,
@@ -68,12 +74,14 @@ from grader.course.assignment import (
 LESSONS = Path(__file__).resolve().parents[1] / "course" / "lessons"
 
 CHECKS_MODULE = "convkit_checks"  # the shipped copy of grader/course/public_checks.py
+CHECKS_DOCSTRINGS = "public_checks"  # the key prefix of the checks' helpers' docstrings in messages.DOCSTRINGS
 SUPPORT_FILES = ("notebook_import.py", f"{CHECKS_MODULE}.py")
 
 _BLOCK = re.compile(r"^=== (\w+)(?: (\S+))?\s*$")
 _LANG = re.compile(r"^--- (\w+)\s*$")
 _HINT = re.compile(r"^(\s*)#\s*HINT (\w+):\s*(.*)$")
 _COMMENT_LANG = re.compile(r"^(\s*)# (\w\w): (.*)$")
+_CODE_LANG = re.compile(r"^(.*\S)\s+# (\w\w)\s*$")
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -127,29 +135,44 @@ def parse_lesson(path: Path) -> list[Block]:
     return blocks
 
 
+def _localized(line: str) -> tuple[str, str, str] | None:
+    """``(kind, lang, kept line)`` of a ``# <lang>: comment`` or a ``code  # <lang>`` line of
+    a course language, else None. The kept line is what the chosen language's notebook shows."""
+    comment, code = _COMMENT_LANG.match(line), _CODE_LANG.match(line)
+    if comment and comment.group(2) in LANGUAGES:
+        return "comment", comment.group(2), f"{comment.group(1)}# {comment.group(3)}"
+    if code and code.group(2) in LANGUAGES:
+        return "code", code.group(2), code.group(1)
+    return None
+
+
 def comment_groups(code: str) -> list[list[str]]:
-    """The languages of each run of consecutive ``# <lang>: ...`` lines of ``code`` (one run per comment)."""
+    """The languages of each run of consecutive localized lines of ``code`` (one run per
+    comment or per code line): ``# <lang>: ...`` comments, or code lines ending in ``# <lang>``.
+    A language met again starts the next run."""
     groups: list[list[str]] = []
-    previous = False
+    previous = None
     for line in code.split("\n"):
-        match = _COMMENT_LANG.match(line)
-        localized = bool(match and match.group(2) in LANGUAGES)
-        if localized:
-            if not previous:
+        found = _localized(line)
+        kind = found[0] if found else None
+        if found:
+            if kind != previous or found[1] in groups[-1]:
                 groups.append([])
-            groups[-1].append(match.group(2))
-        previous = localized
+            groups[-1].append(found[1])
+        previous = kind
     return groups
 
 
-def split_module(exercise: str) -> dict[str, str]:
-    """The reference module's source per top-level function/class, plus ``imports``.
+def split_module(exercise: str, lang: str = DOCSTRING_LANGUAGE) -> dict[str, str]:
+    """The reference module's source per top-level function/class, plus ``imports``, its
+    docstrings in ``lang`` (grader/authoring/docstrings.py).
 
     The module docstring is left out (the lesson teaches instead). A piece runs up to
     the next definition, so it keeps trailing comments such as ``### END SOLUTION``
     and any statement that follows it.
     """
-    return split_source(solution_path(exercise).read_text(encoding="utf-8"))
+    path = solution_path(exercise)
+    return split_source(docstrings.translate(path.read_text(encoding="utf-8"), exercise, lang, str(path)))
 
 
 def split_source(source: str) -> dict[str, str]:
@@ -185,15 +208,20 @@ def localize_regions(code: str, lang: str, where: str) -> str:
 
 
 def localize_comments(code: str, lang: str) -> str:
-    """Keep ``# <lang>: ...`` comment lines of the chosen language only, as plain comments."""
+    """Keep the localized lines of the chosen language only: ``# <lang>: text`` as ``# text``,
+    ``code  # <lang>`` as ``code``.
+
+    >>> print(localize_comments('# en: a\\n# es: b\\nplt.title("loss")  # en\\nplt.title("pérdida")  # es', "es"))
+    # b
+    plt.title("pérdida")
+    """
     out = []
     for line in code.rstrip("\n").split("\n"):
-        match = _COMMENT_LANG.match(line)
-        if match and match.group(2) in LANGUAGES:
-            if match.group(2) == lang:
-                out.append(f"{match.group(1)}# {match.group(3)}")
-        else:
+        found = _localized(line)
+        if found is None:
             out.append(line)
+        elif found[1] == lang:
+            out.append(found[2])
     return "\n".join(out)
 
 
@@ -219,7 +247,8 @@ def tests_source(exercise: str, hidden: str, lang: str) -> str:
     intro = f"# {messages.text('notebook_tests_intro', lang)}"
     calls = "\n".join(f"{check.__name__}()" for check, _ in public_checks.CHECKS[exercise])
     prelude = public_checks.prelude(exercise, lang, {lang: messages.public_check_texts(lang)})
-    visible = f"{intro}\n{prelude}\n{public_checks.check_source(exercise)}\n\n{calls}\n"
+    checks = docstrings.translate(public_checks.check_source(exercise), CHECKS_DOCSTRINGS, lang, public_checks.__file__)
+    visible = f"{intro}\n{prelude}\n{checks}\n\n{calls}\n"
     # the hidden tests' messages (SAY["hidden_..."]) go with them, into the hidden part
     said = messages.texts(public_checks.said_keys(hidden), lang)
     hidden = (f"SAY.update({json.dumps(said, ensure_ascii=False, indent=4)})\n" if said else "") + hidden.strip()
@@ -244,7 +273,7 @@ def _imports_cell(exercise: str, code: str, lang: str) -> str:
 
 def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
     """The nbgrader *source* notebook of ``exercise`` in ``lang`` (solutions and hidden tests included)."""
-    pieces = split_module(exercise)
+    pieces = split_module(exercise, lang)
     lesson = LESSONS / f"{exercise}.md"
     cells, used = [], []
     for number, block in enumerate(parse_lesson(lesson)):
@@ -255,7 +284,7 @@ def build_source_notebook(exercise: str, lang: str) -> nbformat.NotebookNode:
             cells.append(_cell("code", localize_comments(block.code, lang), cell_id, "demo", None))
         elif block.kind == "tests":
             grade_id = f"{exercise}_tests"
-            cells.append(_cell("code", tests_source(exercise, block.code, lang), cell_id, "tests",
+            cells.append(_cell("code", tests_source(exercise, localize_comments(block.code, lang), lang), cell_id, "tests",
                                _cell_metadata(grade_id, grade=True, locked=True, points=POINTS[exercise])))
         else:
             if block.name not in pieces:

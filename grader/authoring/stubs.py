@@ -10,7 +10,10 @@ language. A region states its hints as its first comment lines::
     # HINT fr: utilisez la division entière
     ...
 
-Everything outside the regions (signatures, docstrings, given checks) is copied as is.
+Everything outside the regions (signatures, given checks) is copied as is, but the
+docstrings, which are in the chosen language (grader/authoring/docstrings.py). The given
+modules (``GIVEN``) are the grader's own code, copied unchanged: a student calls them but
+never edits them, and the grader supplies them itself.
 
 >>> strip_solutions("def f():\\n    ### BEGIN SOLUTION\\n    # HINT en: add\\n    return 1\\n    ### END SOLUTION\\n", "en")
 'def f():\\n    # YOUR CODE HERE\\n    raise NotImplementedError("f: not implemented yet. Hint: add")\\n'
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from grader.authoring import docstrings
 from grader.course import messages
 from grader.course.assignment import EXERCISES, GIVEN, STUBS, require_language, solution_path
 
@@ -92,13 +96,15 @@ def strip_solutions(source: str, lang: str, where: str = "<source>") -> str:
 
 
 def render_stubs(lang: str = "en") -> dict[str, str]:
-    """The stub files as ``{file name: text}``: exercises stripped, given modules copied."""
+    """The stub files as ``{file name: text}``: exercises stripped (docstrings in ``lang``),
+    given modules copied."""
     require_language(lang, "stubs")
     files = {}
     for module in GIVEN + EXERCISES:
         path = solution_path(module)
         text = path.read_text(encoding="utf-8")
         if module in EXERCISES:
+            text = docstrings.translate(text, module, lang, str(path))
             text = stub_header(lang) + strip_solutions(text, lang, str(path))
         files[path.name] = text
     return files

@@ -224,6 +224,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "{stage}: se esperaba un tensor, se obtuvo {got}",
         "fr": "{stage} : un tenseur était attendu, obtenu {got}",
     },
+    "not_tuple": {
+        "en": "{stage}: expected a tuple of {count}: {parts}; got {got}",
+        "es": "{stage}: se esperaba una tupla de {count}: {parts}; se obtuvo {got}",
+        "fr": "{stage} : un tuple de {count} était attendu : {parts} ; obtenu {got}",
+    },
     "shape": {
         "en": "{stage}: expected shape {expected}, got shape {actual}",
         "es": "{stage}: se esperaba la forma {expected}, se obtuvo la forma {actual}",
@@ -1328,6 +1333,748 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "Le premier Conv2D de build_cnn2d n'a pas de remplissage, donc les cartes de caractéristiques finissent plus petites que 7 x 7.",
     },
 }
+
+
+# The reference solutions' docstrings (solutions/cnn/*.py) in every language but English, which
+# the reference modules hold themselves: grader/authoring/docstrings.py shows these in the stubs
+# and notebooks of that language. Keyed by what they document ("<module>" or
+# "<module>.<qualified name>"); each text is what stands between the triple quotes, continuation
+# lines without the body's indentation. Argument names, shapes' symbols and doctests stay as in
+# the English text (tests/test_docstrings.py compares them).
+DOCSTRING_LANGUAGE = "en"
+DOCSTRINGS: dict[str, dict[str, str]] = {
+    # ---- output_size
+    "output_size": {
+        "es": """Ejercicio 1 - el tamaño de salida de una capa de convolución o de pooling.
+
+Cada dimensión espacial sigue la misma fórmula (la de la documentación de ``nn.Conv2d``):
+
+    out = floor((in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1)
+
+>>> calculate_out(torch.zeros(1, 1, 6, 6), k_size=(3, 3))
+(4, 4)
+""",
+        "fr": """Exercice 1 - la taille de sortie d'une couche de convolution ou de pooling.
+
+Chaque dimension spatiale suit la même formule (celle de la documentation de ``nn.Conv2d``) :
+
+    out = floor((in + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1)
+
+>>> calculate_out(torch.zeros(1, 1, 6, 6), k_size=(3, 3))
+(4, 4)
+""",
+    },
+    "output_size.calculate_out": {
+        "es": """Tamaño espacial de la salida de una convolución (o de un max-pool) aplicada a ``X``.
+
+Argumentos:
+    X: un tensor, o su forma: batch x canales x longitud (1-D),
+        batch x canales x alto x ancho (2-D) o
+        batch x canales x profundidad x alto x ancho (3-D).
+    k_size: tamaño del núcleo, un int o un int por dimensión espacial.
+    stride: paso entre ventanas, un int o uno por dimensión espacial.
+    dilation: dilatación, la separación entre los elementos del núcleo, un int o uno por
+        dimensión espacial.
+    padding: relleno, los ceros añadidos a cada lado, un int o uno por dimensión espacial.
+
+Devuelve:
+    un int por dimensión espacial, p. ej. ``(H_out, W_out)`` para un ``X`` de 4 dimensiones.
+
+Lanza:
+    ValueError: si ``X`` no tiene 3, 4 o 5 dimensiones, si un tamaño de núcleo, un paso o
+        una dilatación no es positivo, si un relleno es negativo, o si un tamaño de salida
+        sería menor que 1 (el núcleo no cabe en la entrada con relleno).
+
+>>> calculate_out((8, 3, 100), k_size=3, stride=2, padding=1)
+(50,)
+""",
+        "fr": """Taille spatiale de la sortie d'une convolution (ou d'un max-pool) appliquée à ``X``.
+
+Arguments :
+    X : un tenseur, ou sa forme : batch x canaux x longueur (1-D),
+        batch x canaux x hauteur x largeur (2-D) ou
+        batch x canaux x profondeur x hauteur x largeur (3-D).
+    k_size : taille du noyau, un int ou un int par dimension spatiale.
+    stride : pas entre les fenêtres, un int ou un par dimension spatiale.
+    dilation : dilatation, l'écart entre les éléments du noyau, un int ou un par
+        dimension spatiale.
+    padding : remplissage, les zéros ajoutés de chaque côté, un int ou un par dimension
+        spatiale.
+
+Renvoie :
+    un int par dimension spatiale, par ex. ``(H_out, W_out)`` pour un ``X`` à 4 dimensions.
+
+Lève :
+    ValueError : si ``X`` n'a pas 3, 4 ou 5 dimensions, si une taille de noyau, un pas ou
+        une dilatation n'est pas strictement positif, si un remplissage est négatif, ou si
+        une taille de sortie serait inférieure à 1 (le noyau ne tient pas dans l'entrée
+        remplie).
+
+>>> calculate_out((8, 3, 100), k_size=3, stride=2, padding=1)
+(50,)
+""",
+    },
+    # ---- loop_conv
+    "loop_conv": {
+        "es": """Ejercicio 2 - la convolución como bucles explícitos.
+
+Una convolución desliza un núcleo sobre la entrada (con relleno) y toma, en cada posición,
+la suma de la ventana por el núcleo, más un sesgo. Escrita con bucles es lenta, pero es
+la definición con la que todo método más rápido debe coincidir.
+
+>>> X = torch.ones(1, 1, 4, 4)
+>>> conv2d_loop(X, torch.ones(1, 1, 3, 3)).shape
+torch.Size([1, 1, 2, 2])
+""",
+        "fr": """Exercice 2 - la convolution en boucles explicites.
+
+Une convolution fait glisser un noyau sur l'entrée (remplie) et prend, à chaque position,
+la somme de la fenêtre multipliée par le noyau, plus un biais. Écrite en boucles, elle est
+lente, mais c'est la définition avec laquelle toute méthode plus rapide doit concorder.
+
+>>> X = torch.ones(1, 1, 4, 4)
+>>> conv2d_loop(X, torch.ones(1, 1, 3, 3)).shape
+torch.Size([1, 1, 2, 2])
+""",
+    },
+    "loop_conv.conv2d_loop": {
+        "es": """Convolución 2-D (correlación cruzada) con cuatro bucles explícitos.
+
+Argumentos:
+    X: batch x in_channels x alto x ancho.
+    weight: out_channels x in_channels x kH x kW.
+    bias: out_channels, o None.
+    stride, padding, dilation: paso, relleno y dilatación, un int o un par (alto, ancho).
+
+Devuelve:
+    batch x out_channels x H_out x W_out, igual a
+    ``F.conv2d(X, weight, bias, stride, padding, dilation)``.
+
+>>> conv2d_loop(torch.arange(9.).view(1, 1, 3, 3), torch.ones(1, 1, 2, 2))
+tensor([[[[ 8., 12.],
+          [20., 24.]]]])
+""",
+        "fr": """Convolution 2-D (corrélation croisée) en quatre boucles explicites.
+
+Arguments :
+    X : batch x in_channels x hauteur x largeur.
+    weight : out_channels x in_channels x kH x kW.
+    bias : out_channels, ou None.
+    stride, padding, dilation : pas, remplissage et dilatation, un int ou une paire
+        (hauteur, largeur).
+
+Renvoie :
+    batch x out_channels x H_out x W_out, égal à
+    ``F.conv2d(X, weight, bias, stride, padding, dilation)``.
+
+>>> conv2d_loop(torch.arange(9.).view(1, 1, 3, 3), torch.ones(1, 1, 2, 2))
+tensor([[[[ 8., 12.],
+          [20., 24.]]]])
+""",
+    },
+    "loop_conv.Conv1D": {
+        "es": """Convolución 1-D como un único ``nn.Linear`` aplicado en cada posición de la ventana.
+
+``self.kernel`` transforma una ventana aplanada (in_channels x kernel_size) en
+``out_channels`` valores; su peso visto como (out, in, k) es un núcleo de conv1d.
+
+Argumentos:
+    in_channels, out_channels: números de canales.
+    stride: paso entre ventanas.
+    kernel_size: longitud de la ventana.
+    padding: relleno, los ceros añadidos en cada extremo.
+
+>>> Conv1D(3, 16, stride=1, kernel_size=3, padding=1)(torch.randn(8, 3, 100)).shape
+torch.Size([8, 16, 100])
+""",
+        "fr": """Convolution 1-D comme un seul ``nn.Linear`` appliqué à chaque position de la fenêtre.
+
+``self.kernel`` envoie une fenêtre aplatie (in_channels x kernel_size) sur
+``out_channels`` valeurs ; son poids vu comme (out, in, k) est un noyau de conv1d.
+
+Arguments :
+    in_channels, out_channels : nombres de canaux.
+    stride : pas entre les fenêtres.
+    kernel_size : longueur de la fenêtre.
+    padding : remplissage, les zéros ajoutés à chaque extrémité.
+
+>>> Conv1D(3, 16, stride=1, kernel_size=3, padding=1)(torch.randn(8, 3, 100)).shape
+torch.Size([8, 16, 100])
+""",
+    },
+    "loop_conv.Conv1D.forward": {
+        "es": """Argumentos: x: batch x in_channels x longitud. Devuelve: batch x out_channels x L_out.""",
+        "fr": """Arguments : x : batch x in_channels x longueur. Renvoie : batch x out_channels x L_out.""",
+    },
+    "loop_conv.Conv2D": {
+        "es": """Convolución 2-D como un único ``nn.Linear`` aplicado en cada posición de la ventana.
+
+``self.kernel`` transforma una ventana aplanada (in_channels x k x k) en ``out_channels``
+valores. El tamaño de salida sigue ``calculate_out`` (no ``h // stride``).
+
+>>> Conv2D(3, 16, stride=2, kernel_size=3, padding=1)(torch.randn(8, 3, 32, 32)).shape
+torch.Size([8, 16, 16, 16])
+""",
+        "fr": """Convolution 2-D comme un seul ``nn.Linear`` appliqué à chaque position de la fenêtre.
+
+``self.kernel`` envoie une fenêtre aplatie (in_channels x k x k) sur ``out_channels``
+valeurs. La taille de sortie suit ``calculate_out`` (et non ``h // stride``).
+
+>>> Conv2D(3, 16, stride=2, kernel_size=3, padding=1)(torch.randn(8, 3, 32, 32)).shape
+torch.Size([8, 16, 16, 16])
+""",
+    },
+    "loop_conv.Conv2D.forward": {
+        "es": """Argumentos: x: batch x in_channels x alto x ancho. Devuelve: batch x out_channels x H_out x W_out.""",
+        "fr": """Arguments : x : batch x in_channels x hauteur x largeur. Renvoie : batch x out_channels x H_out x W_out.""",
+    },
+    "loop_conv.MaxPool1D": {
+        "es": """Max-pool 1-D sin solapamiento: batch x canales x L -> batch x canales x (L // pooling).
+
+>>> MaxPool1D(2)(torch.tensor([[[1., 3., 2., 0., 5.]]]))
+tensor([[[3., 2.]]])
+""",
+        "fr": """Max-pool 1-D sans chevauchement : batch x canaux x L -> batch x canaux x (L // pooling).
+
+>>> MaxPool1D(2)(torch.tensor([[[1., 3., 2., 0., 5.]]]))
+tensor([[[3., 2.]]])
+""",
+    },
+    "loop_conv.MaxPool1D.forward": {
+        "es": """Argumentos: x: batch x canales x longitud. Devuelve: batch x canales x (longitud // pooling).""",
+        "fr": """Arguments : x : batch x canaux x longueur. Renvoie : batch x canaux x (longueur // pooling).""",
+    },
+    # ---- im2col_conv
+    "im2col_conv": {
+        "es": """Ejercicio 3 - la convolución como un solo producto de matrices (im2col).
+
+im2col copia cada ventana del tamaño del núcleo de la entrada en una columna de una matriz.
+La convolución es entonces un único producto de matrices entre los núcleos aplanados
+``W_row`` (C_out x C_in*kH*kW) y las columnas ``X_col``: ``H_col = W_row @ X_col + b``.
+
+>>> X = torch.arange(16.).view(1, 1, 4, 4)
+>>> im2col(X, kernel_size=3).shape
+torch.Size([1, 9, 4])
+""",
+        "fr": """Exercice 3 - la convolution comme un seul produit matriciel (im2col).
+
+im2col copie chaque fenêtre de l'entrée de la taille du noyau dans une colonne d'une
+matrice. La convolution est alors un unique produit matriciel entre les noyaux aplatis
+``W_row`` (C_out x C_in*kH*kW) et les colonnes ``X_col`` : ``H_col = W_row @ X_col + b``.
+
+>>> X = torch.arange(16.).view(1, 1, 4, 4)
+>>> im2col(X, kernel_size=3).shape
+torch.Size([1, 9, 4])
+""",
+    },
+    "im2col_conv.im2col": {
+        "es": """Despliega cada ventana deslizante de ``X`` en una columna, como ``F.unfold``.
+
+Argumentos:
+    X: batch x canales x alto x ancho (o canales x alto x ancho).
+    kernel_size, stride, padding, dilation: tamaño del núcleo, paso, relleno y dilatación,
+        un int o un par (alto, ancho).
+
+Devuelve:
+    batch x (canales * kH * kW) x L, con L = H_out * W_out ventanas en orden por filas
+    y la fila ``c*kH*kW + i*kW + j`` con el elemento (c, i, j) del núcleo.
+
+>>> im2col(torch.arange(9.).view(1, 1, 3, 3), kernel_size=2)
+tensor([[[0., 1., 3., 4.],
+         [1., 2., 4., 5.],
+         [3., 4., 6., 7.],
+         [4., 5., 7., 8.]]])
+""",
+        "fr": """Déplie chaque fenêtre glissante de ``X`` en une colonne, comme ``F.unfold``.
+
+Arguments :
+    X : batch x canaux x hauteur x largeur (ou canaux x hauteur x largeur).
+    kernel_size, stride, padding, dilation : taille du noyau, pas, remplissage et
+        dilatation, un int ou une paire (hauteur, largeur).
+
+Renvoie :
+    batch x (canaux * kH * kW) x L, où L = H_out * W_out fenêtres dans l'ordre des lignes,
+    et la ligne ``c*kH*kW + i*kW + j`` contient l'élément (c, i, j) du noyau.
+
+>>> im2col(torch.arange(9.).view(1, 1, 3, 3), kernel_size=2)
+tensor([[[0., 1., 3., 4.],
+         [1., 2., 4., 5.],
+         [3., 4., 6., 7.],
+         [4., 5., 7., 8.]]])
+""",
+    },
+    "im2col_conv.conv2d_unfold": {
+        "es": """Convolución 2-D como ``W_row @ X_col + b``.
+
+Argumentos:
+    X: batch x in_channels x alto x ancho.
+    weight: out_channels x in_channels x kH x kW.
+    bias: out_channels, o None.
+    stride, padding, dilation: paso, relleno y dilatación, un int o un par (alto, ancho).
+
+Devuelve:
+    batch x out_channels x H_out x W_out, igual a
+    ``F.conv2d(X, weight, bias, stride, padding, dilation)``.
+
+>>> conv2d_unfold(torch.arange(9.).view(1, 1, 3, 3), torch.ones(1, 1, 2, 2))
+tensor([[[[ 8., 12.],
+          [20., 24.]]]])
+""",
+        "fr": """Convolution 2-D sous la forme ``W_row @ X_col + b``.
+
+Arguments :
+    X : batch x in_channels x hauteur x largeur.
+    weight : out_channels x in_channels x kH x kW.
+    bias : out_channels, ou None.
+    stride, padding, dilation : pas, remplissage et dilatation, un int ou une paire
+        (hauteur, largeur).
+
+Renvoie :
+    batch x out_channels x H_out x W_out, égal à
+    ``F.conv2d(X, weight, bias, stride, padding, dilation)``.
+
+>>> conv2d_unfold(torch.arange(9.).view(1, 1, 3, 3), torch.ones(1, 1, 2, 2))
+tensor([[[[ 8., 12.],
+          [20., 24.]]]])
+""",
+    },
+    # ---- maxpool
+    "maxpool": {
+        "es": """Ejercicio 4 - max-pooling con unfold, y adónde va su gradiente.
+
+El pooling desliza una ventana como una convolución, normalmente sin solapamiento. Con
+``F.unfold`` cada ventana se vuelve una columna; el máximo de cada columna (por canal) es
+el valor agrupado, y el argmax dice de qué píxel de la entrada viene. Esos índices son
+todo lo que necesita la pasada hacia atrás: el gradiente de cada ventana va a su único máximo.
+
+>>> values, indices = maxpool2d_unfold(torch.tensor([[[[1., 2.], [4., 3.]]]]))
+>>> values, indices
+(tensor([[[[4.]]]]), tensor([[[[2]]]]))
+""",
+        "fr": """Exercice 4 - le max-pooling avec unfold, et où va son gradient.
+
+Le pooling fait glisser une fenêtre comme une convolution, en général sans chevauchement.
+Avec ``F.unfold``, chaque fenêtre devient une colonne ; le maximum de chaque colonne (par
+canal) est la valeur regroupée, et l'argmax dit de quel pixel de l'entrée elle vient. Ces
+indices suffisent à la rétropropagation : le gradient de chaque fenêtre va à son unique
+maximum.
+
+>>> values, indices = maxpool2d_unfold(torch.tensor([[[[1., 2.], [4., 3.]]]]))
+>>> values, indices
+(tensor([[[[4.]]]]), tensor([[[[2]]]]))
+""",
+    },
+    "maxpool.maxpool2d_unfold": {
+        "es": """Max-pool 2-D mediante ``F.unfold``, que devuelve los valores y los índices del argmax.
+
+Argumentos:
+    H: batch x canales x alto x ancho.
+    kernel_size: ventana de pooling, un int o un par (alto, ancho).
+    stride: paso entre ventanas; None significa ``stride = kernel_size``.
+
+Devuelve:
+    ``(values, indices)``, ambos batch x canales x H_out x W_out, iguales a
+    ``F.max_pool2d(H, kernel_size, stride, return_indices=True)``: cada índice es la
+    posición plana (fila * ancho + columna) del máximo en su plano de entrada, y en caso
+    de empate gana el primer máximo en orden por filas.
+
+>>> H = torch.tensor([[[[5., 5.], [-4., -7.]]]])
+>>> maxpool2d_unfold(H)[1]
+tensor([[[[0]]]])
+""",
+        "fr": """Max-pool 2-D au moyen de ``F.unfold``, qui renvoie les valeurs et les indices de l'argmax.
+
+Arguments :
+    H : batch x canaux x hauteur x largeur.
+    kernel_size : fenêtre de pooling, un int ou une paire (hauteur, largeur).
+    stride : pas entre les fenêtres ; None signifie ``stride = kernel_size``.
+
+Renvoie :
+    ``(values, indices)``, tous deux batch x canaux x H_out x W_out, égaux à
+    ``F.max_pool2d(H, kernel_size, stride, return_indices=True)`` : chaque indice est la
+    position à plat (ligne * largeur + colonne) du maximum dans son plan d'entrée, et en
+    cas d'égalité c'est le premier maximum dans l'ordre des lignes qui l'emporte.
+
+>>> H = torch.tensor([[[[5., 5.], [-4., -7.]]]])
+>>> maxpool2d_unfold(H)[1]
+tensor([[[[0]]]])
+""",
+    },
+    "maxpool.maxpool2d_backward": {
+        "es": """Gradiente de un max-pool con respecto a su entrada.
+
+Argumentos:
+    dout: gradiente de la salida agrupada, batch x canales x H_out x W_out.
+    indices: los índices del argmax que devuelve ``maxpool2d_unfold`` (misma forma).
+    input_shape: la forma de la entrada del pooling, batch x canales x alto x ancho.
+
+Devuelve:
+    un tensor de forma ``input_shape``: cero en todas partes salvo en el argmax de cada
+    ventana, que recibe el gradiente de esa ventana (sumado cuando las ventanas se solapan).
+
+>>> maxpool2d_backward(torch.tensor([[[[1.]]]]), torch.tensor([[[[2]]]]), (1, 1, 2, 2))
+tensor([[[[0., 0.],
+          [1., 0.]]]])
+""",
+        "fr": """Gradient d'un max-pool par rapport à son entrée.
+
+Arguments :
+    dout : gradient de la sortie regroupée, batch x canaux x H_out x W_out.
+    indices : les indices de l'argmax renvoyés par ``maxpool2d_unfold`` (même forme).
+    input_shape : la forme de l'entrée du pooling, batch x canaux x hauteur x largeur.
+
+Renvoie :
+    un tenseur de forme ``input_shape`` : nul partout sauf à l'argmax de chaque fenêtre,
+    qui reçoit le gradient de cette fenêtre (sommé quand des fenêtres se chevauchent).
+
+>>> maxpool2d_backward(torch.tensor([[[[1.]]]]), torch.tensor([[[[2]]]]), (1, 1, 2, 2))
+tensor([[[[0., 0.],
+          [1., 0.]]]])
+""",
+    },
+    # ---- backward
+    "backward": {
+        "es": """Ejercicio 5 - la pasada hacia atrás de una convolución, mediante col2im.
+
+Con ``H_col = W_row @ X_col + b`` los gradientes vuelven a ser productos de matrices:
+``dW_row = dH_col @ X_col^T``, ``db = suma de dH_col`` y ``dX_col = W_row^T @ dH_col``.
+``dX_col`` aún tiene una columna por ventana; col2im (el adjunto de im2col) suma cada
+columna de vuelta sobre los píxeles de los que se copió, acumulando donde las ventanas se solapan.
+
+>>> cols = torch.ones(1, 4, 4)
+>>> col2im(cols, output_size=(3, 3), kernel_size=2)
+tensor([[[[1., 2., 1.],
+          [2., 4., 2.],
+          [1., 2., 1.]]]])
+""",
+        "fr": """Exercice 5 - la rétropropagation à travers une convolution, au moyen de col2im.
+
+Avec ``H_col = W_row @ X_col + b``, les gradients sont encore des produits matriciels :
+``dW_row = dH_col @ X_col^T``, ``db = somme de dH_col`` et ``dX_col = W_row^T @ dH_col``.
+``dX_col`` a encore une colonne par fenêtre ; col2im (l'adjoint d'im2col) rajoute chaque
+colonne sur les pixels d'où elle a été copiée, en sommant là où les fenêtres se chevauchent.
+
+>>> cols = torch.ones(1, 4, 4)
+>>> col2im(cols, output_size=(3, 3), kernel_size=2)
+tensor([[[[1., 2., 1.],
+          [2., 4., 2.],
+          [1., 2., 1.]]]])
+""",
+    },
+    "backward.col2im": {
+        "es": """Pliega las columnas de vuelta en una imagen, sumando los solapamientos, como ``F.fold``.
+
+Argumentos:
+    cols: batch x (canales * kH * kW) x L (o (canales * kH * kW) x L), dispuestas
+        como las produce ``im2col``.
+    output_size: el (alto, ancho) de la imagen.
+    kernel_size, stride, padding, dilation: tamaño del núcleo, paso, relleno y dilatación,
+        un int o un par (alto, ancho).
+
+Devuelve:
+    batch x canales x alto x ancho, igual a
+    ``F.fold(cols, output_size, kernel_size, dilation, padding, stride)``.
+""",
+        "fr": """Replie les colonnes en une image, en sommant les chevauchements, comme ``F.fold``.
+
+Arguments :
+    cols : batch x (canaux * kH * kW) x L (ou (canaux * kH * kW) x L), disposées
+        comme ``im2col`` les produit.
+    output_size : la (hauteur, largeur) de l'image.
+    kernel_size, stride, padding, dilation : taille du noyau, pas, remplissage et
+        dilatation, un int ou une paire (hauteur, largeur).
+
+Renvoie :
+    batch x canaux x hauteur x largeur, égal à
+    ``F.fold(cols, output_size, kernel_size, dilation, padding, stride)``.
+""",
+    },
+    "backward.conv2d_backward": {
+        "es": """Gradientes de ``out = conv2d(X, weight, bias)`` dado ``dout = dL/dout``.
+
+Argumentos:
+    dout: batch x out_channels x H_out x W_out.
+    X: batch x in_channels x alto x ancho (la entrada de la pasada hacia delante).
+    weight: out_channels x in_channels x kH x kW.
+    stride, padding, dilation: paso, relleno y dilatación, como en la pasada hacia delante.
+
+Devuelve:
+    ``(dX, dW, db)`` con las formas de ``X``, ``weight`` y ``(out_channels,)``.
+""",
+        "fr": """Gradients de ``out = conv2d(X, weight, bias)`` étant donné ``dout = dL/dout``.
+
+Arguments :
+    dout : batch x out_channels x H_out x W_out.
+    X : batch x in_channels x hauteur x largeur (l'entrée de la passe avant).
+    weight : out_channels x in_channels x kH x kW.
+    stride, padding, dilation : pas, remplissage et dilatation, comme dans la passe avant.
+
+Renvoie :
+    ``(dX, dW, db)`` aux formes de ``X``, ``weight`` et ``(out_channels,)``.
+""",
+    },
+    "backward.Conv2dFunction": {
+        "es": """Una convolución que autograd puede llamar: unfold hacia delante, col2im hacia atrás.
+
+>>> X = torch.randn(2, 3, 5, 5, dtype=torch.float64, requires_grad=True)
+>>> w = torch.randn(4, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+>>> b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+>>> torch.autograd.gradcheck(Conv2dFunction.apply, (X, w, b, 1, 1, 1))
+True
+""",
+        "fr": """Une convolution qu'autograd peut appeler : unfold dans la passe avant, col2im dans la rétropropagation.
+
+>>> X = torch.randn(2, 3, 5, 5, dtype=torch.float64, requires_grad=True)
+>>> w = torch.randn(4, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+>>> b = torch.randn(4, dtype=torch.float64, requires_grad=True)
+>>> torch.autograd.gradcheck(Conv2dFunction.apply, (X, w, b, 1, 1, 1))
+True
+""",
+    },
+    "backward.Conv2dFunction.forward": {
+        "es": """Argumentos: X: batch x in_channels x H x W; weight: out x in x kH x kW; bias: out o None.""",
+        "fr": """Arguments : X : batch x in_channels x H x W ; weight : out x in x kH x kW ; bias : out ou None.""",
+    },
+    "backward.Conv2dFunction.backward": {
+        "es": """Devuelve un gradiente por cada entrada de forward: (dX, dW, db, None, None, None).""",
+        "fr": """Renvoie un gradient par entrée de forward : (dX, dW, db, None, None, None).""",
+    },
+    # ---- worked_example
+    "worked_example": {
+        "es": """Ejercicio 6 - el ejemplo resuelto de 6x6 del curso, hacia delante y hacia atrás a mano.
+
+Una imagen de 1 x 1 x 6 x 6 pasa por dos filtros de 3x3 (sesgo 1), un max-pool de 2x2 y
+una capa totalmente conectada de unos. La pasada hacia delante da 18; la pasada hacia atrás,
+hecha a mano, sigue los índices del pooling hasta los pesos de la convolución. Dos ventanas
+de pooling tienen un empate, así que solo la regla del primer máximo reproduce los gradientes del curso.
+
+>>> tiny_forward(*course_data())
+tensor([[18.]])
+""",
+        "fr": """Exercice 6 - l'exemple 6x6 du cours, passe avant et rétropropagation à la main.
+
+Une image 1 x 1 x 6 x 6 traverse deux filtres 3x3 (biais 1), un max-pool 2x2 et une couche
+entièrement connectée de uns. La passe avant donne 18 ; la rétropropagation, faite à la
+main, suit les indices du pooling jusqu'aux poids de la convolution. Deux fenêtres de
+pooling contiennent une égalité : seule la règle du premier maximum reproduit donc les
+gradients du cours.
+
+>>> tiny_forward(*course_data())
+tensor([[18.]])
+""",
+    },
+    "worked_example.course_data": {
+        "es": """Los números del curso: ``(X, weight, bias, fc_weight, fc_bias)``.
+
+Devuelve:
+    X: 1 x 1 x 6 x 6; weight: 2 x 1 x 3 x 3; bias: 2; fc_weight: 8 x 1; fc_bias: 1.
+""",
+        "fr": """Les nombres du cours : ``(X, weight, bias, fc_weight, fc_bias)``.
+
+Renvoie :
+    X : 1 x 1 x 6 x 6 ; weight : 2 x 1 x 3 x 3 ; bias : 2 ; fc_weight : 8 x 1 ; fc_bias : 1.
+""",
+    },
+    "worked_example.tiny_forward": {
+        "es": """conv (paso 1, sin relleno) -> max-pool de 2x2 -> aplanar -> ``f @ fc_weight + fc_bias``.
+
+Argumentos:
+    X: batch x in_channels x alto x ancho.
+    weight: out_channels x in_channels x kH x kW; bias: out_channels.
+    fc_weight: features x outputs, donde features = out_channels * H_pool * W_pool.
+    fc_bias: outputs.
+
+Devuelve:
+    batch x outputs.
+""",
+        "fr": """conv (pas 1, sans remplissage) -> max-pool 2x2 -> aplatir -> ``f @ fc_weight + fc_bias``.
+
+Arguments :
+    X : batch x in_channels x hauteur x largeur.
+    weight : out_channels x in_channels x kH x kW ; bias : out_channels.
+    fc_weight : features x outputs, où features = out_channels * H_pool * W_pool.
+    fc_bias : outputs.
+
+Renvoie :
+    batch x outputs.
+""",
+    },
+    "worked_example.tiny_backward": {
+        "es": """Gradientes de ``tiny_forward(...).sum()``, calculados a mano (sin autograd).
+
+Argumentos:
+    como ``tiny_forward``.
+
+Devuelve:
+    ``{"weight": ..., "bias": ..., "fc_weight": ..., "fc_bias": ...}``, cada uno con la
+    forma del parámetro al que corresponde.
+""",
+        "fr": """Gradients de ``tiny_forward(...).sum()``, calculés à la main (sans autograd).
+
+Arguments :
+    comme ``tiny_forward``.
+
+Renvoie :
+    ``{"weight": ..., "bias": ..., "fc_weight": ..., "fc_bias": ...}``, chacun de la
+    forme du paramètre auquel il correspond.
+""",
+    },
+    # ---- the public checks and their helpers, shown in each notebook's test cell (grader/course/public_checks.py)
+    "public_checks.course_example": {
+        "es": """La imagen de 6x6 del curso (1 x 1 x 6 x 6), sus dos filtros de 3x3 (2 x 1 x 3 x 3) y el sesgo [1, 1].""",
+        "fr": """L'image 6x6 du cours (1 x 1 x 6 x 6), ses deux filtres 3x3 (2 x 1 x 3 x 3) et le biais [1, 1].""",
+    },
+    "public_checks.assert_course_maps": {
+        "es": """``convolve(X, weight, bias)`` sobre el ejemplo del curso da sus dos mapas de 4x4 (1 x 2 x 4 x 4).""",
+        "fr": """``convolve(X, weight, bias)`` sur l'exemple du cours donne ses deux cartes 4x4 (1 x 2 x 4 x 4).""",
+    },
+    "public_checks.assert_layer_matches": {
+        "es": """``Layer(2, 3, stride=2, kernel_size=3, padding=1)`` sobre una entrada aleatoria de forma ``x_shape``
+(batch x 2 x ...) coincide con ``functional`` de torch con los propios pesos de la capa.""",
+        "fr": """``Layer(2, 3, stride=2, kernel_size=3, padding=1)`` sur une entrée aléatoire de forme ``x_shape``
+(batch x 2 x ...) est égal à ``functional`` de torch avec les poids de la couche elle-même.""",
+    },
+    "public_checks.check_output_size_torch": {
+        "es": """El paso 2 no divide el recorrido de la altura (12 + 2 - 4 - 1 = 9): la última ventana incompleta se descarta.""",
+        "fr": """Le pas de 2 ne divise pas l'étendue de la hauteur (12 + 2 - 4 - 1 = 9) : la dernière fenêtre incomplète est abandonnée.""",
+    },
+    "public_checks.check_output_size_errors": {
+        "es": """Un núcleo que no cabe lanza ValueError. En el segundo caso el recorrido con paso 2 es -1,
+y -1 // 2 + 1 = 0 (int(-1 / 2) + 1 daría 1).""",
+        "fr": """Un noyau qui ne tient pas lève ValueError. Dans le second cas, l'étendue avec un pas de 2 vaut -1,
+et -1 // 2 + 1 = 0 (int(-1 / 2) + 1 donnerait 1).""",
+    },
+    "public_checks.check_conv2d_loop_torch": {
+        "es": """El paso, el relleno y la dilatación difieren en cada dimensión, a propósito.""",
+        "fr": """Le pas, le remplissage et la dilatation diffèrent d'une dimension à l'autre, exprès.""",
+    },
+    "public_checks.check_maxpool_ties": {
+        "es": """Ventanas de 2x3 solapadas (paso 1 hacia abajo, 2 a lo ancho; la última columna sobra) en un plano lleno de empates.""",
+        "fr": """Fenêtres 2x3 qui se chevauchent (pas de 1 vers le bas, de 2 en largeur ; la dernière colonne reste de côté) sur un plan plein d'égalités.""",
+    },
+    "public_checks.check_maxpool_backward": {
+        "es": """Un pool de 3x3 con paso 1 sobre una entrada de 4x4: las ventanas se solapan y dos comparten su argmax (el píxel 5).""",
+        "fr": """Un pool 3x3 avec un pas de 1 sur une entrée 4x4 : les fenêtres se chevauchent et deux partagent leur argmax (le pixel 5).""",
+    },
+    "public_checks.check_tiny_backward_course": {
+        "es": """Los gradientes del curso; los de fc_weight son las 8 características agrupadas que lee la capa fc.""",
+        "fr": """Les gradients du cours ; ceux de fc_weight sont les 8 caractéristiques regroupées que lit la couche fc.""",
+    },
+    # ---- mnist
+    "mnist": {
+        "es": """Ejercicio 7 - tres CNN pequeñas para MNIST y el bucle que las entrena.
+
+Las tres gastan unos 21-33 mil parámetros: ``build_cnn`` usa las capas de torch con
+max-pooling, ``build_cnn2d`` tu ``Conv2D`` con paso 2 en lugar de pooling, y
+``build_cnn1d`` tu ``Conv1D`` sobre la imagen leída como una secuencia de longitud 784.
+
+>>> sum(p.numel() for p in build_cnn().parameters())
+21578
+""",
+        "fr": """Exercice 7 - trois petits CNN pour MNIST et la boucle qui les entraîne.
+
+Tous trois ont environ 21 à 33 mille paramètres : ``build_cnn`` utilise les couches de
+torch avec max-pooling, ``build_cnn2d`` votre ``Conv2D`` avec un pas de 2 au lieu du
+pooling, et ``build_cnn1d`` votre ``Conv1D`` sur l'image lue comme une séquence de 784.
+
+>>> sum(p.numel() for p in build_cnn().parameters())
+21578
+""",
+    },
+    "mnist.Sequence1D": {
+        "es": """Lee un batch de imágenes (N x 1 x 28 x 28, o ya N x 1 x 784) como secuencias.""",
+        "fr": """Lit un batch d'images (N x 1 x 28 x 28, ou déjà N x 1 x 784) comme des séquences.""",
+    },
+    "mnist.Sequence1D.forward": {
+        "es": """Argumentos: x: batch x 1 x 28 x 28 o batch x 1 x 784. Devuelve: batch x 1 x 784.""",
+        "fr": """Arguments : x : batch x 1 x 28 x 28 ou batch x 1 x 784. Renvoie : batch x 1 x 784.""",
+    },
+    "mnist.build_cnn": {
+        "es": """Conv(1->8)-ReLU-Pool-Conv(8->16)-ReLU-Pool-Conv(16->32)-ReLU-Linear(1568->10).
+
+Devuelve:
+    un módulo que lleva imágenes batch x 1 x 28 x 28 a batch x 10 logits.
+""",
+        "fr": """Conv(1->8)-ReLU-Pool-Conv(8->16)-ReLU-Pool-Conv(16->32)-ReLU-Linear(1568->10).
+
+Renvoie :
+    un module qui envoie des images batch x 1 x 28 x 28 sur batch x 10 logits.
+""",
+    },
+    "mnist.build_cnn2d": {
+        "es": """El mismo presupuesto con tu ``Conv2D``: los pasos 2, 2, 1 sustituyen a las capas de pooling.
+
+Devuelve:
+    un módulo que lleva imágenes batch x 1 x 28 x 28 a batch x 10 logits.
+""",
+        "fr": """Le même budget avec votre ``Conv2D`` : des pas de 2, 2, 1 remplacent les couches de pooling.
+
+Renvoie :
+    un module qui envoie des images batch x 1 x 28 x 28 sur batch x 10 logits.
+""",
+    },
+    "mnist.build_cnn1d": {
+        "es": """Tu ``Conv1D`` sobre la secuencia de longitud 784: pasos 2, 2, 2 y Linear(3136 -> 10).
+
+Devuelve:
+    un módulo que lleva batch x 1 x 784 (o batch x 1 x 28 x 28) a batch x 10 logits.
+""",
+        "fr": """Votre ``Conv1D`` sur la séquence de 784 : des pas de 2, 2, 2 et Linear(3136 -> 10).
+
+Renvoie :
+    un module qui envoie batch x 1 x 784 (ou batch x 1 x 28 x 28) sur batch x 10 logits.
+""",
+    },
+    "mnist.train_epoch": {
+        "es": """Una pasada por ``loader``: forward, pérdida, backward y un paso del optimizador por batch.
+
+Argumentos:
+    model: lleva un batch de imágenes a batch x 10 logits.
+    loader: produce ``(images, labels)``.
+    optimizer: actualiza los parámetros de ``model``.
+    criterion: p. ej. ``nn.CrossEntropyLoss()``.
+
+Devuelve:
+    la media de las pérdidas de los batches.
+""",
+        "fr": """Un passage sur ``loader`` : passe avant, perte, rétropropagation et une étape de l'optimiseur par batch.
+
+Arguments :
+    model : envoie un batch d'images sur batch x 10 logits.
+    loader : fournit des ``(images, labels)``.
+    optimizer : met à jour les paramètres de ``model``.
+    criterion : par ex. ``nn.CrossEntropyLoss()``.
+
+Renvoie :
+    la moyenne des pertes des batchs.
+""",
+    },
+    "mnist.evaluate": {
+        "es": """Exactitud de ``model`` sobre ``loader``, en porcentaje, sin registrar gradientes.
+
+Argumentos:
+    model: lleva un batch de imágenes a batch x 10 logits.
+    loader: produce ``(images, labels)``.
+
+Devuelve:
+    100 * aciertos / total.
+""",
+        "fr": """Précision de ``model`` sur ``loader``, en pourcentage, sans suivre les gradients.
+
+Arguments :
+    model : envoie un batch d'images sur batch x 10 logits.
+    loader : fournit des ``(images, labels)``.
+
+Renvoie :
+    100 * bonnes réponses / total.
+""",
+    },
+}
+
+
+def docstring(key: str, lang: str) -> str | None:
+    """The ``lang`` translation of the reference docstring ``key`` (see ``DOCSTRINGS``), None when missing."""
+    return DOCSTRINGS.get(key, {}).get(lang)
 
 
 # The words of the public checks' report, as public_checks.report() names them -> catalog key.

@@ -155,6 +155,15 @@ class Checker:
             self._fail("scalar", call, actual, stage=messages.stage_text(function, part), expected=describe(expected),
                        actual=describe(actual))
 
+    def parts(self, actual: Any, parts: Sequence[str], function: str, *, call: str = "") -> None:
+        """``actual`` must be a tuple (or list) of ``len(parts)`` results; ``parts`` are their
+        ``part_*`` catalog names, e.g. ``("values", "indices")``."""
+        if type(actual) not in (tuple, list) or len(actual) != len(parts):
+            named = [Text(f"part_{part}") for part in parts]
+            listed = Text(None, *[piece for name in named for piece in (", ", name)][1:])
+            self._fail("not_tuple", call, actual, stage=messages.stage_text(function, "output"), count=len(parts),
+                       parts=listed, got=describe(actual))
+
     def raises_value_error(self, run: Callable[[], Any], function: str, case: Text, *, call: str = "") -> None:
         """``run()`` (a student call) must raise ValueError; anything else fails the test.
 

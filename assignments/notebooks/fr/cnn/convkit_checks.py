@@ -52,7 +52,7 @@ def check_output_size_course():
 
 
 def check_output_size_torch():
-    # The stride 2 does not divide the height's span (12 + 2 - 4 - 1 = 9): the last partial window is dropped.
+    """The stride 2 does not divide the height's span (12 + 2 - 4 - 1 = 9): the last partial window is dropped."""
     X = torch.zeros(2, 3, 12, 9)
     expected = tuple(F.conv2d(X, torch.zeros(1, 3, 3, 2), stride=(2, 1), padding=1, dilation=2).shape[2:])
     got = calculate_out(X, k_size=(3, 2), stride=(2, 1), dilation=2, padding=1)
@@ -60,7 +60,8 @@ def check_output_size_torch():
 
 
 def check_output_size_errors():
-    # The second case: at stride 2 the span is -1, and -1 // 2 + 1 = 0 (int(-1 / 2) + 1 would give 1).
+    """A kernel that does not fit raises ValueError. In the second case the span at stride 2 is -1,
+    and -1 // 2 + 1 = 0 (int(-1 / 2) + 1 would give 1)."""
     for size, kernel, stride in ((2, 3, 1), (4, 5, 2)):
         try:
             got = calculate_out(torch.zeros(1, 1, size, size), k_size=(kernel, kernel), stride=stride)
@@ -95,9 +96,10 @@ def check_conv2d_loop_course():
 
 
 def check_conv2d_loop_torch():
+    """Stride, padding and dilation differ per dimension, on purpose."""
     torch.manual_seed(0)
     X, weight = torch.randn(2, 2, 7, 8), torch.randn(3, 2, 2, 3)
-    settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))  # different per dimension, on purpose
+    settings = dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))
     expected = F.conv2d(X, weight, None, **settings)
     got = conv2d_loop(X, weight, None, **settings)
     assert got.shape == expected.shape, SAY["public_loop_shape"].format(settings=settings, expected=tuple(expected.shape),
@@ -152,7 +154,7 @@ def check_maxpool_course():
 
 
 def check_maxpool_ties():
-    # Overlapping 2x3 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties.
+    """Overlapping 2x3 windows (stride 1 down, 2 across; the last column is left over) on a plane full of ties."""
     H = torch.tensor([[[[1., 3., 2., 0., 2., 2.], [3., 1., 0., 3., 2., 1.], [2., 3., 1., 3., 0., 2.]]]])
     values, indices = maxpool2d_unfold(H, kernel_size=(2, 3), stride=(1, 2))
     expected_values, expected_indices = F.max_pool2d(H, (2, 3), (1, 2), return_indices=True)
@@ -163,7 +165,7 @@ def check_maxpool_ties():
 
 
 def check_maxpool_backward():
-    # A 3x3 pool with stride 1 on a 4x4 input: windows overlap, and two share their argmax (pixel 5).
+    """A 3x3 pool with stride 1 on a 4x4 input: windows overlap, and two share their argmax (pixel 5)."""
     dout = torch.tensor([[[[1., 2.], [3., 4.]]]])
     indices = torch.tensor([[[[5, 6], [5, 10]]]])
     got = maxpool2d_backward(dout, indices, (1, 1, 4, 4))
@@ -199,13 +201,14 @@ def check_tiny_forward_course():
 
 
 def check_tiny_backward_course():
+    """The course's gradients; fc_weight's are the 8 pooled features the fc layer reads."""
     X, weight, bias = course_example()
     grads = tiny_backward(X, weight, bias, torch.ones(8, 1), torch.tensor([1.]))
     assert torch.equal(grads["bias"], torch.tensor([4., 4.])), SAY["public_tiny_bias"].format(got=grads["bias"])
     expected = torch.tensor([[25., 17., 13., 22., 23., 17., 22., 12., 9.], [20., 23., 18., 21., 20., 11., 9., 15., 18.]])
     assert torch.equal(grads["weight"].reshape(2, 9), expected), SAY["public_tiny_weight"].format(
         expected=expected, got=grads["weight"].reshape(2, -1))
-    pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)  # the 8 features the fc layer reads
+    pooled = F.max_pool2d(F.conv2d(X, weight, bias), 2).flatten(1)
     assert grads["fc_weight"].shape == (8, 1) and torch.equal(grads["fc_weight"], pooled.t()), \
         SAY["public_tiny_fc_weight"].format(expected=pooled.t(), got=grads["fc_weight"])
     assert torch.equal(grads["fc_bias"], torch.tensor([1.])), SAY["public_tiny_fc_bias"].format(got=grads["fc_bias"])
