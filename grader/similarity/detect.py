@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import dataclasses
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-from copydetect.utils import filter_code, get_copied_slices, get_document_fingerprints, get_token_coverage
+from copydetect.utils import filter_code, get_copied_slices, get_document_fingerprints
 from scipy import sparse
 
 from grader.similarity import MAX_SHOWN
@@ -104,24 +105,6 @@ def tokenize_all(codes: Sequence[str], jobs: int) -> dict[str, Tokens]:
         return dict(zip(distinct, pool.map(tokenize, distinct, chunksize=chunk)))
 
 
-def prints(tokens: Tokens | None, boilerplate: np.ndarray) -> Prints | None:
-    """copydetect's fingerprint of ``tokens`` without the boilerplate's hashes (None when nothing is left)."""
-    if tokens is None:
-        return None
-    _, where = get_document_fingerprints(tokens.code, NOISE, WINDOW, boilerplate)
-    if not where:
-        return None
-    items = sorted((i, h) for h, positions in where.items() for i in positions)
-    positions, hashes = (np.array(column, dtype=np.int64) for column in zip(*items))
-    return Prints(hashes, positions, float(get_token_coverage(where, NOISE, len(tokens.code))), tokens.offsets)
-
-
-def boilerplate_hashes(given: Sequence[Tokens | None]) -> np.ndarray:
-    """The distinct k-gram hashes of everything students were given for one exercise."""
-    found = [p.hashes for p in (prints(tokens, np.array([])) for tokens in given) if p is not None]
-    return np.unique(np.concatenate(found)) if found else np.array([], dtype=np.int64)
-
-
 def covered(starts: np.ndarray, chosen: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How many characters the chosen k-grams cover, per column.
 
@@ -139,6 +122,32 @@ def covered(starts: np.ndarray, chosen: np.ndarray, last: np.ndarray) -> tuple[n
     latest = np.maximum.accumulate(np.vstack([last, kept]), axis=0)
     added = np.where(chosen, np.minimum(starts[:, None] - latest[:-1], NOISE), 0)
     return added.sum(axis=0), latest[-1]
+
+
+def prints(tokens: Tokens | None, boilerplate: np.ndarray) -> Prints | None:
+    """copydetect's fingerprint of ``tokens`` without the boilerplate's hashes (None when nothing is left)."""
+    if tokens is None:
+        return None
+    _, where = get_document_fingerprints(tokens.code, NOISE, WINDOW, boilerplate)
+    if not where:
+        return None
+    # The hash -> positions dict as two arrays in bulk (a Python loop over its items cost
+    # more than the comparison itself).
+    sizes = [len(positions) for positions in where.values()]
+    hashes = np.repeat(np.fromiter(where.keys(), np.int64, len(where)), sizes)
+    positions = np.fromiter(itertools.chain.from_iterable(where.values()), np.int64, sum(sizes))
+    order = np.argsort(positions)
+    hashes, positions = hashes[order], positions[order]
+    # Every kept k-gram chosen: the characters they cover, copydetect's token_coverage
+    # (its get_token_coverage builds an array per hash, 4 ms a file).
+    coverage, _ = covered(positions, np.ones((len(positions), 1), dtype=bool), np.array([-NOISE]))
+    return Prints(hashes, positions, float(coverage[0]), tokens.offsets)
+
+
+def boilerplate_hashes(given: Sequence[Tokens | None]) -> np.ndarray:
+    """The distinct k-gram hashes of everything students were given for one exercise."""
+    found = [p.hashes for p in (prints(tokens, np.array([])) for tokens in given) if p is not None]
+    return np.unique(np.concatenate(found)) if found else np.array([], dtype=np.int64)
 
 
 def matched_tokens(found: Sequence[Prints]) -> np.ndarray:
@@ -169,8 +178,10 @@ def compare_exercise(exercise: str, found: Mapping[str, Prints]) -> list[Pair]:
     tokens = matched_tokens([found[name] for name in names])
     coverage = np.array([found[name].coverage for name in names])
     share = tokens / coverage[:, None]
-    return [Pair(names[a], names[b], exercise, float(share[a, b]), float(share[b, a]), int(tokens[a, b]))
-            for a, b in zip(*np.nonzero(np.triu(tokens, k=1)))]
+    a, b = np.nonzero(np.triu(tokens, k=1))
+    # Plain Python numbers in bulk: indexing numpy element by element costs more than the comparison.
+    return [Pair(names[i], names[j], exercise, a_in_b, b_in_a, count) for i, j, a_in_b, b_in_a, count
+            in zip(a.tolist(), b.tolist(), share[a, b].tolist(), share[b, a].tolist(), tokens[a, b].tolist())]
 
 
 def _raw(slices: np.ndarray, offsets: np.ndarray) -> tuple[tuple[int, int], ...]:
