@@ -21,7 +21,6 @@ from __future__ import annotations
 import concurrent.futures as futures
 import dataclasses
 import itertools
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -204,6 +203,12 @@ def regions(a: Prints, b: Prints) -> tuple[tuple[tuple[int, int], ...], tuple[tu
     return _raw(slices_a, a.offsets), _raw(slices_b, b.offsets)
 
 
+def with_regions(pair: Pair, found: Mapping[str, Prints]) -> Pair:
+    """``pair`` with its matched regions (``found``: the fingerprints of its exercise)."""
+    slices_a, slices_b = regions(found[pair.a], found[pair.b])
+    return dataclasses.replace(pair, slices_a=slices_a, slices_b=slices_b)
+
+
 def compare_class(submissions: Mapping[str, Path], exercises: Sequence[str], *,
                   reference: Mapping[str, str] | None = None, jobs: int = 1) -> tuple[list[Pair], dict]:
     """All pairs of all exercises, most similar first, and the code they were computed on.
@@ -217,7 +222,6 @@ def compare_class(submissions: Mapping[str, Path], exercises: Sequence[str], *,
         the pairs sorted by similarity (then names), the first MAX_SHOWN with their matched
         regions, and {exercise: {name: code}}.
     """
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # copydetect warns per file
     codes = {exercise: {student: exercise_code(folder, exercise) for student, folder in submissions.items()}
              for exercise in exercises}
     given = {exercise: given_code(exercise) for exercise in exercises}
@@ -232,7 +236,4 @@ def compare_class(submissions: Mapping[str, Path], exercises: Sequence[str], *,
                            if (p := prints(tokens.get(code), boilerplate)) is not None}
         pairs += compare_exercise(exercise, found[exercise])
     pairs.sort(key=lambda p: (-p.similarity, p.exercise, p.a, p.b))
-    shown = [dataclasses.replace(p, **dict(zip(("slices_a", "slices_b"),
-                                               regions(found[p.exercise][p.a], found[p.exercise][p.b]))))
-             for p in pairs[:MAX_SHOWN]]
-    return shown + pairs[MAX_SHOWN:], codes
+    return [with_regions(pair, found[pair.exercise]) for pair in pairs[:MAX_SHOWN]] + pairs[MAX_SHOWN:], codes
