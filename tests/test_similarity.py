@@ -14,16 +14,19 @@ import json
 import re
 from pathlib import Path
 
+import io
+
 import numpy as np
 import pytest
-from copydetect import compare_files
+from copydetect import CodeFingerprint, compare_files
 
 from grader.commands import cli
 from grader.course.assignment import NOTEBOOKS, STUBS, solution_path
 from grader.grading.discover import discover
 from grader.similarity import THRESHOLD
-from grader.similarity.code import reference_code
-from grader.similarity.detect import REFERENCE, compare_class, fingerprint, overlap, prints
+from grader.similarity import detect
+from grader.similarity.code import given_code, reference_code
+from grader.similarity.detect import REFERENCE, compare_class
 from grader.similarity.report import html_text
 
 BODIES = Path(__file__).with_name("similarity_class")
@@ -173,16 +176,44 @@ def test_the_command_writes_a_sorted_csv_and_html(tmp_path, graded_class) -> Non
     assert "ben" in (tmp_path / "out" / "similarity.html").read_text(encoding="utf-8")
 
 
-def test_the_fast_overlap_gives_copydetects_numbers(graded_class) -> None:
-    _, codes = graded_class
-    none = np.array([])
+def copydetect_print(code: str, boilerplate: np.ndarray) -> CodeFingerprint:
+    """copydetect's own fingerprint of ``code``, tokenized by copydetect in this process."""
+    return CodeFingerprint("code.py", detect.NOISE, detect.WINDOW, boilerplate, language="python",
+                           fp=io.StringIO(code))
+
+
+def test_the_fast_path_gives_copydetects_own_pairwise_numbers(graded_class) -> None:
+    """compare_class (pooled tokenizing, hash index, numpy coverage) against copydetect's
+    CodeFingerprint and compare_files on every pair, boilerplate left out the same way."""
+    pairs, codes = graded_class
+    fast = {(p.exercise, p.a, p.b): p for p in pairs}
+    checked = 0
     for exercise, by_student in codes.items():
-        names = sorted(name for name, code in by_student.items() if code.strip())
-        for a, b in itertools.combinations(names, 2):
-            fa, fb = fingerprint(by_student[a], none), fingerprint(by_student[b], none)
-            tokens, (a_in_b, b_in_a), _ = compare_files(fa, fb)
-            fast = overlap(prints(by_student[a], none), prints(by_student[b], none))
-            assert (fast[0], fast[1], fast[2]) == pytest.approx((tokens, a_in_b, b_in_a)), (exercise, a, b)
+        given = set().union(*(copydetect_print(code, np.array([])).hashes for code in given_code(exercise)))
+        boilerplate = np.array(sorted(given), dtype=np.int64)
+        found = {name: copydetect_print(code, boilerplate) for name, code in by_student.items()}
+        for a, b in itertools.combinations(sorted(found), 2):
+            tokens, (a_in_b, b_in_a), (slices_a, slices_b) = compare_files(found[a], found[b])
+            pair = fast.pop((exercise, a, b), None)
+            if not tokens:
+                assert pair is None, (exercise, a, b)
+                continue
+            assert pair is not None, (exercise, a, b)
+            assert (pair.tokens, pair.a_in_b, pair.b_in_a) == pytest.approx((tokens, a_in_b, b_in_a)), (exercise, a, b)
+            assert pair.slices_a == tuple(map(tuple, np.asarray(slices_a).T.tolist())), (exercise, a, b)
+            assert pair.slices_b == tuple(map(tuple, np.asarray(slices_b).T.tolist())), (exercise, a, b)
+            checked += 1
+    assert not fast and checked > 20, (sorted(fast), checked)
+
+
+def test_a_long_code_compared_in_blocks_counts_the_same(graded_class, monkeypatch) -> None:
+    """Blocks of rows (bounding memory for a very long submission) carry the last match across."""
+    _, codes = graded_class
+    tokens = detect.tokenize_all(list(codes["maxpool"].values()), jobs=1)
+    found = [p for code in codes["maxpool"].values() if (p := detect.prints(tokens.get(code), np.array([])))]
+    whole = detect.matched_tokens(found)
+    monkeypatch.setattr(detect, "ROWS", 7)
+    assert (detect.matched_tokens(found) == whole).all() and whole.sum() > 0
 
 
 def test_grade_with_similarity_lists_the_pairs_in_the_class_report(tmp_path) -> None:

@@ -10,12 +10,10 @@ from typing import Mapping, Sequence
 import jinja2
 
 from grader.grading.outputs import write_atomic
-from grader.similarity import THRESHOLD
+from grader.similarity import MAX_SHOWN, THRESHOLD
 from grader.similarity.detect import Pair
 
 CSV_HEADER = ["a", "b", "exercise", "similarity", "a_in_b", "b_in_a", "matched_tokens"]
-# The HTML shows at most this many pairs: enough to review, bounded for a class of hundreds.
-MAX_SHOWN = 100
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("grader.similarity", "templates"),
