@@ -9,6 +9,10 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   autograd engine when the rule forbids autograd (however the engine was reached:
   ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), and on any
   tensor subclass with its own dispatch (whose handler would run outside the mode);
+- trips when code of another library runs (``scipy.signal.correlate``, ``cv2.filter2D``:
+  their work runs no aten operator, so the dispatch mode cannot see it): a profile
+  hook lets through the submission's own code, the standard library, torch, numpy
+  (but its FFTs and ``convolve``/``correlate``) and the grader's stand-ins;
 - blocks thread and process creation: Python's entry points are replaced by
   tripwires, and (where the worker is not root, as in the sandbox) RLIMIT_NPROC's soft
   limit drops to 0 so the kernel refuses any new task, however it is asked for;
@@ -32,7 +36,9 @@ from __future__ import annotations
 
 import os
 import resource
+import site
 import sys
+import sysconfig
 import types
 from typing import Any, Callable
 
@@ -42,9 +48,17 @@ class Trip(BaseException):
 
 
 # What a forbidden reply says: "<kind>:<detail>" with kind in KINDS.
-KINDS = ("operator", "autograd", "subclass", "spawn", "tampering")
+KINDS = ("operator", "library", "autograd", "subclass", "spawn", "tampering")
 # A thread or process left by code that ran before the call (an import, another exercise).
 EARLIER = "spawn:earlier"
+
+# Libraries whose code a ruled function may run besides the submission's own and the
+# standard library: torch (its operators are the dispatch mode's business) and the
+# typing helpers it wraps functions in, numpy's elementary array code, and the grader's
+# runtime (stand-ins of earlier exercises).
+LIBRARIES: frozenset[str] = frozenset({"torch", "numpy", "grader", "typing_extensions"})
+# ...except these parts of them: convolution and FFT routines outside torch's dispatcher.
+LIBRARY_ROUTINES: tuple[str, ...] = ("numpy.fft", "numpy.convolve", "numpy.correlate")
 
 
 def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
@@ -84,6 +98,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     opaque = wire.Opaque
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid = os.listdir, os.getpid
+    set_profile, get_profile = sys.setprofile, sys.getprofile
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
     names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
@@ -155,6 +170,54 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             count += sum(1 for entry in listdir("/proc") if entry.isdigit() and entry not in ("1", "2"))
         return count
 
+    # ------------------------------------------------------------ other libraries
+    # Installed libraries live in site-packages; the submission's code, the standard
+    # library and the grader's runtime copy do not. Decided once per code object.
+    sites = tuple(os.path.join(os.path.realpath(p), "") for p in {*site.getsitepackages(), site.getusersitepackages(),
+                                                                  *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))})
+    verdicts: dict[Any, str | None] = {}  # code object -> the forbidden library it belongs to
+
+    homes: dict[str, bool] = {}  # top-level module -> whether it is an installed library
+    named: dict[tuple[str, str], str | None] = {}  # (module, function) -> library() of a C function
+
+    def installed(top: str) -> bool:
+        if top not in homes:
+            found = getattr(sys.modules.get(top), "__file__", None)
+            homes[top] = type(found) is str and os.path.realpath(found).startswith(sites)
+        return homes[top]
+
+    def library(module: Any, name: str) -> str | None:
+        """The forbidden library (or routine) a function named ``name`` of ``module`` is from, or None."""
+        if type(module) is not str or not module:
+            return None
+        top = module.partition(".")[0]
+        if not installed(top):
+            return None
+        if top not in LIBRARIES:
+            return module
+        routine = f"{top}.{name}"
+        return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        """The profile hook of a guarded call: every Python function entered, every C function called."""
+        if event == "call":
+            code = frame.f_code
+            verdict = verdicts.get(code, "")
+            if verdict == "":
+                # Module bodies run at import (torch importing lazily); their functions are still watched.
+                outside = code.co_name == "<module>" or not os.path.realpath(code.co_filename).startswith(sites)
+                verdict = verdicts[code] = None if outside else library(frame.f_globals.get("__name__"), code.co_name)
+            # The import system calls every installed meta-path finder (setuptools' among them).
+            if verdict and not frame.f_back.f_code.co_filename.startswith("<frozen importlib"):
+                trip(f"library:{verdict}")
+        elif event == "c_call":
+            key = (getattr(arg, "__module__", None), getattr(arg, "__name__", ""))
+            verdict = named.get(key, "")
+            if verdict == "":
+                verdict = named[key] = library(*key)
+            if verdict:
+                trip(f"library:{verdict}")
+
     # ------------------------------------------------------------ plain data
     def plain(value: Any, depth: int = 0) -> Any:
         kind = type(value)
@@ -189,7 +252,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
 
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, *functions, *(getattr(o, n) for o, n in sealed)]
+        found += [trip, plain, no_spawn, tasks, library, watch, *functions, *(getattr(o, n) for o, n in sealed)]
         return [f for f in found if type(f) is types.FunctionType]
 
     def code_of(function: types.FunctionType) -> tuple:
@@ -214,6 +277,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return f"tampering:{changed[0]}"
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
+        if get_profile() is not None:
+            return "tampering:a profile hook was left installed"
         return None
 
     # ------------------------------------------------------------ the guarded call
@@ -239,7 +304,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             with Tripwire():
                 state["active"] = True
                 try:
-                    result = thunk()
+                    set_profile(watch)
+                    try:
+                        result = thunk()
+                    finally:
+                        hooked = get_profile() is watch
+                        set_profile(None)
+                    if not hooked:
+                        trip("tampering:the guard's profile hook")
                     # Made plain while the mode still watches: a lazy value cannot run anything later.
                     outcome = ("ok", (plain(result), plain(extra()) if extra else None))
                 except Trip:
