@@ -167,6 +167,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("maxpool", "maxpool2d_unfold"): Rule((MAX_POOL,), _WITH_UNFOLD),
     ("backward", "col2im"): Rule((FOLD,), _WITH_UNFOLD),
     ("backward", "conv2d_backward"): Rule((AUTOGRAD,), _FORWARD_ROUTINES, autograd=False),
+    # Applied to the op that runs forward and backward (autograd runs the student's backward):
+    # an unfold-based forward and a col2im-based backward, so neither F.conv2d nor torch's
+    # own convolution gradients (torch.nn.grad, convolution_backward) may do the work.
+    ("backward", "Conv2dFunction"): Rule((CONVOLUTION,), _WITH_UNFOLD | {"col2im"}),
     ("worked_example", "tiny_backward"): Rule((AUTOGRAD,), _FORWARD_ROUTINES, autograd=False),
 }
 ROUTINES: tuple[Routine, ...] = (CONVOLUTION, UNFOLD, FOLD, MAX_POOL, AUTOGRAD)
