@@ -116,8 +116,8 @@ FORBIDDEN_PATHS = {
                          lambda X: F.adaptive_max_pool2d(X, 2), lambda X: torch.nn.MaxPool2d(2)(X),
                          lambda X: F.max_pool1d(X.flatten(2), 2)],
     "col2im": [lambda X: F.fold(F.unfold(X, 2), X.shape[2:], 2)],
-    "Conv2dFunction": [lambda X: F.conv2d(X, torch.ones(1, 3, 2, 2)),
-                       lambda X: torch.nn.grad.conv2d_weight(X, (1, 3, 2, 2), torch.ones(2, 1, 8, 7))],
+    "Conv2dFunction": [lambda X: torch.nn.grad.conv2d_weight(X, (1, 3, 2, 2), torch.ones(2, 1, 8, 7)),
+                       lambda X: torch.nn.grad.conv2d_input(X.shape, torch.ones(1, 3, 2, 2), torch.ones(2, 1, 8, 7))],
     "conv2d_backward": [lambda X: torch.ops.aten.convolution_backward(
         torch.ones(2, 1, 8, 7), X, torch.ones(1, 3, 2, 2), None, (1, 1), (0, 0), (1, 1), False, (0, 0), 1,
         (True, True, False))],

@@ -3,8 +3,8 @@
 By default each exercise is graded with these in place of the student's earlier
 exercises it imports: ``im2col_conv`` sees this ``calculate_out``, ``worked_example``
 this ``conv2d_unfold`` and ``maxpool2d_unfold``... (``import_isolated``). They are
-written here with torch (the published output-size formula, ``F.unfold``, ``F.max_pool2d``,
-``F.fold``): no reference source or bytecode enters the worker.
+written here with torch (the published output-size formula, ``F.unfold``, ``F.conv2d``,
+``F.max_pool2d``, ``F.fold``): no reference source or bytecode enters the worker.
 ``convkit grade --cascade`` and the suites' ``composition`` tests import the student's
 own modules instead (see docs/grading.md, "--cascade and stand-ins").
 
@@ -67,13 +67,7 @@ def conv2d_unfold(X: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Te
     """batch x C_out x H_out x W_out, as ``F.conv2d``."""
     if X.dim() != 4 or weight.dim() != 4 or X.shape[1] != weight.shape[1]:
         raise ValueError("conv2d_unfold: X and weight need 4 dims and the same channel count")
-    # Unfold and a matrix product, not F.conv2d: Conv2dFunction, which builds on this, may not
-    # run a convolution routine (grader/course/rules.py).
-    N, C_out, kernel = X.shape[0], weight.shape[0], tuple(weight.shape[2:])
-    out_h, out_w = calculate_out(X, kernel, stride, dilation, padding)
-    cols = F.unfold(X, kernel, dilation=dilation, padding=padding, stride=stride)  # N x C*kH*kW x L
-    out = (weight.reshape(C_out, -1) @ cols).view(N, C_out, out_h, out_w)
-    return out if bias is None else out + bias.view(1, C_out, 1, 1)
+    return F.conv2d(X, weight, bias, stride, padding, dilation)
 
 
 # ---------------------------------------------------------------- maxpool

@@ -10,7 +10,7 @@
 | composition              | 1      | conv2d_backward with the student's own col2im, im2col, calculate_out |
 
 ``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd; ``Conv2dFunction``
-may not use F.conv2d nor torch's convolution gradients (its forward is unfold-based). The trusted
+may not name F.conv2d nor run torch's convolution gradients (its backward builds on conv2d_backward). The trusted
 side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
 backward in the worker and comparing with autograd here (in place of gradcheck).
 """
