@@ -10,8 +10,8 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), and on any
   tensor subclass with its own dispatch (whose handler would run outside the mode);
 - trips when code of another library runs (``scipy.signal.correlate``, ``cv2.filter2D``:
-  their work runs no aten operator, so the dispatch mode cannot see it): a profile
-  hook lets through the submission's own code, the standard library, torch, numpy
+  their work runs no aten operator, so the dispatch mode cannot see it): a trace
+  hook on Python function calls lets through the submission's own code, the standard library, torch, numpy
   (but its FFTs and ``convolve``/``correlate``) and the grader's stand-ins;
 - blocks thread and process creation: Python's entry points are replaced by
   tripwires, and (where the worker is not root, as in the sandbox) RLIMIT_NPROC's soft
@@ -98,7 +98,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     opaque = wire.Opaque
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid = os.listdir, os.getpid
-    set_profile, get_profile = sys.setprofile, sys.getprofile
+    set_trace, get_trace = sys.settrace, sys.gettrace
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
     names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
@@ -178,7 +178,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     verdicts: dict[Any, str | None] = {}  # code object -> the forbidden library it belongs to
 
     homes: dict[str, bool] = {}  # top-level module -> whether it is an installed library
-    named: dict[tuple[str, str], str | None] = {}  # (module, function) -> library() of a C function
 
     def installed(top: str) -> bool:
         if top not in homes:
@@ -199,24 +198,18 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
 
     def watch(frame: Any, event: str, arg: Any) -> None:
-        """The profile hook of a guarded call: every Python function entered, every C function called."""
-        if event == "call":
-            code = frame.f_code
-            verdict = verdicts.get(code, "")
-            if verdict == "":
-                # Module bodies run at import (torch importing lazily); their functions are still watched.
-                outside = code.co_name == "<module>" or not os.path.realpath(code.co_filename).startswith(sites)
-                verdict = verdicts[code] = None if outside else library(frame.f_globals.get("__name__"), code.co_name)
-            # The import system calls every installed meta-path finder (setuptools' among them).
-            if verdict and not frame.f_back.f_code.co_filename.startswith("<frozen importlib"):
-                trip(f"library:{verdict}")
-        elif event == "c_call":
-            key = (getattr(arg, "__module__", None), getattr(arg, "__name__", ""))
-            verdict = named.get(key, "")
-            if verdict == "":
-                verdict = named[key] = library(*key)
-            if verdict:
-                trip(f"library:{verdict}")
+        """The trace hook of a guarded call, told of every Python function entered (never
+        of C calls: a global trace function costs far less than a profile hook, and another
+        library's work starts in its Python code). Returns None: no line events."""
+        code = frame.f_code
+        verdict = verdicts.get(code, "")
+        if verdict == "":
+            # Module bodies run at import (torch importing lazily); their functions are still watched.
+            outside = code.co_name == "<module>" or not os.path.realpath(code.co_filename).startswith(sites)
+            verdict = verdicts[code] = None if outside else library(frame.f_globals.get("__name__"), code.co_name)
+        # The import system calls every installed meta-path finder (setuptools' among them).
+        if verdict and not frame.f_back.f_code.co_filename.startswith("<frozen importlib"):
+            trip(f"library:{verdict}")
 
     # ------------------------------------------------------------ plain data
     def plain(value: Any, depth: int = 0) -> Any:
@@ -277,8 +270,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return f"tampering:{changed[0]}"
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
-        if get_profile() is not None:
-            return "tampering:a profile hook was left installed"
+        if get_trace() is not None:
+            return "tampering:a trace hook was left installed"
         return None
 
     # ------------------------------------------------------------ the guarded call
@@ -304,14 +297,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             with Tripwire():
                 state["active"] = True
                 try:
-                    set_profile(watch)
+                    set_trace(watch)
                     try:
                         result = thunk()
                     finally:
-                        hooked = get_profile() is watch
-                        set_profile(None)
+                        hooked = get_trace() is watch
+                        set_trace(None)
                     if not hooked:
-                        trip("tampering:the guard's profile hook")
+                        trip("tampering:the guard's trace hook")
                     # Made plain while the mode still watches: a lazy value cannot run anything later.
                     outcome = ("ok", (plain(result), plain(extra()) if extra else None))
                 except Trip:
