@@ -1,6 +1,7 @@
 # exercise: im2col_conv
 """conv2d_unfold as a product of numpy FFTs: no aten operator runs (the dispatch mode
-trips on torch's FFTs, not numpy's). im2col is the stub's.
+trips on torch's FFTs, not numpy's). Named plainly, so the static check finds it first
+(the guard's trace hook catches it too). im2col is the stub's.
 """
 import numpy as _np
 

@@ -3,11 +3,15 @@
 
 The contract forbids "any convolution routine"; scipy.signal.correlate is one, but it
 runs no aten operator (``.numpy()`` and ``torch.from_numpy`` are not dispatched), so a
-guard that watches only torch's dispatcher never sees it, and the static check knows
-only torch's names. The other classes are the stub's, so every point is the attack's.
+guard that watches only torch's dispatcher never sees it. The module is imported by a
+name in a string, which the static check does not read: only the run-time guard can
+catch it. The other classes are the stub's, so every point is the attack's.
 """
+import importlib as _importlib
+
 import numpy as _np
-from scipy import signal as _signal
+
+_signal = _importlib.import_module("scipy.signal")
 
 
 def _pair(v):
