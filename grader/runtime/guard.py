@@ -172,30 +172,26 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
 
     # ------------------------------------------------------------ other libraries
     # Installed libraries live in site-packages; the submission's code, the standard
-    # library and the grader's runtime copy do not. Decided once per code object.
+    # library and the grader's runtime copy do not. A function's library is read from its
+    # code's file name, which student code cannot change (a module's __name__ or __file__
+    # it can). Decided once per code object.
     sites = tuple(os.path.join(os.path.realpath(p), "") for p in {*site.getsitepackages(), site.getusersitepackages(),
                                                                   *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))})
     verdicts: dict[Any, str | None] = {}  # code object -> the forbidden library it belongs to
     own_folder = os.path.join(os.getcwd(), "")  # the worker runs in the submission's folder
 
-    homes: dict[str, bool] = {}  # top-level module -> whether it is an installed library
-
-    def installed(top: str) -> bool:
-        if top not in homes:
-            found = getattr(sys.modules.get(top), "__file__", None)
-            homes[top] = type(found) is str and os.path.realpath(found).startswith(sites)
-        return homes[top]
-
-    def library(module: Any, name: str) -> str | None:
-        """The forbidden library (or routine) a function named ``name`` of ``module`` is from, or None."""
-        if type(module) is not str or not module:
+    def library(code: Any) -> str | None:
+        """The forbidden library (or routine) the function of ``code`` is part of, or None."""
+        path = os.path.realpath(code.co_filename)
+        root = next((site_dir for site_dir in sites if path.startswith(site_dir)), None)
+        # Module bodies run at import (torch importing lazily); their functions are still watched.
+        if root is None or code.co_name == "<module>":
             return None
+        module = os.path.splitext(path[len(root):])[0].replace(os.sep, ".").removesuffix(".__init__")
         top = module.partition(".")[0]
-        if not installed(top):
-            return None
         if top not in LIBRARIES:
             return module
-        routine = f"{top}.{name}"
+        routine = f"{top}.{code.co_name}"
         return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
 
     def watch(frame: Any, event: str, arg: Any) -> None:
@@ -205,9 +201,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         code = frame.f_code
         verdict = verdicts.get(code, "")
         if verdict == "":
-            # Module bodies run at import (torch importing lazily); their functions are still watched.
-            outside = code.co_name == "<module>" or not os.path.realpath(code.co_filename).startswith(sites)
-            verdict = verdicts[code] = None if outside else library(frame.f_globals.get("__name__"), code.co_name)
+            verdict = verdicts[code] = library(code)
         if verdict and not importing(frame.f_back):
             trip(f"library:{verdict}")
 

@@ -4,14 +4,19 @@
 The contract forbids "any convolution routine"; scipy.signal.correlate is one, but it
 runs no aten operator (``.numpy()`` and ``torch.from_numpy`` are not dispatched), so a
 guard that watches only torch's dispatcher never sees it. The module is imported by a
-name in a string, which the static check does not read: only the run-time guard can
-catch it. The other classes are the stub's, so every point is the attack's.
+name in a string, which the static check does not read, and disguised (a module's
+__name__ and __file__ are the student's to change): only the run-time guard, which reads
+a function's library from its code's file name, can catch it. The other classes are the
+stub's, so every point is the attack's.
 """
 import importlib as _importlib
 
 import numpy as _np
 
 _signal = _importlib.import_module("scipy.signal")
+# Disguised: the module says it is torch's, the package that it lives in the submission.
+_importlib.import_module("scipy.signal._signaltools").__name__ = "torch.signal"
+_importlib.import_module("scipy").__file__ = __file__
 
 
 def _pair(v):
