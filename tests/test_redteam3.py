@@ -241,3 +241,18 @@ def test_tiny_forward_on_torch_routines_scores_nothing(hostile_class):
 def test_hard_coded_course_answers_score_nothing(hostile_class):
     hostile = graded(hostile_class, "hardcode_course")
     assert hostile["score"] == 0, summary(hostile)
+
+
+# ------------------------------------------------------------------ the static check reads what Python runs
+
+def test_a_utf7_coding_line_hides_nothing_from_the_static_check(tmp_path):
+    """UTF-7 turns ``+`` into ``+-``: read as UTF-8 the file no longer parses (no tree, no
+    finding); read as Python reads it, the hidden call is there."""
+    from grader.grading import forbidden
+
+    source = "# -*- coding: utf-7 -*-\nimport gc\ncount = 0\ncount += 1\nobjects = gc.get_objects()\n"
+    path = tmp_path / "im2col_conv.py"
+    path.write_bytes(source.encode("utf-7"))
+    assert b"+-=" in path.read_bytes()  # what a UTF-8 reader sees: not Python
+    finding = forbidden.tampering(path)
+    assert finding is not None and finding.text == "gc.get_objects", finding
