@@ -256,3 +256,11 @@ def test_a_utf7_coding_line_hides_nothing_from_the_static_check(tmp_path):
     assert b"+-=" in path.read_bytes()  # what a UTF-8 reader sees: not Python
     finding = forbidden.tampering(path)
     assert finding is not None and finding.text == "gc.get_objects", finding
+
+
+@pytest.mark.xfail(strict=True, reason="gap for the course to decide: the module ops run without a rule (threat-model: "
+                                       "by design), while the student API asks for a loop of Linear; torch's "
+                                       "F.conv1d/F.conv2d/F.max_pool1d score 10 of loop_conv's 20 points")
+def test_modules_on_torch_convolutions_score_nothing(hostile_class):
+    hostile = graded(hostile_class, "modules_torch")
+    assert hostile["score"] == 0, summary(hostile)
