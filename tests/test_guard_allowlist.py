@@ -61,7 +61,14 @@ def calls() -> dict[str, list[tuple[Callable, tuple]]]:
     X, W, b = torch.randn(2, 3, 9, 8, generator=gen), torch.randn(4, 3, 3, 2, generator=gen), torch.randn(4, generator=gen)
     ref_conv, ref_pool, ref_back, ref_worked = load("im2col_conv"), load("maxpool"), load("backward"), load("worked_example")
     found: dict[str, list] = {name: [] for name in ("conv2d_loop", "im2col", "conv2d_unfold", "maxpool2d_unfold",
-                                                      "col2im", "conv2d_backward", "tiny_backward")}
+                                                      "col2im", "conv2d_backward", "tiny_backward", "Conv2dFunction")}
+
+    def conv_function(X, W, bias, *conv):
+        """The reference Conv2dFunction forward and backward, as the worker's op runs them."""
+        leaves = [None if t is None else t.clone().requires_grad_(True) for t in (X, W, bias)]
+        (ref_back.Conv2dFunction.apply(*leaves, *conv) * 1.5).sum().backward()
+        return tuple(t.grad for t in leaves if t is not None)
+
     for stride, padding, dilation in CONFIGS:
         conv = (stride, padding, dilation)
         for bias in (b, None):
@@ -69,6 +76,7 @@ def calls() -> dict[str, list[tuple[Callable, tuple]]]:
                 found["conv2d_loop"].append((fn, (X, W, bias, *conv)))
             for fn in (ref_conv.conv2d_unfold, v.conv_loop_einsum, v.conv_unfold_matmul):
                 found["conv2d_unfold"].append((fn, (X, W, bias, *conv)))
+            found["Conv2dFunction"].append((conv_function, (X, W, bias, *conv)))
         for fn in (ref_conv.im2col, v.im2col_loops, v.im2col_strided, v.im2col_gather):
             found["im2col"].append((fn, (X, (3, 2), *conv)))
         cols = F.unfold(X, (3, 2), dilation, padding, stride)
@@ -108,6 +116,8 @@ FORBIDDEN_PATHS = {
                          lambda X: F.adaptive_max_pool2d(X, 2), lambda X: torch.nn.MaxPool2d(2)(X),
                          lambda X: F.max_pool1d(X.flatten(2), 2)],
     "col2im": [lambda X: F.fold(F.unfold(X, 2), X.shape[2:], 2)],
+    "Conv2dFunction": [lambda X: torch.nn.grad.conv2d_weight(X, (1, 3, 2, 2), torch.ones(2, 1, 8, 7)),
+                       lambda X: torch.nn.grad.conv2d_input(X.shape, torch.ones(1, 3, 2, 2), torch.ones(2, 1, 8, 7))],
     "conv2d_backward": [lambda X: torch.ops.aten.convolution_backward(
         torch.ones(2, 1, 8, 7), X, torch.ones(1, 3, 2, 2), None, (1, 1), (0, 0), (1, 1), False, (0, 0), 1,
         (True, True, False))],

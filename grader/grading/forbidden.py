@@ -63,10 +63,15 @@ class Uncheckable(Exception):
         self.reason = reason
 
 
-def _parse(text: str) -> ast.Module:
-    """``ast.parse`` within the depth limit; SyntaxError (and ValueError for NUL bytes) pass through."""
+def _parse(source: str | bytes) -> ast.Module:
+    """``ast.parse`` within the depth limit; SyntaxError (and ValueError for NUL bytes) pass through.
+
+    A ``.py`` file is parsed from its bytes, as Python imports it: a byte-order mark or a
+    ``# coding:`` line (UTF-7 hides code in what UTF-8 shows as a comment) decides the text
+    here too, so the check reads exactly what the worker runs.
+    """
     try:
-        tree = ast.parse(text)
+        tree = ast.parse(source)
     except (RecursionError, MemoryError):
         raise Uncheckable("depth") from None
     # Iteratively, so the walk itself cannot overflow the stack; every later walk
@@ -101,11 +106,10 @@ def source_trees(path: Path) -> list[ast.Module]:
     data = read_regular(path, limit)
     if data is None:
         return []
-    text = data.decode("utf-8", errors="replace")
     try:
         if not notebook:
-            return [_parse(text)]
-        cells = json.loads(text).get("cells", [])
+            return [_parse(data)]
+        cells = json.loads(data.decode("utf-8", errors="replace")).get("cells", [])
     except (SyntaxError, ValueError, AttributeError, RecursionError):
         return []
     sources = []
@@ -113,7 +117,10 @@ def source_trees(path: Path) -> list[ast.Module]:
         # The worker's own rule (magics and shell lines become an indented ``pass``), so
         # the check reads exactly the code the worker runs.
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            sources.append(cell_source(cell))
+            try:
+                sources.append(cell_source(cell))
+            except TypeError:  # a source list holding a number: not a notebook the worker can load
+                continue
     if sum(len(source) for source in sources) > MAX_SOURCE_BYTES:
         raise Uncheckable("size")
     trees = []

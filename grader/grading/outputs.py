@@ -120,12 +120,23 @@ def number(value: float) -> str:
     return f"{round(value, 4):g}"
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...),
+# =cmd|...): a student id (a folder name) is text, so it gets a leading apostrophe (OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows as text, never evaluates."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def grades_csv(document: dict, exercises: Sequence[str]) -> str:
-    """grades.csv text: header ``student,<exercise>...,total,max,status`` then one row per folder."""
+    """grades.csv text: header ``student,<exercise>...,total,max,status`` then one row per folder
+    (a student id that a spreadsheet would read as a formula starts with an apostrophe)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student", *exercises, "total", "max", "status"])
     for sub in document["submissions"]:
         scores = [number(sub["exercises"][name]["score"]) if name in sub["exercises"] else "" for name in exercises]
-        writer.writerow([sub["student"], *scores, number(sub["score"]), number(sub["max_score"]), sub["status"]])
+        writer.writerow([spreadsheet_text(sub["student"]), *scores, number(sub["score"]), number(sub["max_score"]), sub["status"]])
     return buffer.getvalue()

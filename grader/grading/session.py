@@ -137,6 +137,8 @@ def forbidden_reply(function: str, raw: Any) -> ForbiddenCall:
         if routine is not None:
             return ForbiddenCall("forbidden_runtime", function=function, routine=routine.name)
         return ForbiddenCall("forbidden_operator", function=function, operator=f"aten.{detail}")
+    if kind == "library":
+        return ForbiddenCall("forbidden_library", function=function, library=detail)
     if kind == "autograd":
         return ForbiddenCall("forbidden_runtime", function=function, routine=rules.AUTOGRAD.name)
     if kind == "subclass":

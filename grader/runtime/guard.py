@@ -9,6 +9,10 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   autograd engine when the rule forbids autograd (however the engine was reached:
   ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), and on any
   tensor subclass with its own dispatch (whose handler would run outside the mode);
+- trips when code of another library runs (``scipy.signal.correlate``, ``cv2.filter2D``:
+  their work runs no aten operator, so the dispatch mode cannot see it): a trace
+  hook on Python function calls lets through the submission's own code, the standard library, torch, numpy
+  (but its FFTs and ``convolve``/``correlate``) and the grader's stand-ins;
 - blocks thread and process creation: Python's entry points are replaced by
   tripwires, and (where the worker is not root, as in the sandbox) RLIMIT_NPROC's soft
   limit drops to 0 so the kernel refuses any new task, however it is asked for;
@@ -32,7 +36,9 @@ from __future__ import annotations
 
 import os
 import resource
+import site
 import sys
+import sysconfig
 import types
 from typing import Any, Callable
 
@@ -42,9 +48,17 @@ class Trip(BaseException):
 
 
 # What a forbidden reply says: "<kind>:<detail>" with kind in KINDS.
-KINDS = ("operator", "autograd", "subclass", "spawn", "tampering")
+KINDS = ("operator", "library", "autograd", "subclass", "spawn", "tampering")
 # A thread or process left by code that ran before the call (an import, another exercise).
 EARLIER = "spawn:earlier"
+
+# Libraries whose code a ruled function may run besides the submission's own and the
+# standard library: torch (its operators are the dispatch mode's business) and the
+# typing helpers it wraps functions in, numpy's elementary array code, and the grader's
+# runtime (stand-ins of earlier exercises).
+LIBRARIES: frozenset[str] = frozenset({"torch", "numpy", "grader", "typing_extensions"})
+# ...except these parts of them: convolution and FFT routines outside torch's dispatcher.
+LIBRARY_ROUTINES: tuple[str, ...] = ("numpy.fft", "numpy.convolve", "numpy.correlate")
 
 
 def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
@@ -84,6 +98,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     opaque = wire.Opaque
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid = os.listdir, os.getpid
+    set_trace, get_trace = sys.settrace, sys.gettrace
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
     names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
@@ -155,6 +170,56 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             count += sum(1 for entry in listdir("/proc") if entry.isdigit() and entry not in ("1", "2"))
         return count
 
+    # ------------------------------------------------------------ other libraries
+    # Installed libraries live in site-packages; the submission's code, the standard
+    # library and the grader's runtime copy do not. A function's library is read from its
+    # code's file name, which student code cannot change (a module's __name__ or __file__
+    # it can). Decided once per code object.
+    sites = tuple(os.path.join(os.path.realpath(p), "") for p in {*site.getsitepackages(), site.getusersitepackages(),
+                                                                  *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))})
+    verdicts: dict[Any, str | None] = {}  # code object -> the forbidden library it belongs to
+    own_folder = os.path.join(os.getcwd(), "")  # the worker runs in the submission's folder
+
+    def library(code: Any) -> str | None:
+        """The forbidden library (or routine) the function of ``code`` is part of, or None."""
+        path = os.path.realpath(code.co_filename)
+        root = next((site_dir for site_dir in sites if path.startswith(site_dir)), None)
+        # Module bodies run at import (torch importing lazily); their functions are still watched.
+        if root is None or code.co_name == "<module>":
+            return None
+        module = os.path.splitext(path[len(root):])[0].replace(os.sep, ".").removesuffix(".__init__")
+        top = module.partition(".")[0]
+        if top not in LIBRARIES:
+            return module
+        routine = f"{top}.{code.co_name}"
+        return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        """The trace hook of a guarded call, told of every Python function entered (never
+        of C calls: a global trace function costs far less than a profile hook, and another
+        library's work starts in its Python code). Returns None: no line events."""
+        code = frame.f_code
+        verdict = verdicts.get(code, "")
+        if verdict == "":
+            verdict = verdicts[code] = library(code)
+        if verdict and not importing(frame.f_back):
+            trip(f"library:{verdict}")
+
+    def importing(caller: Any) -> bool:
+        """Whether a library function runs for the import system (it calls every installed
+        meta-path finder, setuptools' among them; torch imports sympy lazily): the import
+        machinery is reached, going up the callers, before any code of the submission."""
+        for _ in range(200):
+            if caller is None:
+                return False
+            name = caller.f_code.co_filename
+            if name.startswith("<frozen importlib"):
+                return True
+            if name.startswith(own_folder) or ".ipynb, cell " in name:
+                return False  # the submission's own code asked for it, whatever came in between
+            caller = caller.f_back
+        return False
+
     # ------------------------------------------------------------ plain data
     def plain(value: Any, depth: int = 0) -> Any:
         kind = type(value)
@@ -189,7 +254,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
 
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, *functions, *(getattr(o, n) for o, n in sealed)]
+        found += [trip, plain, no_spawn, tasks, library, watch, *functions, *(getattr(o, n) for o, n in sealed)]
         return [f for f in found if type(f) is types.FunctionType]
 
     def code_of(function: types.FunctionType) -> tuple:
@@ -214,6 +279,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return f"tampering:{changed[0]}"
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
+        if get_trace() is not None:
+            return "tampering:a trace hook was left installed"
         return None
 
     # ------------------------------------------------------------ the guarded call
@@ -239,7 +306,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             with Tripwire():
                 state["active"] = True
                 try:
-                    result = thunk()
+                    set_trace(watch)
+                    try:
+                        result = thunk()
+                    finally:
+                        hooked = get_trace() is watch
+                        set_trace(None)
+                    if not hooked:
+                        trip("tampering:the guard's trace hook")
                     # Made plain while the mode still watches: a lazy value cannot run anything later.
                     outcome = ("ok", (plain(result), plain(extra()) if extra else None))
                 except Trip:

@@ -9,7 +9,8 @@
 | no_mutation              | 3      | right results and the inputs come back unchanged                  |
 | composition              | 1      | conv2d_backward with the student's own col2im, im2col, calculate_out |
 
-``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd. The trusted
+``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd; ``Conv2dFunction``
+may not name F.conv2d nor run torch's convolution gradients (its backward builds on conv2d_backward). The trusted
 side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
 backward in the worker and comparing with autograd here (in place of gradcheck).
 """
@@ -87,7 +88,7 @@ def test_conv2d_function(student, check, rng, gen):
         out, dX, dW, db = autograd_grads(case, dout)
         stride, padding, dilation = case.pairs()
         call = describe_call("Conv2dFunction.apply", case.X, case.weight, case.bias, stride, padding, dilation)
-        got = student.op("function_forward_backward", "backward", cls="Conv2dFunction",
+        got = student.op("function_forward_backward", "backward", forbid="Conv2dFunction", cls="Conv2dFunction",
                          inputs=[case.X, case.weight, case.bias], args=[stride, padding, dilation], dout=dout)
         check.tensor(got["output"], out, "Conv2dFunction.forward", "output", call=call,
                      window=check.conv_window(case.kernel, stride, padding, dilation, source=case.X))
