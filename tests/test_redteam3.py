@@ -11,8 +11,7 @@ grade``'s own code, outputs written) with the honest classmate, each on its own 
 and the classmate on all of them. Each test checks that:
 
 - a hostile submission scores nothing, with the message of the defence that stopped it;
-- an honest bug is caught with a message that names it (or, strict ``xfail``, a gap this
-  round found and left to the suites' owners: see docs/threat-model.md, round 3);
+- an honest bug is caught with a message that names it;
 - the honest classmate's grade equals its grade alone, every submission gets a row and
   the outputs stay well-formed.
 """
@@ -212,32 +211,30 @@ def test_a_result_right_only_for_a_batch_of_one_is_caught_at_the_second_sample(h
     assert random["status"] == "failed" and "at index (1, " in random["message"], random
 
 
-@pytest.mark.xfail(strict=True, reason="gap left to the suites: maxpool2d_backward's inputs are never checked "
-                                       "for mutation (test_maxpool.py has no call_and_inputs for it)")
-def test_maxpool_backward_mutating_its_indices_loses_points(hostile_class):
+def test_maxpool_backward_mutating_its_indices_loses_the_no_mutation_point(hostile_class):
     tests = by_name(graded(hostile_class, "mutates_indices"))
-    assert tests["backward_random"]["status"] != "passed", tests["backward_random"]
+    assert tests["backward_random"]["status"] == "passed"  # its gradient is right
+    no_mutation = tests["no_mutation"]
+    assert no_mutation["status"] == "failed" and "indices" in no_mutation["message"], no_mutation
 
 
-@pytest.mark.xfail(strict=True, reason="gap left to the suites: im2col is graded on float32 only; a float64 "
-                                       "image returned as float32 columns fails conv2d_unfold's test instead")
-def test_im2col_losing_float64_is_caught_by_im2col_tests(hostile_class):
+def test_im2col_losing_float64_is_charged_where_the_api_asks_for_float64(hostile_class):
+    """The API asks float64 of ``Conv2dFunction`` and the convolutions' dtype tests only
+    (docs/grading.md); an ``im2col`` returning float32 columns for a float64 image fails
+    ``conv2d_unfold``'s float64 test, which builds on it, and nothing of ``im2col``'s own."""
     tests = by_name(graded(hostile_class, "im2col_float32"))
-    assert tests["conv2d_unfold_dtype_bias"]["status"] == "failed"  # before: error, charged to conv2d_unfold
-    assert any(t["status"] == "failed" and "dtype" in t["message"] for n, t in tests.items() if "im2col" in n)
+    assert tests["conv2d_unfold_dtype_bias"]["status"] in ("failed", "error"), tests["conv2d_unfold_dtype_bias"]
+    assert all(t["status"] == "passed" for n, t in tests.items() if n.startswith("im2col")), tests
 
 
-# ------------------------------------------------------------------ gaps left for others
+# ------------------------------------------------------------------ gaps this round found, closed
 
-@pytest.mark.xfail(strict=True, reason="gap: tiny_forward has no rule (its stand-ins of conv2d_unfold and "
-                                       "maxpool2d_unfold are F.conv2d and F.max_pool2d), so F.conv2d scores")
 def test_tiny_forward_on_torch_routines_scores_nothing(hostile_class):
     hostile = graded(hostile_class, "tiny_forward_torch")
     assert hostile["score"] == 0, summary(hostile)
+    assert "F.conv2d" in by_name(hostile)["tiny_forward_random"]["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="gap left to the suites: the course tests check only the published "
-                                       "numbers, so hard-coding them scores 5 points of worked_example")
 def test_hard_coded_course_answers_score_nothing(hostile_class):
     hostile = graded(hostile_class, "hardcode_course")
     assert hostile["score"] == 0, summary(hostile)
@@ -256,11 +253,3 @@ def test_a_utf7_coding_line_hides_nothing_from_the_static_check(tmp_path):
     assert b"+-=" in path.read_bytes()  # what a UTF-8 reader sees: not Python
     finding = forbidden.tampering(path)
     assert finding is not None and finding.text == "gc.get_objects", finding
-
-
-@pytest.mark.xfail(strict=True, reason="gap for the course to decide: the module ops run without a rule (threat-model: "
-                                       "by design), while the student API asks for a loop of Linear; torch's "
-                                       "F.conv1d/F.conv2d/F.max_pool1d score 10 of loop_conv's 20 points")
-def test_modules_on_torch_convolutions_score_nothing(hostile_class):
-    hostile = graded(hostile_class, "modules_torch")
-    assert hostile["score"] == 0, summary(hostile)

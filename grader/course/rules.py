@@ -182,6 +182,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # (torch.nn.grad, convolution_backward); F.conv2d named in its source is flagged, but
     # runs at run time, since the forward builds on conv2d_unfold, whose stand-in is F.conv2d.
     ("backward", "Conv2dFunction"): Rule((CONVOLUTION, OTHER_LIBRARIES), _FORWARD_ROUTINES),
+    # Built on the student's own conv2d_unfold and maxpool2d_unfold (student API): torch's
+    # convolution or pooling named in its source is flagged; at run time they run, since
+    # the stand-ins of those two are F.conv2d and F.max_pool2d.
+    ("worked_example", "tiny_forward"): Rule((CONVOLUTION, MAX_POOL, OTHER_LIBRARIES), _FORWARD_ROUTINES),
     ("worked_example", "tiny_backward"): Rule((AUTOGRAD, OTHER_LIBRARIES), _FORWARD_ROUTINES, autograd=False),
 }
 ROUTINES: tuple[Routine, ...] = (CONVOLUTION, UNFOLD, FOLD, MAX_POOL, AUTOGRAD, OTHER_LIBRARIES)

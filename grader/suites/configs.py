@@ -228,6 +228,18 @@ def course_data(ref: Any) -> tuple[torch.Tensor, ...]:
     return ref("worked_example").course_data()
 
 
+def scaled_course_data(ref: Any, rng: random.Random) -> tuple[torch.Tensor, ...]:
+    """The course's example with X and the bias multiplied by a seeded integer from 2 to 4.
+
+    A course test checks it next to the published numbers, so returning those numbers
+    scores nothing. Every conv output is multiplied by the same positive integer, so the
+    example's ties (and the first-maximum rule that decides them) stay exactly as they are.
+    """
+    X, weight, bias, fc_weight, fc_bias = course_data(ref)
+    k = rng.randint(2, 4)
+    return X * k, weight, bias * k, fc_weight, fc_bias
+
+
 def conv_reference(case: ConvCase) -> torch.Tensor:
     """``F.conv2d`` of the case: what every student convolution must return."""
     stride, padding, dilation = case.pairs()

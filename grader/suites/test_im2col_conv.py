@@ -3,7 +3,7 @@
 | test                       | points | what                                                           |
 |----------------------------|--------|----------------------------------------------------------------|
 | im2col_random              | 4      | one case per stratum (configs.CONV_STRATA), vs F.unfold (row order) |
-| conv2d_unfold_course       | 1      | the course's 6x6 example, vs F.conv2d                           |
+| conv2d_unfold_course       | 1      | the course's 6x6 example and the same scaled by a seeded k, vs F.conv2d |
 | conv2d_unfold_random       | 4      | random configurations, vs F.conv2d                              |
 | conv2d_unfold_dtype_bias   | 2      | float64 keeps its dtype; bias None                              |
 | bad_input                  | 1      | valid calls are right, then ValueError for bad settings         |
@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from grader.course.messages import Text
 from grader.grading.compare import describe_call
-from grader.suites.configs import conv_case, conv_cases, conv_reference, course_data
+from grader.suites.configs import conv_case, conv_cases, conv_reference, course_data, scaled_course_data
 
 
 def check_im2col(student, check, X: torch.Tensor, kernel, settings: dict) -> None:
@@ -48,12 +48,12 @@ def test_im2col_random(student, check, rng, gen):
 
 
 @pytest.mark.points(1)
-def test_conv2d_unfold_course(student, check, ref):
-    X, weight, bias, _, _ = course_data(ref)
-    got = student.call("im2col_conv", "conv2d_unfold", X, weight, bias)
-    check.tensor(got, F.conv2d(X, weight, bias), "conv2d_unfold", "output",
-                 call=describe_call("conv2d_unfold", X, weight, bias),
-                 window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1)))
+def test_conv2d_unfold_course(student, check, ref, rng):
+    for X, weight, bias, _, _ in (course_data(ref), scaled_course_data(ref, rng)):
+        got = student.call("im2col_conv", "conv2d_unfold", X, weight, bias)
+        check.tensor(got, F.conv2d(X, weight, bias), "conv2d_unfold", "output",
+                     call=describe_call("conv2d_unfold", X, weight, bias),
+                     window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1)))
 
 
 @pytest.mark.points(4)

@@ -2,7 +2,7 @@
 
 | test                     | points | what                                                              |
 |--------------------------|--------|-------------------------------------------------------------------|
-| conv2d_loop_course       | 1      | the course's 6x6 example, vs F.conv2d                              |
+| conv2d_loop_course       | 1      | the course's 6x6 example and the same scaled by a seeded k, vs F.conv2d |
 | conv2d_loop_random       | 5      | one case per stratum (configs.CONV_STRATA), vs F.conv2d            |
 | conv2d_loop_dtype_bias   | 2      | float64 input keeps its dtype; bias None                           |
 | conv2d_loop_bad_input    | 1      | a valid call is right, then ValueError for mismatched channels     |
@@ -29,6 +29,7 @@ from grader.suites.configs import (
     conv_cases,
     conv_reference,
     course_data,
+    scaled_course_data,
     floor_matters,
     pick_size,
     reaches_both_pads,
@@ -45,12 +46,12 @@ def check_conv2d_loop(student, check, case) -> None:
 
 
 @pytest.mark.points(1)
-def test_conv2d_loop_course(student, check, ref):
-    X, weight, bias, _, _ = course_data(ref)
-    got = student.call("loop_conv", "conv2d_loop", X, weight, bias)
-    check.tensor(got, F.conv2d(X, weight, bias), "conv2d_loop", "output",
-                 call=describe_call("conv2d_loop", X, weight, bias),
-                 window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1), source=X))
+def test_conv2d_loop_course(student, check, ref, rng):
+    for X, weight, bias, _, _ in (course_data(ref), scaled_course_data(ref, rng)):
+        got = student.call("loop_conv", "conv2d_loop", X, weight, bias)
+        check.tensor(got, F.conv2d(X, weight, bias), "conv2d_loop", "output",
+                     call=describe_call("conv2d_loop", X, weight, bias),
+                     window=check.conv_window((3, 3), (1, 1), (0, 0), (1, 1), source=X))
 
 
 @pytest.mark.points(5)

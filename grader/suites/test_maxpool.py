@@ -5,10 +5,10 @@
 | unfold_random       | 3      | one case per stratum (configs.POOL_STRATA): values and flat indices vs F.max_pool2d(return_indices=True) |
 | unfold_ties         | 3      | few distinct values: ties must go to the first maximum (row-major)   |
 | unfold_overlapping  | 2      | stride smaller than the kernel, a maximum shared by two windows      |
-| unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]]   |
+| unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]], also scaled by k |
 | backward_random     | 3      | gradient to each window's argmax (summed on a shared argmax), vs autograd |
 | bad_input           | 1      | a valid call is right, then ValueError for kernel_size 0             |
-| no_mutation         | 1      | right result and the input comes back unchanged                      |
+| no_mutation         | 1      | right results, and the inputs of both functions come back unchanged  |
 | composition         | 1      | maxpool2d_unfold with the student's own earlier functions            |
 
 ``maxpool2d_unfold`` may not use F.max_pool2d or nn.MaxPool2d. Every test but ``composition``
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from grader.course.messages import Text
 from grader.grading.compare import describe_call
-from grader.suites.configs import PoolCase, course_data, pool_case, pool_cases
+from grader.suites.configs import PoolCase, course_data, pool_case, pool_cases, scaled_course_data
 
 
 def check_pool(student, check, case: PoolCase) -> None:
@@ -55,20 +55,25 @@ def test_unfold_overlapping(student, check, rng, gen):
 
 
 @pytest.mark.points(1)
-def test_unfold_course(student, check, ref):
-    X, weight, bias, _, _ = course_data(ref)
-    check_pool(student, check, PoolCase(F.conv2d(X, weight, bias), 2, None))
+def test_unfold_course(student, check, ref, rng):
+    for X, weight, bias, _, _ in (course_data(ref), scaled_course_data(ref, rng)):
+        check_pool(student, check, PoolCase(F.conv2d(X, weight, bias), 2, None))
+
+
+def backward_inputs(case: PoolCase, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, tuple, torch.Tensor]:
+    """``(dout, indices, input_shape)`` for ``maxpool2d_backward`` on ``case``, and torch's gradient."""
+    kernel, stride = case.pairs()
+    H = case.H.clone().requires_grad_(True)
+    values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
+    dout = torch.randn(values.shape, generator=gen)
+    (expected,) = torch.autograd.grad((values * dout).sum(), H)
+    return dout, indices, tuple(case.H.shape), expected
 
 
 @pytest.mark.points(3)
 def test_backward_random(student, check, rng, gen):
     for case in pool_cases(rng, gen, ("plain", "overlapping")):
-        kernel, stride = case.pairs()
-        H = case.H.clone().requires_grad_(True)
-        values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
-        dout = torch.randn(values.shape, generator=gen)
-        (expected,) = torch.autograd.grad((values * dout).sum(), H)
-        shape = tuple(case.H.shape)
+        dout, indices, shape, expected = backward_inputs(case, gen)
         got = student.call("maxpool", "maxpool2d_backward", dout, indices, shape)
         check.tensor(got, expected, "maxpool2d_backward", "input_grad", window=check.pixel_window(),
                      call=describe_call("maxpool2d_backward", dout, indices, shape))
@@ -91,6 +96,11 @@ def test_no_mutation(student, check, rng, gen):
     values, _ = F.max_pool2d(case.H, kernel, stride, return_indices=True)
     check.tensor(got[0] if type(got) in (tuple, list) and got else got, values, "maxpool2d_unfold", "values", call=call)
     check.unchanged([case.H], after, ["H"], "maxpool2d_unfold", call=call)
+    dout, indices, shape, expected = backward_inputs(case, gen)
+    got, after, _ = student.call_and_inputs("maxpool", "maxpool2d_backward", dout, indices, shape)
+    call = describe_call("maxpool2d_backward", dout, indices, shape)
+    check.tensor(got, expected, "maxpool2d_backward", "input_grad", call=call)
+    check.unchanged([dout, indices], after[:2], ["dout", "indices"], "maxpool2d_backward", call=call)
 
 
 @pytest.mark.points(1)

@@ -2,11 +2,11 @@
 
 | test                 | points | what                                                                  |
 |----------------------|--------|-----------------------------------------------------------------------|
-| tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]                                 |
+| tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]; the same scaled by a seeded k  |
 | tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
-| tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc gradients)        |
+| tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc); scaled by k too |
 | tiny_backward_random | 4      | random integer-valued data, vs autograd of the same network            |
-| no_mutation          | 1      | right result and the inputs come back unchanged                        |
+| no_mutation          | 1      | right result, and the inputs of both functions come back unchanged     |
 | composition          | 2      | forward and backward built on the student's own earlier functions      |
 
 ``tiny_backward`` may not use autograd. Every test but ``composition`` runs with correct
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.grading.compare import describe_call
-from grader.suites.configs import course_data
+from grader.suites.configs import course_data, scaled_course_data
 
 NAMES = ("X", "weight", "bias", "fc_weight", "fc_bias")
 PARAMETERS = ("weight", "bias", "fc_weight", "fc_bias")
@@ -72,10 +72,11 @@ def check_backward(student, check, inputs, expected: dict[str, torch.Tensor]) ->
 
 
 @pytest.mark.points(2)
-def test_tiny_forward_course(student, check, ref):
-    inputs = course_data(ref)
-    got = student.call("worked_example", "tiny_forward", *inputs)
-    check.tensor(got, torch.tensor([[18.]]), "tiny_forward", "output", call=describe_call("tiny_forward", *inputs))
+def test_tiny_forward_course(student, check, ref, rng):
+    published, scaled = course_data(ref), scaled_course_data(ref, rng)
+    for inputs, expected in ((published, torch.tensor([[18.]])), (scaled, network(*scaled))):
+        got = student.call("worked_example", "tiny_forward", *inputs)
+        check.tensor(got, expected, "tiny_forward", "output", call=describe_call("tiny_forward", *inputs))
 
 
 @pytest.mark.points(3)
@@ -85,11 +86,13 @@ def test_tiny_forward_random(student, check, rng, gen):
 
 
 @pytest.mark.points(3)
-def test_tiny_backward_course(student, check, ref):
+def test_tiny_backward_course(student, check, ref, rng):
     inputs = course_data(ref)
     expected = autograd_grads(inputs)
     expected["weight"], expected["bias"] = COURSE_WEIGHT_GRAD, COURSE_BIAS_GRAD
     check_backward(student, check, inputs, expected)
+    scaled = scaled_course_data(ref, rng)
+    check_backward(student, check, scaled, autograd_grads(scaled))
 
 
 @pytest.mark.points(4)
@@ -106,6 +109,9 @@ def test_no_mutation(student, check, rng, gen):
     call = describe_call("tiny_forward", *inputs)
     check.tensor(got, network(*inputs), "tiny_forward", "output", call=call)
     check.unchanged(inputs, after, NAMES, "tiny_forward", call=call)
+    got, after, _ = student.call_and_inputs("worked_example", "tiny_backward", *inputs)
+    call = describe_call("tiny_backward", *inputs)
+    check.unchanged(inputs, after, NAMES, "tiny_backward", call=call)
 
 
 @pytest.mark.points(2)

@@ -2,12 +2,8 @@
 """An honest bug: maxpool2d_backward turns the per-plane indices into global ones IN
 PLACE (``indices += offsets``) before one flat scatter. Its result is right, but the
 caller's ``indices`` are changed (student API: "A function must not mutate its inputs").
-maxpool2d_unfold is the stub's, so only maxpool2d_backward is graded.
+maxpool2d_unfold is the reference's, so the one fault is the mutation.
 """
-
-
-def maxpool2d_unfold(*args, **kwargs):
-    raise NotImplementedError
 
 
 def maxpool2d_backward(dout, indices, input_shape):
