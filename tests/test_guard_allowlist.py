@@ -61,7 +61,8 @@ def calls() -> dict[str, list[tuple[Callable, tuple]]]:
     X, W, b = torch.randn(2, 3, 9, 8, generator=gen), torch.randn(4, 3, 3, 2, generator=gen), torch.randn(4, generator=gen)
     ref_conv, ref_pool, ref_back, ref_worked = load("im2col_conv"), load("maxpool"), load("backward"), load("worked_example")
     found: dict[str, list] = {name: [] for name in ("conv2d_loop", "im2col", "conv2d_unfold", "maxpool2d_unfold",
-                                                      "col2im", "conv2d_backward", "tiny_backward", "Conv2dFunction")}
+                                                      "col2im", "conv2d_backward", "tiny_forward", "tiny_backward",
+                                                      "Conv2dFunction")}
 
     def conv_function(X, W, bias, *conv):
         """The reference Conv2dFunction forward and backward, as the worker's op runs them."""
@@ -88,6 +89,7 @@ def calls() -> dict[str, list[tuple[Callable, tuple]]]:
     for kernel, stride in ((2, None), ((2, 3), (1, 2)), (3, 1)):
         for fn in (ref_pool.maxpool2d_unfold, v.maxpool_views):
             found["maxpool2d_unfold"].append((fn, (X, kernel, stride)))
+    found["tiny_forward"].append((ref_worked.tiny_forward, ref_worked.course_data()))
     found["tiny_backward"].append((ref_worked.tiny_backward, ref_worked.course_data()))
     return found
 

@@ -232,7 +232,8 @@ def test_im2col_losing_float64_is_charged_where_the_api_asks_for_float64(hostile
 def test_tiny_forward_on_torch_routines_scores_nothing(hostile_class):
     hostile = graded(hostile_class, "tiny_forward_torch")
     assert hostile["score"] == 0, summary(hostile)
-    assert "F.conv2d" in by_name(hostile)["tiny_forward_random"]["message"]
+    message = by_name(hostile)["tiny_forward_random"]["message"]
+    assert "tiny_forward" in message and ("F.conv2d" in message or "F.max_pool2d" in message), message
 
 
 def test_hard_coded_course_answers_score_nothing(hostile_class):

@@ -20,6 +20,9 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import torch
 
+from grader.grading.compare import describe_call
+from grader.grading.session import StudentProblem
+
 Setting = Union[int, tuple[int, int]]
 Pair = tuple[int, int]
 
@@ -244,3 +247,17 @@ def conv_reference(case: ConvCase) -> torch.Tensor:
     """``F.conv2d`` of the case: what every student convolution must return."""
     stride, padding, dilation = case.pairs()
     return torch.nn.functional.conv2d(case.X, case.weight, case.bias, stride, padding, dilation)
+
+
+def check_unchanged_if_it_runs(student: Any, check: Any, module: str, function: str, args: Sequence[Any],
+                               names: Sequence[str]) -> None:
+    """``function``'s tensor arguments come back unchanged (student API: no function mutates its inputs).
+
+    A call that fails (raises, is missing, is forbidden, times out) is charged by
+    ``function``'s own tests and not again here, so a broken function costs its points once.
+    """
+    try:
+        _, after, _ = student.call_and_inputs(module, function, *args)
+    except StudentProblem:
+        return
+    check.unchanged(list(args), after[:len(args)], list(names), function, call=describe_call(function, *args))
