@@ -348,6 +348,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "Memoria: cada proceso tiene su propio cgroup de memoria ({how}), que cuenta la memoria compartida y tmpfs.",
         "fr": "Mémoire : chaque processus a son propre cgroup mémoire ({how}), qui compte la mémoire partagée et les tmpfs.",
     },
+    "workers_warm": {
+        "en": "Start: warm workers, each forked from a sandboxed zygote into its own sandbox ({why}; "
+              "CONVKIT_WARM=off for cold workers).",
+        "es": "Arranque: procesos en caliente, cada uno bifurcado de un cigoto aislado hacia su propio entorno "
+              "aislado ({why}; CONVKIT_WARM=off para procesos en frío).",
+        "fr": "Démarrage : processus à chaud, chacun issu d'un fork d'un zygote isolé puis enfermé dans son propre "
+              "bac à sable ({why} ; CONVKIT_WARM=off pour des processus à froid).",
+    },
+    "workers_cold": {
+        "en": "Start: cold workers, one fresh interpreter each ({why}).",
+        "es": "Arranque: procesos en frío, un intérprete nuevo para cada uno ({why}).",
+        "fr": "Démarrage : processus à froid, un nouvel interpréteur chacun ({why}).",
+    },
     "memory_rlimit_only": {
         "en": "WARNING: no memory cgroup ({why}); memory is limited by rlimits only, which do not count "
               "shared memory (memfd, shared mmap) or tmpfs.",
