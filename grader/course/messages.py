@@ -356,6 +356,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "Démarrage : processus à chaud, chacun issu d'un fork d'un zygote isolé puis enfermé dans son propre "
               "bac à sable ({why} ; CONVKIT_WARM=off pour des processus à froid).",
     },
+    "warm_given_up": {
+        "en": "WARNING: warm workers failed twice ({why}); this grading process starts its workers cold from now on.",
+        "es": "AVISO: los procesos en caliente fallaron dos veces ({why}); este proceso de calificación arranca "
+              "sus procesos en frío a partir de ahora.",
+        "fr": "ATTENTION : les processus à chaud ont échoué deux fois ({why}) ; ce processus de notation démarre "
+              "désormais ses processus à froid.",
+    },
     "workers_cold": {
         "en": "Start: cold workers, one fresh interpreter each ({why}).",
         "es": "Arranque: procesos en frío, un intérprete nuevo para cada uno ({why}).",

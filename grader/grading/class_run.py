@@ -38,6 +38,7 @@ from grader.grading.cache import (
 from grader.grading.outputs import probe_writable, submission_record
 from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
+from grader.isolation import warm
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 from grader.runtime.lifetime import die_with_parent
 
@@ -108,6 +109,8 @@ def _init_grading_process(started=None) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _limit_memory(GRADING_MEMORY_BYTES)
     die_with_parent(signal.SIGTERM)
+    # The zygote imports torch on the other core while this process imports the grader and the suites.
+    warm.prestart()
 
 
 def _limit_memory(limit: int) -> None:

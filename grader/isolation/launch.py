@@ -135,7 +135,7 @@ class Worker:
         self.limits = limits
         remove_orphaned_folders()
         self.tmp: Path | None = None
-        self.warm = bubblewrap.warm_support().mode == "warm"
+        self.warm = bubblewrap.warm_support().mode == "warm" and not warm.given_up()
         # Made before the worker starts and entered before it runs anything (see cgroup.py).
         self.group = cgroup.MemoryGroup.create(limits.group_bytes)
         try:
@@ -183,7 +183,14 @@ class Worker:
         contents, self.copied = submission_contents(src)
         files = [(os.fsencode(name), data) for name, data in contents]
         assert self.group is not None
-        self.sock, self.process, stdout, stderr = warm.start(files, self.limits.rlimits(), self.group)
+        try:
+            self.sock, self.process, stdout, stderr = warm.start(files, self.limits.rlimits(), self.group)
+        except warm.StartFailed as failure:
+            # Twice in a row (a fresh zygote the second time): this grading process goes cold,
+            # which is slower but grades the same.
+            warm.give_up(str(failure))
+            self.group.kill()
+            return self._start_cold(src)
         return stdout, stderr
 
     def request(self, message: dict, timeout: float) -> dict:

@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
+from grader.course import messages
 from grader.isolation import bubblewrap, cgroup
 from grader.isolation.process import FOLDER_PREFIX, Capture, WorkerSpec, worker_env, write_runtime
 from grader.runtime import zygote as runtime_zygote
@@ -61,6 +62,7 @@ class Child:
     def __init__(self, zygote: Zygote, number: int):
         self.zygote, self.number = zygote, number
         self.group: cgroup.MemoryGroup | None = None
+        self.pid = 0  # in our PID namespace, once the child said hello
         self._returncode: int | None = None
         self._ended = threading.Event()
 
@@ -214,8 +216,22 @@ def zygote() -> Zygote:
 
 def prestart() -> None:
     """Start the zygote now, without waiting for it, where workers start warm."""
-    if bubblewrap.warm_support().mode == "warm":
+    if bubblewrap.warm_support().mode == "warm" and not given_up():
         zygote()
+
+
+_given_up: dict[int, str] = {}  # grading process -> why its workers start cold from now on
+
+
+def give_up(reason: str) -> None:
+    """Start every later worker of this grading process cold, saying so once on stderr."""
+    if os.getpid() not in _given_up:
+        _given_up[os.getpid()] = reason
+        print("convkit: " + messages.text("warm_given_up", "en", why=reason), file=sys.stderr, flush=True)
+
+
+def given_up() -> bool:
+    return os.getpid() in _given_up
 
 
 @atexit.register
@@ -283,7 +299,8 @@ def _start_once(parent: Zygote, files: list[tuple[bytes, bytes]], rlimits: dict[
         os.close(err_write)
     child.group = group
     try:
-        group.enter(_hello_pid(ours, deadline))
+        child.pid = _hello_pid(ours, deadline)
+        group.enter(child.pid)
         header = {"uid": bubblewrap.private_uid(), "limits": rlimits, "env": worker_env(bubblewrap.MOUNT),
                   "sizes": {"work": bubblewrap.FOLDER_BYTES, "tmp": bubblewrap.FOLDER_BYTES,
                             "shm": bubblewrap.SHM_BYTES}}

@@ -287,6 +287,8 @@ def main(argv: list[str]) -> None:
     for name in worker.OP_MODULES:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
-    control = socket.socket(fileno=int(argv[argv.index("--fd") + 1]))
-    _send(control, {"ready": True, "threads": len(os.listdir("/proc/self/task"))})
-    serve(control)
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:
+        # A fork copies only the calling thread; a lock another thread held would stay held for ever.
+        sys.exit(f"convkit zygote: {threads} threads after importing torch; a fork would not be safe")
+    serve(socket.socket(fileno=int(argv[argv.index("--fd") + 1])))
