@@ -168,7 +168,7 @@ def test_a_warm_worker_holds_no_state_of_the_previous_submission(tmp_path: Path)
     assert seen["conv2d"] and seen["add"] == [2.0, 2.0], seen
     assert not seen["builtins"] and not seen["environ"] and not seen["path"], seen
     assert seen["segment"] == -1, "A's SysV shared memory segment is visible to B"
-    assert seen["processes"] == [seen["me"]], "B sees processes other than its own"
+    assert seen["processes"] == [1, seen["me"]] and seen["me"] == 2, "B has no PID namespace of its own"
 
 
 def test_concurrent_warm_workers_cannot_reach_each_other_or_the_zygote(tmp_path: Path) -> None:

@@ -57,7 +57,9 @@ class StartFailed(OSError):
 class Child:
     """One warm worker as the grading side sees it (the launcher's ``Process``)."""
 
-    through_bwrap = False  # the zygote reports the worker's own wait status
+    # The zygote reports its child's wait status, which ends as a shell's (and bwrap's)
+    # does: 128 + the signal that killed the worker (grader/runtime/zygote.py).
+    through_bwrap = True
 
     def __init__(self, zygote: Zygote, number: int):
         self.zygote, self.number = zygote, number

@@ -15,11 +15,11 @@ Each spawn forks a child that never served anything before (:func:`become_worker
 it keeps only its three descriptors, says hello on its socket (the kernel attaches its
 pid, translated into the grading side's PID namespace, so the grading side can put it
 in its own memory cgroup), waits for its setup (sent once it is in the group: its uid,
-rlimits, environment and files), then unshares a new mount, IPC, network and cgroup
-namespace, mounts fresh size-limited tmpfs on /work, /tmp and /dev/shm and a /proc
-that hides other users' processes, drops every capability and switches to the
-submission's private uid, writes the files and becomes the ordinary worker
-(grader/runtime/worker.py). The zygote never reads anything a child sends.
+rlimits, environment and files), then unshares a new mount, IPC, network, cgroup and
+PID namespace, mounts fresh size-limited tmpfs on /work, /tmp and /dev/shm, and forks
+the new namespace's pid 1 (its own /proc), which forks the worker: it drops every
+capability, switches to the submission's private uid, writes the files and becomes the
+ordinary worker (grader/runtime/worker.py). The zygote never reads anything a child sends.
 """
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from typing import Any
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
@@ -105,18 +106,17 @@ def receive_setup(sock: socket.socket) -> tuple[dict, list[tuple[bytes, bytes]]]
 
 # ---------------------------------------------------------------- the child's confinement
 def _new_namespaces(uid: int, sizes: dict[str, int]) -> None:
-    """Private mounts, IPC, network and cgroup view, and fresh writable folders owned by nobody before.
+    """Private mounts, IPC, network, cgroup view and PID namespace (for the children: the
+    next fork is its pid 1), and fresh writable folders nobody used before.
 
     ``sizes``: bytes of the tmpfs at /work (owned by ``uid``), /tmp and /dev/shm.
     """
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP), "unshare")
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)  # nothing below propagates back to the zygote
     flags = MS_NOSUID | MS_NODEV
     _mount("tmpfs", MOUNT, "tmpfs", flags, f"size={sizes['work']},mode=0700,uid={uid},gid={uid}")
     _mount("tmpfs", "/tmp", "tmpfs", flags, f"size={sizes['tmp']},mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", flags, f"size={sizes['shm']},mode=1777")
-    # hidepid=2: the zygote (root) and the other submissions' workers (other uids) are invisible.
-    _mount("proc", "/proc", "proc", flags | MS_NOEXEC, "hidepid=2")
     _loopback_up()
 
 
@@ -128,23 +128,27 @@ def _loopback_up() -> None:
         fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sH14s", b"lo", flags | IFF_UP, b""))
 
 
-def _drop_privileges(uid: int) -> None:
-    """Become ``uid`` with no capability at all and no way to gain one (setpriv's steps)."""
+def _drop_capabilities(uid: int | None = None) -> None:
+    """Empty every capability set (bounding, effective, permitted, inheritable) with no way
+    to regain one; with ``uid``, become that uid, groups and gid too (setpriv's steps)."""
     last = int(open("/proc/sys/kernel/cap_last_cap").read())
     for cap in range(last + 1):
         _prctl(PR_CAPBSET_DROP, cap)
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)  # clears the permitted and effective sets
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
     header = (ctypes.c_uint32 * 2)(_CAP_VERSION_3, 0)
-    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: all empty
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (two words each): all empty
     _check(_libc.capset(header, data), "capset")
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    # A uid change makes the process undumpable (its /proc entries root's); an exec'd
-    # cold worker is dumpable, and its own /proc/self/fd must stay readable.
-    _prctl(PR_SET_DUMPABLE, 1)
-    if os.getuid() != uid or os.geteuid() != uid:
-        raise OSError("the uid did not change")
+    if uid is not None:
+        # A uid change makes the process undumpable (its /proc entries root's); an exec'd
+        # cold worker is dumpable, and its own /proc/self/fd must stay readable.
+        _prctl(PR_SET_DUMPABLE, 1)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the credential change cleared it
+        if (os.getuid(), os.geteuid(), os.getgid(), os.getegid()) != (uid,) * 4:
+            raise OSError("the uid did not change")
 
 
 def _write_files(files: list[tuple[bytes, bytes]]) -> None:
@@ -166,43 +170,99 @@ def _keep_only(sock_fd: int, out_fd: int, err_fd: int) -> int:
     return 3
 
 
-def become_worker(zygote_pid: int, fds: list[int]) -> None:
-    """In a freshly forked child: confine it to one submission, then run the worker; never returns."""
-    try:
-        signal.set_wakeup_fd(-1)
-        for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
-            signal.signal(number, signal.SIG_DFL)
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != zygote_pid:
-            os._exit(1)
-        fd = _keep_only(*fds)
-        os.setsid()
-        sock = socket.socket(fileno=fd)
-        sock.sendall(b"h")  # the grading side reads our pid from the credentials the kernel attaches
-        setup, files = receive_setup(sock)  # sent only once we are in our memory cgroup
-        _new_namespaces(setup["uid"], setup["sizes"])
-        _drop_privileges(setup["uid"])
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # a credential change cleared it
-        os.umask(0o022)
-        os.chdir(MOUNT)
-        _write_files(files)
-        os.environ.clear()
-        os.environ.update(setup["env"])
-        sock.detach()
-        from grader.runtime import worker
+def _exit_code(status: int) -> int:
+    """A wait status as a shell (and bwrap) reports it: the exit code, or 128 + the signal."""
+    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
-        worker.main(["worker", "--fd", str(fd), "--limits", json.dumps(setup["limits"])])
-        sys.stdout.flush()
-        sys.stderr.flush()
+
+def _wait_for(pid: int) -> int:
+    """Reap every child until ``pid`` ends (a pid 1 adopts orphans); its wait status."""
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return 0
+        if done == pid:
+            return status
+
+
+def _guarded(stage: Any, *args: Any) -> None:
+    """Run one stage of a child; whatever happens, exit, never return into the zygote's loop."""
+    try:
+        stage(*args)
         os._exit(0)
     except SystemExit as done:
         os._exit(done.code if isinstance(done.code, int) else 1)
-    except BaseException:  # noqa: BLE001 - whatever happens, a child never returns into the zygote's loop
+    except BaseException:  # noqa: BLE001
         try:
             traceback.print_exc()
             sys.stderr.flush()
         finally:
             os._exit(70)
+
+
+def become_worker(zygote_pid: int, fds: list[int]) -> None:
+    """In a freshly forked child: confine it to one submission, then run the worker; never returns.
+
+    Three processes, as bwrap makes for a cold worker: this one (in the zygote's PID
+    namespace, in the submission's memory cgroup) sets up the namespaces and waits; its
+    child is pid 1 of the submission's own PID namespace (mounts its /proc, reaps
+    orphans; its exit kills every process left in the namespace); pid 2 is the worker.
+    Only the worker drops to the private uid; the other two keep uid 0 with no
+    capability at all, so the worker can neither signal nor trace them. Each exits with
+    its child's status as a shell does (128 + signal).
+    """
+    _guarded(_outer, zygote_pid, fds)
+
+
+def _outer(zygote_pid: int, fds: list[int]) -> None:
+    signal.set_wakeup_fd(-1)
+    for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
+        signal.signal(number, signal.SIG_DFL)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != zygote_pid:
+        os._exit(1)
+    fd = _keep_only(*fds)
+    os.setsid()
+    sock = socket.socket(fileno=fd)
+    sock.sendall(b"h")  # the grading side reads our pid from the credentials the kernel attaches
+    setup, files = receive_setup(sock)  # sent only once we are in our memory cgroup
+    sock.detach()
+    _new_namespaces(setup["uid"], setup["sizes"])
+    init = os.fork()
+    if init == 0:
+        _guarded(_pid_one, setup, files, fd)
+    del files
+    os.close(fd)
+    _drop_capabilities()
+    os._exit(_exit_code(_wait_for(init)))
+
+
+def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)  # this namespace's processes only
+    worker_pid = os.fork()
+    if worker_pid == 0:
+        _guarded(_run_worker, setup, files, fd)
+    del files
+    os.close(fd)
+    _drop_capabilities()
+    os._exit(_exit_code(_wait_for(worker_pid)))
+
+
+def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _drop_capabilities(setup["uid"])
+    os.umask(0o022)
+    os.chdir(MOUNT)
+    _write_files(files)
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    from grader.runtime import worker
+
+    worker.main(["worker", "--fd", str(fd), "--limits", json.dumps(setup["limits"])])
+    sys.stdout.flush()
+    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------- the zygote's loop
