@@ -83,11 +83,12 @@ def sandbox_processes() -> list[str]:
     while frontier:
         frontier = {pid for pid, (parent, *_) in table.items() if parent in frontier} - mine
         mine |= frontier
-    zygotes = {pid for pid in mine if b"grader.runtime.zygote" in table[pid][2]}
+    # The zygote's python and its forks (not the bwrap processes around it, whose command line names it too).
+    zygotes = {pid for pid in mine if b"grader.runtime.zygote" in table[pid][2] and not table[pid][2].startswith(b"bwrap")}
     found = []
     for pid, (parent, uid, command, name) in table.items():
         worker_child = parent == me and pid != zygote and (b"bwrap" in command or b"grader.runtime.worker" in command)
-        if first <= uid < first + 16 or worker_child or (parent in zygotes and b"bwrap" not in command):
+        if first <= uid < first + 16 or worker_child or parent in zygotes:
             found.append(f"{pid} {name} uid={uid}")
     return found
 

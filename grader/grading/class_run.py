@@ -38,7 +38,6 @@ from grader.grading.cache import (
 from grader.grading.outputs import probe_writable, submission_record
 from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
-from grader.isolation import warm
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 from grader.runtime.lifetime import die_with_parent
 
@@ -109,8 +108,6 @@ def _init_grading_process(started=None) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _limit_memory(GRADING_MEMORY_BYTES)
     die_with_parent(signal.SIGTERM)
-    # The zygote imports torch on the other core while this process imports the grader and the suites.
-    warm.prestart()
 
 
 def _limit_memory(limit: int) -> None:
@@ -145,6 +142,11 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
         _started.put(student)
     budget = settings.budget_s
     if grade_fn is None:
+        from grader.isolation import warm
+
+        # Started first (once per grading process), so the zygote imports torch on the other
+        # core while this process imports the grader and the suites.
+        warm.prestart()
         from grader.grading.session import DEFAULT_BUDGET_S
         from grader.grading.submission import grade_submission as grade_fn
 
