@@ -109,15 +109,18 @@ class _ColdProcess:
         self.through_bwrap = bubblewrap.probe().isolated
 
     def poll(self) -> int | None:
+        """bwrap's (or the worker's) return code, or None while it runs."""
         return self.proc.poll()
 
     def wait(self, timeout: float | None) -> int | None:
+        """Wait up to ``timeout`` seconds; the return code, or None."""
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
 
     def kill(self) -> None:
+        """SIGKILL its process group (bwrap's PID namespace takes the rest)."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -227,6 +230,7 @@ class Worker:
         return death_reason(code, self.process.through_bwrap, self.limits)
 
     def alive(self) -> bool:
+        """Whether the worker process still runs."""
         return self.process.poll() is None
 
     def stop(self) -> None:

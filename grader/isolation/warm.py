@@ -69,13 +69,16 @@ class Child:
         self._ended = threading.Event()
 
     def finish(self, returncode: int) -> None:
+        """Record how the child ended (called by the zygote's reader thread)."""
         self._returncode = returncode
         self._ended.set()
 
     def poll(self) -> int | None:
+        """Its return code (128 + signal when a signal ended the worker), or None while it runs."""
         return self._returncode if self._ended.is_set() else None
 
     def wait(self, timeout: float | None) -> int | None:
+        """Wait up to ``timeout`` seconds for the zygote to report its end; its return code, or None."""
         self._ended.wait(timeout)
         return self.poll()
 
@@ -108,6 +111,7 @@ class Zygote:
         threading.Thread(target=self._run, args=(theirs,), name="convkit-zygote", daemon=True).start()
 
     def _spec(self, fd: int) -> WorkerSpec:
+        """The zygote's command (before sandboxing), its control socket as ``fd``."""
         runtime = self.tmp / "runtime"
         bootstrap = (f"import sys; sys.path.insert(0, {str(runtime)!r}); "
                      "import grader.runtime.zygote as z; z.main(sys.argv)")
@@ -116,6 +120,7 @@ class Zygote:
                           worker_env(bubblewrap.MOUNT), (fd,), self.tmp, runtime, prefixes)
 
     def _run(self, theirs: socket.socket) -> None:
+        """The zygote's thread: start it in its sandbox, then read its reports until it ends."""
         try:
             spec = bubblewrap.wrap_zygote(self._spec(theirs.fileno()))
             try:
@@ -181,6 +186,7 @@ class Zygote:
         return child
 
     def kill(self, number: int) -> None:
+        """Ask the zygote to SIGKILL child ``number``."""
         try:
             self.control.send(json.dumps({"kill": number}).encode())
         except OSError:
@@ -233,11 +239,13 @@ def give_up(reason: str) -> None:
 
 
 def given_up() -> bool:
+    """Whether this grading process starts its workers cold after two failed warm starts."""
     return os.getpid() in _given_up
 
 
 @atexit.register
 def _close() -> None:
+    """End this process's zygote when the process exits normally."""
     if _zygote is not None and _zygote.owner == os.getpid():
         _zygote.close()
 
@@ -284,6 +292,7 @@ def start(files: list[tuple[bytes, bytes]], rlimits: dict[str, int], group: cgro
 
 def _start_once(parent: Zygote, files: list[tuple[bytes, bytes]], rlimits: dict[str, int],
                 group: cgroup.MemoryGroup, timeout: float) -> tuple[socket.socket, Child, BinaryIO, BinaryIO]:
+    """One attempt of :func:`start` with the zygote ``parent``."""
     deadline = time.monotonic() + timeout
     ours, theirs = socket.socketpair()
     ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)

@@ -55,17 +55,20 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _check(result: int, what: str) -> None:
+    """Raise OSError (with errno's text) when a libc call returned non-zero."""
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    """mount(2); Python 3.11 has no binding for it."""
     _check(_libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
                        ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
 def _prctl(option: int, value: int) -> None:
+    """prctl(2) with one argument."""
     _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
 
 
@@ -81,6 +84,7 @@ def pack_setup(header: dict, files: list[tuple[bytes, bytes]]) -> bytes:
 
 
 def _read_exactly(sock: socket.socket, count: int) -> bytes:
+    """``count`` bytes from ``sock``, or EOFError."""
     chunks, left = [], count
     while left:
         chunk = sock.recv(min(left, 1 << 20))
@@ -216,6 +220,7 @@ def become_worker(zygote_pid: int, fds: list[int]) -> None:
 
 
 def _outer(zygote_pid: int, fds: list[int]) -> None:
+    """The zygote's child: hello, setup, new namespaces, then wait for pid 1 and exit as it did."""
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
         signal.signal(number, signal.SIG_DFL)
@@ -239,6 +244,7 @@ def _outer(zygote_pid: int, fds: list[int]) -> None:
 
 
 def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+    """Pid 1 of the submission's PID namespace: its /proc, the worker's start, then reaping."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)  # this namespace's processes only
     worker_pid = os.fork()
@@ -251,6 +257,7 @@ def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
 
 
 def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+    """Pid 2: the private uid with no capability, the files in /work, then the worker loop."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _drop_capabilities(setup["uid"])
     os.umask(0o022)
@@ -267,6 +274,7 @@ def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
 
 # ---------------------------------------------------------------- the zygote's loop
 def _send(control: socket.socket, message: dict) -> None:
+    """One JSON message to the grading side (one packet)."""
     control.send(json.dumps(message).encode())
 
 
@@ -285,6 +293,7 @@ def _reap(control: socket.socket, children: dict[int, int]) -> None:
 
 
 def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[int, int]) -> None:
+    """Fork child ``number`` with ``fds`` (socket, stdout, stderr); the zygote keeps none of them."""
     sys.stdout.flush()
     sys.stderr.flush()
     zygote = os.getpid()
