@@ -96,11 +96,13 @@ def _on_watchdog(signum, frame) -> None:
     _interrupt_grader()
 
 
-def _init_grading_process(started=None) -> None:
+def _init_grading_process(started=None, warm_start: bool = False) -> None:
     """Ctrl-C is the parent's to handle; SIGTERM (also sent if the parent dies) stops us.
 
     ``started`` is a SimpleQueue on which each task names its student as it starts, so
-    the parent knows whose grading a dead process took with it.
+    the parent knows whose grading a dead process took with it. ``warm_start``: the real
+    grader will run here, so start the zygote at once (its torch import then overlaps
+    everything this process imports before its first task).
     """
     global _started
     _started = started
@@ -108,6 +110,10 @@ def _init_grading_process(started=None) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _limit_memory(GRADING_MEMORY_BYTES)
     die_with_parent(signal.SIGTERM)
+    if warm_start:
+        from grader.isolation import warm
+
+        warm.prestart()
 
 
 def _limit_memory(limit: int) -> None:
@@ -144,8 +150,8 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
     if grade_fn is None:
         from grader.isolation import warm
 
-        # Started first (once per grading process), so the zygote imports torch on the other
-        # core while this process imports the grader and the suites.
+        # Started (once per grading process, if the initializer did not) before the imports
+        # below, so the zygote imports torch on the other core meanwhile.
         warm.prestart()
         from grader.grading.session import DEFAULT_BUDGET_S
         from grader.grading.submission import grade_submission as grade_fn
@@ -331,7 +337,7 @@ def _grade_batch(students: list[str], width: int, submissions: dict[str, Path], 
     context = multiprocessing.get_context("spawn")
     started_queue = context.SimpleQueue()
     pool = futures.ProcessPoolExecutor(max_workers=max(1, min(width, len(students))), mp_context=context,
-                                       initializer=_init_grading_process, initargs=(started_queue,))
+                                       initializer=_init_grading_process, initargs=(started_queue, grade_fn is None))
     try:
         pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in students}
         lost = _collect(pending, out, keys, run, bar)
