@@ -140,7 +140,7 @@ class Worker:
         self.tmp: Path | None = None
         self.warm = bubblewrap.warm_support().mode == "warm" and not warm.given_up()
         # Made before the worker starts and entered before it runs anything (see cgroup.py).
-        self.group = cgroup.MemoryGroup.create(limits.group_bytes)
+        self.group = cgroup.MemoryGroup.create(limits.group_bytes(self.warm))
         try:
             stdout, stderr = self._start_warm(src) if self.warm and self.group else self._start_cold(src)
         except BaseException:
