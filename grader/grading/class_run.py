@@ -36,7 +36,6 @@ from grader.grading.cache import (
     store_result,
 )
 from grader.grading.outputs import probe_writable, submission_record
-from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 from grader.runtime.lifetime import die_with_parent
@@ -419,6 +418,10 @@ def grade_class(
     rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, untrusted_text(reason.splitlines()[0], 200)
                                          if reason else "") for s, reason in run.failed.items()]
     rows += [SubmissionResult.not_graded(folder.resolve().name, SubmissionStatus.NO_FILES) for folder in empty]
+    # Imported here, not at the top: it brings matplotlib (about 1.4 s), which every grading
+    # process would otherwise import too when it unpickles its first task from this module.
+    from grader.grading.publish import write_outputs
+
     run.document = write_outputs(out, rows, settings.exercises, settings.lang)
     return run
 
