@@ -37,7 +37,8 @@ from typing import Any
 from grader.course.assignment import GIVEN, SOLUTIONS
 from grader.isolation import bubblewrap, cgroup, submission_files, warm
 from grader.isolation.limits import Limits, death_reason, limit_message
-from grader.isolation.process import FOLDER_PREFIX, RUNTIME_DIR, Capture, Process, WorkerSpec, worker_env, write_runtime
+from grader.isolation.process import (FOLDER_PREFIX, RUNTIME_DIR, Capture, Process, WorkerSpec, python_prefixes,
+                                      worker_env, write_runtime)
 from grader.runtime import wire
 
 # Shipped next to the student notebooks, whose first cell imports it: supplied here too,
@@ -57,8 +58,7 @@ def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: 
     # runtime folder on sys.path (the worker adds the submission folder itself).
     bootstrap = f"import sys; sys.path.insert(0, {str(runtime)!r}); import grader.runtime.worker as w; w.main(sys.argv)"
     argv = [python, "-I", "-c", bootstrap, "--fd", str(wire_fd), "--limits", json.dumps(limits.rlimits())]
-    prefixes = tuple(dict.fromkeys(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)))
-    return WorkerSpec(argv, workdir, worker_env(str(workdir)), (wire_fd,), workdir, runtime, prefixes)
+    return WorkerSpec(argv, workdir, worker_env(str(workdir)), (wire_fd,), workdir, runtime, python_prefixes())
 
 
 def submission_contents(src: Path) -> tuple[list[tuple[str, bytes]], submission_files.Selection]:

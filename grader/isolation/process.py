@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,11 @@ def write_runtime(runtime: Path) -> None:
     (package.parent / "__init__.py").write_text('"""The worker\'s private copy of its own code."""\n')
     for source in RUNTIME_DIR.glob("*.py"):
         shutil.copyfile(source, package / source.name)
+
+
+def python_prefixes() -> tuple[Path, ...]:
+    """The interpreter's and its packages' install folders, which a worker reads (read-only)."""
+    return tuple(dict.fromkeys(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)))
 
 
 def worker_env(home: str) -> dict[str, str]:

@@ -42,7 +42,7 @@ from typing import BinaryIO
 
 from grader.course import messages
 from grader.isolation import bubblewrap, cgroup
-from grader.isolation.process import FOLDER_PREFIX, Capture, WorkerSpec, worker_env, write_runtime
+from grader.isolation.process import FOLDER_PREFIX, Capture, WorkerSpec, python_prefixes, worker_env, write_runtime
 from grader.runtime import zygote as runtime_zygote
 
 # The zygote imports torch (about 3 s of CPU, more on a loaded machine) before its first fork.
@@ -115,9 +115,8 @@ class Zygote:
         runtime = self.tmp / "runtime"
         bootstrap = (f"import sys; sys.path.insert(0, {str(runtime)!r}); "
                      "import grader.runtime.zygote as z; z.main(sys.argv)")
-        prefixes = tuple(dict.fromkeys(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)))
         return WorkerSpec([sys.executable, "-I", "-c", bootstrap, "--fd", str(fd)], self.tmp,
-                          worker_env(bubblewrap.MOUNT), (fd,), self.tmp, runtime, prefixes)
+                          worker_env(bubblewrap.MOUNT), (fd,), self.tmp, runtime, python_prefixes())
 
     def _run(self, theirs: socket.socket) -> None:
         """The zygote's thread: start it in its sandbox, then read its reports until it ends."""
