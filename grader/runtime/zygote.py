@@ -9,7 +9,7 @@ socket carrying one JSON message per packet:
 
 - grading side -> zygote: ``{"spawn": n}`` with three descriptors attached (the
   worker's socket end, its stdout and its stderr pipe ends); ``{"kill": n}``;
-- zygote -> grading side: ``{"spawned": n}``, ``{"exit": n, "status": <wait status>}``.
+- zygote -> grading side: ``{"exit": n, "status": <wait status>}`` when child n ended.
 
 Each spawn forks a child that never served anything before (:func:`become_worker`):
 it keeps only its three descriptors, says hello on its socket (the kernel attaches its
@@ -304,7 +304,6 @@ def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[i
     for fd in fds:
         os.close(fd)
     children[pid] = number
-    _send(control, {"spawned": number})
 
 
 def serve(control: socket.socket) -> None:
@@ -347,7 +346,7 @@ def main(argv: list[str]) -> None:
     lifetime.die_with_parent(signal.SIGKILL)
     os.environ["CONVKIT_GRADING"] = "1"
     os.environ["MPLBACKEND"] = "Agg"
-    import importlib
+    import importlib.util
 
     import torch  # noqa: F401 - the point of the zygote: imported once, before any student code exists
 
