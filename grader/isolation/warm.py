@@ -311,6 +311,7 @@ def _start_once(parent: Zygote, files: list[tuple[bytes, bytes]], rlimits: dict[
     child.group = group
     try:
         child.pid = _hello_pid(ours, deadline)
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 0)  # only the hello's credentials matter
         group.enter(child.pid)
         header = {"uid": bubblewrap.private_uid(), "limits": rlimits, "env": worker_env(bubblewrap.MOUNT),
                   "sizes": {"work": bubblewrap.FOLDER_BYTES, "tmp": bubblewrap.FOLDER_BYTES,
