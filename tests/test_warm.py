@@ -11,6 +11,7 @@ Every probe reports what it saw on stdout (JSON); the assertions are made here.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -226,6 +227,24 @@ def test_a_killed_zygote_costs_its_running_worker_and_is_replaced(tmp_path: Path
         load(fresh, "look")
     finally:
         fresh.stop()
+
+
+def test_a_zygote_that_cannot_start_makes_the_grading_process_go_cold(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Two failed warm starts (a fresh zygote the second time): the worker starts cold and grades."""
+    monkeypatch.setattr(warm, "_given_up", {})
+    monkeypatch.setattr(warm, "_zygote", None)
+    monkeypatch.setattr(bubblewrap, "wrap_zygote", lambda spec: dataclasses.replace(spec, argv=["/bin/false"]))
+    try:
+        worker = Worker(submission(tmp_path / "ref", "look", LOOK, TOKEN="x"), Limits())
+        try:
+            assert not worker.warm and warm.given_up()
+            load(worker, "look")
+        finally:
+            worker.stop()
+    finally:
+        if warm._zygote is not None:
+            warm._zygote.close()
+    assert "warm workers failed twice" in capsys.readouterr().err
 
 
 def test_cold_mode_is_forced_by_the_switch(tmp_path: Path, monkeypatch) -> None:

@@ -144,7 +144,13 @@ class Zygote:
 
     def _read(self) -> None:
         """Dispatch the zygote's reports until its socket closes (the zygote ended)."""
-        while data := self.control.recv(1 << 16):
+        while True:
+            try:
+                data = self.control.recv(1 << 16)
+            except OSError:  # reset: the zygote died with our spawn requests unread
+                return
+            if not data:
+                return
             message = json.loads(data)
             if "exit" in message:
                 with self._lock:
