@@ -10,7 +10,10 @@ process is capped at ``class_run.GRADING_MEMORY_BYTES``). The class goes through
 writes into a fresh folder so nothing is reused. benchmarks/bench_overhead.py says where
 the time of one submission goes.
 
-Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--jobs 2]
+Workers start warm (forked from a zygote, grader/isolation/warm.py) where the machine
+allows it; ``--start cold`` measures the cold path for comparison.
+
+Usage: .venv/bin/python benchmarks/bench_grader.py [--reps 2] [--copies 20] [--jobs 2] [--start warm|cold]
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grader.authoring.examples import DEMO_EXERCISES, reference_files  # noqa: E402
 from grader.grading.class_run import GRADING_MEMORY_BYTES, Settings, grade_class  # noqa: E402
+from grader.isolation import bubblewrap  # noqa: E402
 
 GOAL_ONE_S = 4.0  # one submission through the command line, wall seconds
 GOAL_PER_MINUTE = 100.0  # a class with --jobs 2 on 2 cores
@@ -74,7 +78,12 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=2, help="repetitions of the single-submission run (min is kept)")
     parser.add_argument("--copies", type=int, default=20, help="submissions in the class run")
     parser.add_argument("--jobs", type=int, default=2, help="--jobs of the class run")
+    parser.add_argument("--start", choices=("warm", "cold"), default="warm",
+                        help="how workers start (cold: CONVKIT_WARM=off; warm falls back to cold where it cannot hold)")
     args = parser.parse_args()
+    if args.start == "cold":
+        os.environ[bubblewrap.ENV_WARM] = "off"
+    print(f"workers start {bubblewrap.warm_support().mode} ({bubblewrap.warm_support().reason})")
     # The machine is shared: the load says how much to trust the numbers below.
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:

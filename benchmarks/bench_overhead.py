@@ -6,11 +6,16 @@ Measured in one run, each part the median of ``--reps`` repetitions:
 - torch import: ``import torch`` in a fresh interpreter, minus python;
 - grading-process imports: importing the grader, pytest and every suite (with torch),
   minus python: what a grading process pays once before its first submission;
-- worker start: a sandboxed worker (the submission copied, bubblewrap, the memory
-  cgroup, the worker importing torch) up to its first answer: paid per submission;
+- worker start: a cold sandboxed worker (the submission copied, bubblewrap, the memory
+  cgroup, the worker importing torch) up to its first answer (``CONVKIT_WARM=off``);
+- zygote start: the first warm worker of a process, the zygote's start (bubblewrap,
+  importing torch) included: paid once per grading process, overlapping its imports;
+- warm worker start: a worker forked from the already running zygote into its own
+  sandbox and memory cgroup, up to its first answer: paid per submission in warm mode;
 - warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a
-  process that has graded once already: the worker start plus the suites;
-- suites: warm grading minus worker start: the tests themselves, the student's code
+  process that has graded once already: the worker start (warm where the machine allows
+  it) plus the suites;
+- suites: warm grading minus that worker start: the tests themselves, the student's code
   included;
 - convkit grade: the whole command line on that one submission (fresh output folder).
 
@@ -83,14 +88,21 @@ def main() -> int:
         parts["grading-process imports"] = median_seconds(
             python(f"import grader.grading.submission, grader.suites.conftest, {suites}"), args.reps) - parts["python"]
         from grader.grading.submission import grade_submission
-        from grader.isolation.bubblewrap import announce
+        from grader.isolation import bubblewrap
 
-        announce()
+        bubblewrap.announce()
+        os.environ[bubblewrap.ENV_WARM] = "off"
         parts["worker start"] = median_seconds(lambda: start_worker(src), args.reps)
+        del os.environ[bubblewrap.ENV_WARM]
+        if bubblewrap.warm_support().mode == "warm":
+            parts["zygote start"] = median_seconds(lambda: start_worker(src), 1)
+            parts["warm worker start"] = median_seconds(lambda: start_worker(src), args.reps)
+        else:
+            print(f"(no warm workers here: {bubblewrap.warm_support().reason})")
         grade = lambda: grade_submission(src, "ref", seed=0, exercises=DEMO_EXERCISES)  # noqa: E731
         grade()  # the suites' first import and collection
         parts["warm grading"] = median_seconds(grade, args.reps)
-        parts["suites"] = parts["warm grading"] - parts["worker start"]
+        parts["suites"] = parts["warm grading"] - parts.get("warm worker start", parts["worker start"])
         out = Path(scratch) / "out"
         cli = [sys.executable, "-m", "grader.commands.cli", "grade", str(src), "--out", str(out), "--no-progress",
                "--exercises", *DEMO_EXERCISES]

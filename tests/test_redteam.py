@@ -24,7 +24,7 @@ import pytest
 from grader.course.assignment import REPO, SOLUTIONS
 from grader.grading.submission import grade_submission
 from grader.isolation import bubblewrap as sandbox
-from grader.isolation import limits
+from grader.isolation import limits, warm
 
 SNIPPETS = Path(__file__).resolve().parent / "redteam"
 EXERCISE = "output_size"
@@ -62,22 +62,34 @@ def grade(folder: Path) -> dict:
 
 def sandbox_processes() -> list[str]:
     """Live processes run by this test process's workers: its bwrap or worker children,
-    and any process under the worker uids this process hands out (see
-    sandbox._drop_privileges). Other children, such as multiprocessing's resource
-    tracker left by an earlier test in this pytest process, are not workers."""
+    any process under the worker uids this process hands out (see
+    sandbox._drop_privileges), and, in warm mode, any child of this process's zygote
+    (the zygote itself lives as long as this process). Other children, such as
+    multiprocessing's resource tracker left by an earlier test, are not workers."""
     me = os.getpid()
     first = sandbox._UID_BASE + (me << 4)
-    found = []
+    table = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        uid = int(fields["Uid"].split()[0])
-        worker_child = int(fields["PPid"]) == me and (b"bwrap" in command or b"grader.runtime.worker" in command)
-        if first <= uid < first + 16 or worker_child:
-            found.append(f"{status.parent.name} {fields['Name'].strip()} uid={uid}")
+        if not fields["State"].strip().startswith("Z"):
+            table[int(status.parent.name)] = (int(fields["PPid"]), int(fields["Uid"].split()[0]), command,
+                                              fields["Name"].strip())
+    zygote = warm._zygote.proc.pid if warm._zygote is not None and warm._zygote.proc is not None else None
+    mine, frontier = set(), {me}
+    while frontier:
+        frontier = {pid for pid, (parent, *_) in table.items() if parent in frontier} - mine
+        mine |= frontier
+    # The zygote's python and its forks (not the bwrap processes around it, whose command line names it too).
+    zygotes = {pid for pid in mine if b"grader.runtime.zygote" in table[pid][2] and not table[pid][2].startswith(b"bwrap")}
+    found = []
+    for pid, (parent, uid, command, name) in table.items():
+        worker_child = parent == me and pid != zygote and (b"bwrap" in command or b"grader.runtime.worker" in command)
+        if first <= uid < first + 16 or worker_child or parent in zygotes:
+            found.append(f"{pid} {name} uid={uid}")
     return found
 
 

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from grader.course.assignment import REPO, SOLUTIONS, STUBS
 from grader.isolation import bubblewrap as sandbox
 
@@ -31,10 +33,11 @@ def make_class(root: Path) -> Path:
     return root
 
 
-def convkit_grade(root: Path, out: Path, tmp: Path) -> subprocess.Popen:
-    """A real ``convkit grade`` whose workers' private folders go under ``tmp``."""
+def convkit_grade(root: Path, out: Path, tmp: Path, start: str = "warm") -> subprocess.Popen:
+    """A real ``convkit grade`` whose workers' private folders go under ``tmp``; ``start``:
+    "warm" (forked from a zygote where the machine allows it) or "cold"."""
     tmp.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmp)}
+    env = {**os.environ, "TMPDIR": str(tmp), sandbox.ENV_WARM: "on" if start == "warm" else "off"}
     argv = [sys.executable, "-m", "grader.commands.cli", "grade", str(root), "--out", str(out),
             "--exercises", "output_size", "--jobs", "2", "--no-progress"]
     return subprocess.Popen(argv, cwd=REPO, env=env, start_new_session=True,
@@ -66,24 +69,30 @@ def descendants(root: int, table: dict[int, tuple[int, int, bytes]]) -> set[int]
 def survivors(grading: set[int], tmp: Path) -> list[bytes]:
     """Live processes of a killed run: its grading processes, sandboxes mounting its
     worker folders, or anything under the worker uids its grading processes handed out."""
-    uids = [range(sandbox._UID_BASE + (pid << 4), sandbox._UID_BASE + (pid << 4) + 16) for pid in grading]
+    uids = worker_uids(grading)
     return [cmd for pid, (_, uid, cmd) in processes().items()
             if pid in grading or str(tmp).encode() in cmd or any(uid in r for r in uids)]
 
 
-def test_sigkill_mid_grading_leaves_no_worker_and_a_rerun_grades_everything(tmp_path: Path) -> None:
+def worker_uids(grading: set[int]) -> list[range]:
+    """The private uids the grading processes ``grading`` hand their workers (cold or warm)."""
+    return [range(sandbox._UID_BASE + (pid << 4), sandbox._UID_BASE + (pid << 4) + 16) for pid in grading]
+
+
+@pytest.mark.parametrize("start", ["warm", "cold"])
+def test_sigkill_mid_grading_leaves_no_worker_and_a_rerun_grades_everything(tmp_path: Path, start: str) -> None:
     root = make_class(tmp_path / "class")
     out, tmp = tmp_path / "out", tmp_path / "tmp"
-    run = convkit_grade(root, out, tmp)
-    # Kill once a sandboxed worker runs (its bwrap mounts a folder under tmp), while
-    # every grading process is seen.
+    run = convkit_grade(root, out, tmp, start)
+    # Kill once a sandboxed worker runs: a descendant of the run under one of the worker
+    # uids (so its bwrap, and in warm mode the zygote, are descendants too).
     deadline = time.monotonic() + 120
     while True:
         table = processes()
         family = descendants(run.pid, table)
-        # bwrap reads its options from a pipe, so no host path shows in its command line:
-        # any bwrap among the run's descendants is one of its sandboxed workers.
-        if any(b"bwrap" in table[pid][2] for pid in family):
+        uids = worker_uids(family)
+        if any(b"bwrap" in table[pid][2] for pid in family) and any(
+                any(table[pid][1] in r for r in uids) for pid in family):
             break
         assert run.poll() is None and time.monotonic() < deadline, "no sandboxed worker started"
         time.sleep(0.02)

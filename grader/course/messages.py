@@ -365,6 +365,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "Memoria: cada proceso tiene su propio cgroup de memoria ({how}), que cuenta la memoria compartida y tmpfs.",
         "fr": "Mémoire : chaque processus a son propre cgroup mémoire ({how}), qui compte la mémoire partagée et les tmpfs.",
     },
+    "workers_warm": {
+        "en": "Start: warm workers, each forked from a sandboxed zygote into its own sandbox ({why}; "
+              "CONVKIT_WARM=off for cold workers).",
+        "es": "Arranque: procesos en caliente, cada uno bifurcado de un cigoto aislado hacia su propio entorno "
+              "aislado ({why}; CONVKIT_WARM=off para procesos en frío).",
+        "fr": "Démarrage : processus à chaud, chacun issu d'un fork d'un zygote isolé puis enfermé dans son propre "
+              "bac à sable ({why} ; CONVKIT_WARM=off pour des processus à froid).",
+    },
+    "warm_given_up": {
+        "en": "WARNING: warm workers failed twice ({why}); this grading process starts its workers cold from now on.",
+        "es": "AVISO: los procesos en caliente fallaron dos veces ({why}); este proceso de calificación arranca "
+              "sus procesos en frío a partir de ahora.",
+        "fr": "ATTENTION : les processus à chaud ont échoué deux fois ({why}) ; ce processus de notation démarre "
+              "désormais ses processus à froid.",
+    },
+    "workers_cold": {
+        "en": "Start: cold workers, one fresh interpreter each ({why}).",
+        "es": "Arranque: procesos en frío, un intérprete nuevo para cada uno ({why}).",
+        "fr": "Démarrage : processus à froid, un nouvel interpréteur chacun ({why}).",
+    },
     "memory_rlimit_only": {
         "en": "WARNING: no memory cgroup ({why}); memory is limited by rlimits only, which do not count "
               "shared memory (memfd, shared mmap) or tmpfs.",

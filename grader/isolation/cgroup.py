@@ -172,6 +172,14 @@ class MemoryGroup:
         procs = str(self.path / "cgroup.procs")
         return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, *argv]
 
+    def enter(self, pid: int) -> None:
+        """Move the running process ``pid`` into this group (a warm worker, before it runs anything of the student's)."""
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def kill(self) -> bool:
+        """SIGKILL every process in the group (daemonised ones included) until it is empty; False if it never empties."""
+        return _kill_all(self.path)
+
     def oom_killed(self) -> bool:
         """Whether the kernel killed a process of this group for going past the limit."""
         name = "memory.events" if self.version == 2 else "memory.oom_control"
@@ -195,7 +203,7 @@ class MemoryGroup:
         _remove(self.path)
 
 
-def _remove(path: Path) -> bool:
+def _kill_all(path: Path) -> bool:
     for _ in range(50):
         try:
             pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
@@ -203,11 +211,20 @@ def _remove(path: Path) -> bool:
             return True
         except (OSError, ValueError):
             pids = []
+        if not pids:
+            return True
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        time.sleep(0.005)
+    return False
+
+
+def _remove(path: Path) -> bool:
+    for _ in range(50):
+        _kill_all(path)
         try:
             path.rmdir()
             return True

