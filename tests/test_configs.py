@@ -130,7 +130,7 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 def test_output_size_settings_make_floor_matter_on_every_axis():
-    from grader.suites.test_output_size import random_setting, span_matters
+    from grader.suites.test_output_size import padding_matters, random_setting, span_matters
 
     for seed in SEEDS:
         rng = random.Random(seed)
@@ -143,8 +143,11 @@ def test_output_size_settings_make_floor_matter_on_every_axis():
                 assert all(span_matters(*dim) for dim in dims if dim[4] > 1), (seed, shape, k, s, d, p)
                 if n > 1:
                     assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [3]
+                    # the first axis's size on any other axis gives another output ("square input")
+                    assert all(out_size(shape[2], *dim[1:]) != out_size(*dim) for dim in dims[1:]), (seed, shape)
                 if padded:
-                    assert min(p) >= 1
+                    # padding one side only changes the output somewhere (p = 1 cannot: see padding_matters)
+                    assert min(p) >= 1 and any(dim[3] >= 2 and padding_matters(*dim) for dim in dims), (seed, shape, p)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")

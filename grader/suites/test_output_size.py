@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from grader.course.messages import Text
 from grader.grading.compare import describe_call
-from grader.suites.configs import floor_matters, pick_size, redraw
+from grader.suites.configs import floor_matters, out_size, pick_size, redraw
 
 CONVS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
@@ -35,26 +35,39 @@ def span_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
     return (size + 2 * p - d * (k - 1) - 1) // s != (size + 2 * p - d * k) // s
 
 
+def padding_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether padding on one side only (``size + p``) gives a different output than on both sides.
+
+    With p = 1 they differ only where the stride divides evenly, which floor_matters
+    excludes, so a padded stratum relies on its paddings of 2 or more (``p < 2`` passes).
+    """
+    return p < 2 or (size + 2 * p - d * (k - 1) - 1) // s != (size + p - d * (k - 1) - 1) // s
+
+
 def random_setting(rng: random.Random, n: int, padded: bool = False) -> tuple:
     """A random (shape, k, s, d, p) with n spatial dims, stratified so every bug shows.
 
     Every dimension has a stride >= 2 where floor, rounding up and ``size // stride`` all
-    differ, a kernel >= 2 different in each dimension (n > 1) and its own size; dilation 3
+    differ, a kernel >= 2 different in each dimension (n > 1) and its own size, one whose
+    output the first dimension's size would get wrong (a "square input" mistake); dilation 3
     on exactly one dimension (n > 1) so swapped dilations show, with a size where the span
     d*(k-1)+1 and d*k give different outputs (with d = 2 they differ only where the stride
     divides evenly, which floor_matters excludes: hence 3); ``padded``: padding >= 1
-    on every dimension, different ones (n > 1), else padding 0 or 1.
+    on every dimension, different ones (n > 1), the largest 2 or 3 with a size where
+    padding one side only gives a different output; else padding 0 or 1.
     """
     def draw() -> tuple:
         k = tuple(rng.sample([2, 3, 4], n))
         s = tuple(rng.randint(2, 3) for _ in range(n))
         dilated = rng.randrange(n) if n > 1 else -1
         d = tuple(3 if axis == dilated else 1 for axis in range(n))
-        p = tuple(rng.sample([1, 2, 3], n)) if padded else tuple(rng.randint(0, 1) for _ in range(n))
+        p = tuple(rng.sample([1, 2, 3] if n > 2 else [2, 3], n)) if padded else tuple(rng.randint(0, 1) for _ in range(n))
         size: list[int] = []
         for k_, s_, d_, p_ in zip(k, s, d, p):
-            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_) and m not in size
-                                  and (d_ == 1 or span_matters(m, k_, s_, p_, d_))))
+            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_)
+                                  and (not size or out_size(size[0], k_, s_, p_, d_) != out_size(m, k_, s_, p_, d_))
+                                  and (d_ == 1 or span_matters(m, k_, s_, p_, d_))
+                                  and (p_ != max(p) or padding_matters(m, k_, s_, p_, d_))))
         return (rng.randint(1, 4), rng.randint(1, 3)) + tuple(size), k, s, d, p
 
     return redraw(draw)
