@@ -64,7 +64,7 @@ def random_setting(rng: random.Random, n: int, padded: bool = False) -> tuple:
         p = tuple(rng.sample([1, 2, 3] if n > 2 else [2, 3], n)) if padded else tuple(rng.randint(0, 1) for _ in range(n))
         size: list[int] = []
         for k_, s_, d_, p_ in zip(k, s, d, p):
-            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_)
+            size.append(pick_size(rng, k_, s_, p_, d_, lambda m: floor_matters(m, k_, s_, p_, d_) and m not in size
                                   and (not size or out_size(size[0], k_, s_, p_, d_) != out_size(m, k_, s_, p_, d_))
                                   and (d_ == 1 or span_matters(m, k_, s_, p_, d_))
                                   and (p_ != max(p) or padding_matters(m, k_, s_, p_, d_))))
