@@ -37,6 +37,7 @@ MAX_FEEDBACK_BYTES = 1 << 20  # per student and format
 MAX_GRADES_BYTES = 1 << 20  # grades.json for this class of 14
 # The largest grading process of the class run: honest grading peaks near 0.5 GB; the
 # issue measured 1.6-2.7 GiB on hostile replies before the wire and describe were bounded.
+HOSTILE_EXTRA_RSS = 64 << 20
 MAX_GRADING_RSS = 1 << 30
 KILLED = ("sigkill_always", "sigkill_once")
 
@@ -130,7 +131,9 @@ def test_outputs_stay_small_and_valid(hostile_run):
 def test_the_largest_grading_process_stays_bounded(hostile_run, alone):
     _, run, _ = hostile_run
     print(f"peak grading-process RSS: class {run.peak_rss / 2**20:.0f} MiB, honest alone {alone.peak_rss / 2**20:.0f} MiB")
-    assert 0 < alone.peak_rss <= run.peak_rss < MAX_GRADING_RSS
+    # The hostile class costs its grading processes no more than an honest submission
+    # alone does, give or take allocator noise (the two peaks differ by a few MB either way).
+    assert 0 < alone.peak_rss and run.peak_rss < min(alone.peak_rss + HOSTILE_EXTRA_RSS, MAX_GRADING_RSS)
 
 
 def _exercise(out: Path, student: str, exercise: str) -> dict:

@@ -232,15 +232,31 @@ def test_train_epoch(student, check, lang, gen, ref):
             raise Mismatch(messages.text("mnist_weights_after", lang, detail=error)) from None
 
 
+def evaluate_probe(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """40 training digits and a linear probe (weight, bias) that gets some but not all of them
+    right, with batches of 16 (16, 16, 8) whose mean accuracy is not the overall one, so a
+    fraction instead of a percentage or a mean of batch means never equals the right answer.
+
+    Returns:
+        (images, labels, weight, bias, correct), ``correct`` the digits the probe gets right.
+    """
+    for _ in range(100):
+        images, labels = sample("train", 40, gen)
+        weight, bias, model = linear_probe(gen)
+        with torch.no_grad():
+            hits = (model(inputs_for("build_cnn", images)).argmax(1) == labels).double()
+        batch_mean = float(torch.stack([batch.mean() for batch in hits.split(16)]).mean())
+        if 0 < hits.sum() < len(hits) and not math.isclose(batch_mean, float(hits.mean())):
+            return images, labels, weight, bias, int(hits.sum())
+    raise RuntimeError("test_evaluate: no probe telling the mistakes apart in 100 draws")
+
+
 @pytest.mark.points(2)
 def test_evaluate(student, check, lang, gen):
-    images, labels = sample("train", 40, gen)
-    weight, bias, model = linear_probe(gen)
+    images, labels, weight, bias, correct = evaluate_probe(gen)
     accuracy, grad_enabled = fields(
         student.op("mnist_evaluate_probe", "mnist", weight=weight, bias=bias, images=images, labels=labels,
                    batch_size=16), lang, "accuracy", "grad_enabled")
-    with torch.no_grad():
-        correct = int((model(inputs_for("build_cnn", images)).argmax(1) == labels).sum())
     expected = 100.0 * correct / len(labels)
     actual = require_number(accuracy, "evaluate", lang)
     if not math.isclose(actual, expected, rel_tol=1e-6, abs_tol=1e-6):
