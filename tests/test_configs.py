@@ -52,12 +52,22 @@ def conv_features(case: configs.ConvCase) -> set[str]:
         found.add("asymmetric dilation")
     if all(out_size(*dim) >= 2 for dim in dims):
         found.add("several windows per axis")
+    if sh != sw:
+        found.add("a different stride per axis")
+    if ph != pw:
+        found.add("a different padding per axis")
+    if any(k > s for _, k, s, _, _ in dims):
+        found.add("overlapping windows")
+    if all(out_size(*dim) != dim[0] // dim[2] for dim in dims):
+        found.add("h // s wrong on both axes")
     return found
 
 
 STRATUM_FEATURES = {
-    "strided": {"stride where floor, ceil and h // s differ", "floor matters on both axes"},
-    "padded_dilated": {"padding reaching both sides", "asymmetric dilation"},
+    "strided": {"stride where floor, ceil and h // s differ", "floor matters on both axes",
+                "a different stride per axis", "a different padding per axis", "overlapping windows"},
+    "padded_dilated": {"padding reaching both sides", "asymmetric dilation", "a different padding per axis",
+                       "a different stride per axis", "h // s wrong on both axes"},
     "int_settings": {"stride where floor, ceil and h // s differ"},
 }
 EVERY_CONV = {"batch", "channels", "non-square kernel", "non-square input", "several windows per axis"}
@@ -167,3 +177,10 @@ def test_every_conv_stratum_draws_a_case_for_every_seed():
     for stratum in CONV_STRATA:
         for seed in range(2000):
             configs.conv_case(random.Random(seed), torch.Generator().manual_seed(seed), stratum)
+
+
+def test_drawn_biases_include_one_and_none_for_every_seed():
+    for seed in SEEDS:
+        rng, gen = draw(seed)
+        cases = configs.conv_cases(rng, gen, bias=None)
+        assert cases[0].bias is not None and cases[1].bias is None, seed

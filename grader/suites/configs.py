@@ -121,14 +121,18 @@ def _kernel(rng: random.Random) -> Pair:
 def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Setting, Setting, Setting, list[Callable]]:
     """(stride, padding, dilation, per-dimension size predicates) of one stratum."""
     if stratum == "strided":
-        # stride >= 2 on both axes, an output floor, ceil and h // stride disagree on.
-        stride = (rng.randint(2, 3), rng.randint(2, 3))
-        padding = (rng.randint(0, 1), rng.randint(0, 1))
+        # Strides 2 and 3 (a stride or padding used on the wrong axis shows), stride 2 on the
+        # longer kernel side so windows overlap, padding on one axis only, and an output
+        # floor, ceil and h // stride disagree on.
+        stride = (2, 3) if kernel[0] > kernel[1] else (3, 2)
+        padding = tuple(rng.sample([0, 1], 2))
         return stride, padding, (1, 1), [floor_matters, floor_matters]
     if stratum == "padded_dilated":
-        # padding reaching both sides; dilation 2 on one axis only, the W axis when kW >= 2.
+        # Strides 1 and 2 and paddings 1 and 2, each padding reaching both sides, with an
+        # output h // stride gets wrong; dilation 2 on one axis only.
         dilation = rng.choice([(1, 2), (2, 1)])
-        return (1, rng.randint(1, 2)), (rng.randint(1, 2), rng.randint(1, 2)), dilation, [reaches_both_pads] * 2
+        wanted = lambda n, k, s, p, d: reaches_both_pads(n, k, s, p, d) and out_size(n, k, s, p, d) != n // s  # noqa: E731
+        return tuple(rng.sample([1, 2], 2)), tuple(rng.sample([1, 2], 2)), dilation, [wanted] * 2
     if stratum == "int_settings":
         # Settings as plain ints, as most students call: stride 3 that floor matters for, padding 1.
         # (Stride 2 with padding 1 admits no such size for k = 3 undilated or k = 2 dilated,
@@ -161,7 +165,11 @@ def conv_case(rng: random.Random, gen: torch.Generator, stratum: str = "strided"
 
 def conv_cases(rng: random.Random, gen: torch.Generator, strata: Sequence[str] = CONV_STRATA,
                **kwargs: Any) -> list[ConvCase]:
-    """One case per stratum, in order (``kwargs`` go to ``conv_case``)."""
+    """One case per stratum, in order (``kwargs`` go to ``conv_case``). ``bias=None`` gives
+    the first case a bias and the second none (a forgotten bias or a mishandled None shows)."""
+    if kwargs.get("bias", True) is None:
+        biases = [True, False] + [None] * len(strata)
+        return [conv_case(rng, gen, stratum, **{**kwargs, "bias": b}) for stratum, b in zip(strata, biases)]
     return [conv_case(rng, gen, stratum, **kwargs) for stratum in strata]
 
 
