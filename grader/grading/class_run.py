@@ -128,7 +128,18 @@ def _limit_memory(limit: int) -> None:
 
 
 def peak_rss_bytes() -> int:
-    """This process's largest resident set so far (Linux reports KiB, macOS bytes)."""
+    """This process's largest resident set so far, in bytes.
+
+    On Linux it is ``VmHWM``: ``ru_maxrss`` survives ``execve``, so a grading process
+    spawned from a large parent would report the parent's size at fork time.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 
