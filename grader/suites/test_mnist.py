@@ -17,7 +17,8 @@ the worker gets only the first ``digits`` training images with their labels, tra
 student's ``build_cnn()`` with their ``train_epoch`` and sends back its weights; the
 grader loads them by shape into the REFERENCE ``build_cnn()`` (the API's architecture) and
 tests it on the test split, which never leaves this process. Adam lr 1e-3, batch 64,
-weights and shuffling seeded per student.
+weights and shuffling seeded with the course's ``TRAINING_SEED`` (the same for every student:
+same code, same accuracy).
 
 | data source    | training digits x epochs | test digits | bar  | budget | reference, 10 seeds (after 1 epoch) | wrong ones  |
 |----------------|--------------------------|-------------|------|--------|-------------------------------------|-------------|
@@ -46,7 +47,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.course import messages
-from grader.course.recipe import BATCH_SIZE, LEARNING_RATE
+from grader.course.recipe import BATCH_SIZE, LEARNING_RATE, TRAINING_SEED
 from grader.grading import reference
 from grader.grading.compare import Mismatch, describe
 from grader.grading.session import StudentTimeout
@@ -296,14 +297,14 @@ test_accuracy.__test__ = False  # a helper, not a pytest test
 
 
 @pytest.mark.points(4)
-def test_training_accuracy(student, check, lang, seed):
+def test_training_accuracy(student, check, lang):
     data = mnist()
     run = TRAINING[data.source]
     images, labels = data.images["train"][: run.digits], data.labels["train"][: run.digits]
     try:
         with student.time_limit(run.budget_s + STOP_GRACE_S):
             got = student.op("mnist_train", "mnist", images=images, labels=labels, epochs=run.epochs,
-                             batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=seed % 2**31, budget_s=run.budget_s)
+                             batch_size=BATCH_SIZE, lr=LEARNING_RATE, seed=TRAINING_SEED, budget_s=run.budget_s)
     except StudentTimeout as error:
         if error.key != "timeout":
             raise  # the whole submission's budget is spent, or it already timed out: the session's message
