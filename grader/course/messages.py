@@ -1174,6 +1174,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "im2col intercambia el alto y el ancho del kernel (kernel_size es (kH, kW)).",
         "fr": "im2col inverse la hauteur et la largeur du noyau (kernel_size vaut (kH, kW)).",
     },
+    "mutant_im2col_kernel_loops_swapped": {
+        "en": "im2col's rows walk the kernel's width in the outer loop and its height in the inner one; F.unfold's row c*kH*kW + i*kW + j has the height i outside.",
+        "es": "Las filas de im2col recorren el ancho del kernel en el bucle exterior y el alto en el interior; en la fila c*kH*kW + i*kW + j de F.unfold el alto i va fuera.",
+        "fr": "Les lignes d'im2col parcourent la largeur du noyau dans la boucle extérieure et la hauteur dans la boucle intérieure ; dans la ligne c*kH*kW + i*kW + j de F.unfold, la hauteur i est à l'extérieur.",
+    },
     "mutant_im2col_row_order": {
         "en": "im2col's rows go kernel position first, then channel; F.unfold's row c*kH*kW + i*kW + j puts the channel first.",
         "es": "Las filas de im2col van primero por posición del kernel y luego por canal; la fila c*kH*kW + i*kW + j de F.unfold pone el canal primero.",

@@ -99,6 +99,8 @@ BANK: tuple[Mutant, ...] = (
               "(kW, kH), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation")]),
     _mutant("im2col_row_order", "im2col_conv",
             [("windows.permute(0, 1, 4, 5, 2, 3)", "windows.permute(0, 4, 5, 1, 2, 3)")]),
+    _mutant("im2col_kernel_loops_swapped", "im2col_conv",
+            [("windows.permute(0, 1, 4, 5, 2, 3)", "windows.permute(0, 1, 5, 4, 2, 3)")]),
     _mutant("im2col_column_order", "im2col_conv",
             [("windows.permute(0, 1, 4, 5, 2, 3)", "windows.permute(0, 1, 4, 5, 3, 2)")]),
     _mutant("im2col_pad_swapped", "im2col_conv",
