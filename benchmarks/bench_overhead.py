@@ -9,7 +9,8 @@ Measured in one run, each part the median of ``--reps`` repetitions:
 - worker start: a cold sandboxed worker (the submission copied, bubblewrap, the memory
   cgroup, the worker importing torch) up to its first answer (``CONVKIT_WARM=off``);
 - zygote start: the first warm worker of a process, the zygote's start (bubblewrap,
-  importing torch) included: paid once per grading process, overlapping its imports;
+  importing torch; not torch._dynamo, which it imports only for a run grading mnist)
+  included: paid once per grading process, overlapping its imports;
 - warm worker start: a worker forked from the already running zygote into its own
   sandbox and memory cgroup, up to its first answer: paid per submission in warm mode;
 - warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a

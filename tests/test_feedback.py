@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import fake_grading
@@ -23,6 +25,7 @@ from matplotlib import image as mpimg
 
 from grader.commands import cli
 from grader.course import messages
+from grader.course.assignment import REPO
 from grader.grading import cache, class_run, compare, discover, feedback, publish, report
 from grader.grading.compare import Checker, Mismatch
 from grader.grading.results import Status, SubmissionResult, SubmissionStatus, TestResult, all_languages
@@ -237,6 +240,36 @@ def test_class_report_orders_tests_by_failure_and_counts_messages():
     assert view["frequent"][0].messages[0][0] == 2  # the same conv mistake, twice
     assert [row.student for row in view["problems"]] == ["carl"]
     assert view["overview"] == "2 of 3 folders graded; mean 5 / 12, median 5 / 12"
+
+
+def test_a_class_of_one_gets_its_report_without_histograms(tmp_path):
+    """One score is a single bar: the report keeps the table and says from how many graded
+    submissions histograms are drawn; a second one brings them, and the stale ones go."""
+    report.write_report(tmp_path, [graded("ana"), graded("ben")], ("loop_conv", "maxpool"), "en")
+    figures = tmp_path / "report.figures"
+    assert sorted(p.name for p in figures.glob("*.png")) == ["loop_conv.png", "maxpool.png", "total.png"]
+    one = [graded("ana"), SubmissionResult.not_graded("carl", SubmissionStatus.NO_FILES)]
+    report.write_report(tmp_path, one, ("loop_conv", "maxpool"), "fr")
+    assert list(figures.glob("*.png")) == []
+    note = messages.text("report_histograms_from", "fr", count=report.MIN_HISTOGRAM_GRADED)
+    html, md = ((tmp_path / f"report.{ext}").read_text(encoding="utf-8") for ext in ("html", "md"))
+    assert note in html and "data:image/png" not in html
+    assert note in md and "report.figures/" not in md
+    assert "| total | 3 | 3 | 12 |" in md  # the table itself is unchanged
+
+
+def test_outputs_without_figures_never_import_matplotlib(tmp_path):
+    """matplotlib (about 1 s) is imported by the first figure drawn, so a class of one
+    without a pictured failure writes all its outputs without it."""
+    code = ("import sys; from pathlib import Path; from grader.grading import publish; "
+            "from grader.grading.results import ExerciseResult, Status, SubmissionResult, TestResult; "
+            "r = SubmissionResult('ana', {'maxpool': ExerciseResult([TestResult('unfold_random', 4.0, Status.PASSED, 4.0)])}); "
+            f"publish.write_outputs(Path({str(tmp_path)!r}), [r], ('maxpool',), 'en'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "grades.json").is_file() and (tmp_path / "report.html").is_file()
 
 
 # ------------------------------------------------------------------ in a browser

@@ -138,6 +138,21 @@ def test_static_check_reads_notebook_cells(tmp_path):
     assert found is not None and found.routine.name == "F.max_pool2d"
 
 
+def test_static_check_parses_changed_code_again(tmp_path):
+    """Parsed trees are kept per content: the same file rewritten (same path, even the same
+    size) is checked as it is now, in both directions."""
+    rule = rules.rules_for("im2col_conv", "im2col")
+    honest = "import torch.nn.functional as F\ndef im2col(X, k):\n    return X.unfold(2, k, 1)\n"
+    cheat = "import torch.nn.functional as F\ndef im2col(X, k):\n    return F.unfold(X,    k)\n"
+    assert len(honest) == len(cheat)
+    assert finding(tmp_path, honest, "im2col", rule) is None
+    assert finding(tmp_path, cheat, "im2col", rule) is not None
+    assert finding(tmp_path, honest, "im2col", rule) is None
+    assert forbidden.tampering(tmp_path / "student.py") is None
+    (tmp_path / "student.py").write_text(honest + "import sys\nsys.modules\n")
+    assert forbidden.tampering(tmp_path / "student.py") is not None
+
+
 # ---------------------------------------------------------------- compare
 def test_value_mismatch_names_index_window_values_and_stage():
     check = Checker("en")

@@ -11,8 +11,10 @@ Every probe reports what it saw on stdout (JSON); the assertions are made here.
 """
 from __future__ import annotations
 
+import concurrent.futures as futures
 import dataclasses
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -22,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.course.assignment import REPO, SOLUTIONS
+from grader.course import assignment
+from grader.course.assignment import EXERCISES, REPO, SOLUTIONS
+from grader.grading import class_run
 from grader.isolation import bubblewrap, cgroup, limits, warm
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits
@@ -328,3 +332,55 @@ def _exists(pid: int) -> bool:
     except OSError:
         return False
     return bool(state) and "Z" not in state[0]
+
+
+PRELOADED = """
+import json, sys
+print(json.dumps({"dynamo": "torch._dynamo" in sys.modules}), flush=True)
+"""
+
+
+def test_the_zygote_imports_what_the_runs_exercises_need(tmp_path: Path, monkeypatch) -> None:
+    """torch._dynamo (the first optimizer's lazy import, about 2.5 s) is in a warm worker's
+    memory when the run grades mnist, and costs nothing to a run that does not."""
+    assert assignment.worker_preload(("output_size", "maxpool")) == ()
+    assert assignment.worker_preload(EXERCISES) == ("torch._dynamo",)
+    monkeypatch.setattr(warm, "_preload", ())
+    seen = {}
+    for exercises in (("output_size",), ("output_size", "mnist")):
+        monkeypatch.setattr(warm, "_zygote", None)
+        try:
+            warm.prestart(exercises)
+            worker = Worker(submission(tmp_path / exercises[-1], "probe", PRELOADED), Limits())
+            load(worker, "probe")
+            seen[exercises[-1]] = report_of(worker)["dynamo"]
+        finally:
+            if warm._zygote is not None:
+                warm._zygote.close()
+    assert seen == {"output_size": False, "mnist": True}
+
+
+def _warm_worker_in_grading_process(folder: str) -> tuple[int, str]:
+    """Runs in a grading process: a warm worker loads output_size; its zygote's pid and folder."""
+    worker = Worker(Path(folder), Limits())
+    try:
+        load(worker, "output_size")
+    finally:
+        worker.stop()
+    zygote = warm.zygote()
+    return zygote.proc.pid, str(zygote.tmp)
+
+
+def test_a_grading_process_ends_without_teardown_yet_stops_its_zygote(tmp_path: Path) -> None:
+    """A grading process skips the interpreter's teardown (class_run._exit_without_teardown),
+    but only after the zygote's own exit handler: the zygote is gone, its folder removed."""
+    pool = futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=class_run._init_grading_process, initargs=(None, ("output_size",)))
+    try:
+        folder = submission(tmp_path / "ref", "plain", "X = 1\n")
+        pid, zygote_folder = pool.submit(_warm_worker_in_grading_process, str(folder)).result(timeout=300)
+        process = next(iter(pool._processes.values()))  # noqa: SLF001 - no public way to reach it
+    finally:
+        pool.shutdown(wait=True)
+    assert process.exitcode == 0
+    assert not _exists(pid) and not Path(zygote_folder).exists()

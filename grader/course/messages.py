@@ -663,6 +663,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "report_distribution": {"en": "Score distribution", "es": "Distribución de notas", "fr": "Répartition des notes"},
     "report_total": {"en": "total", "es": "total", "fr": "total"},
+    "report_histograms_from": {
+        "en": "Histograms are drawn from {count} graded submissions on.",
+        "es": "Los histogramas se dibujan a partir de {count} entregas corregidas.",
+        "fr": "Les histogrammes sont tracés à partir de {count} rendus notés.",
+    },
     "report_students": {"en": "students", "es": "estudiantes", "fr": "étudiants"},
     "report_score": {"en": "score", "es": "nota", "fr": "note"},
     "report_exercise": {"en": "Exercise", "es": "Ejercicio", "fr": "Exercice"},

@@ -7,23 +7,30 @@
 - ``histogram_png``: a score distribution (the class report).
 
 Every figure is small (a few tens of KB) and drawn from stored data, so feedback can be
-re-rendered in another language without regrading.
+re-rendered in another language without regrading. matplotlib is imported by the first
+figure drawn (about 1 s of CPU): a run whose pages need no figure never imports it.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import Optional, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display on a grading machine
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from grader.course import messages  # noqa: E402
+from grader.course import messages
 
 _DPI = 90
+
+
+@functools.cache
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend (no display on a grading machine), imported once."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _array(rows: list) -> list[list[float]]:
@@ -34,11 +41,13 @@ def _array(rows: list) -> list[list[float]]:
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=_DPI)
-    plt.close(figure)
+    _pyplot().close(figure)
     return buffer.getvalue()
 
 
 def _box(axis, row: int, col: int, color: str = "red") -> None:
+    from matplotlib.patches import Rectangle
+
     axis.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2.5))
 
 
@@ -69,7 +78,7 @@ def mismatch_png(picture: dict, lang: str) -> Optional[bytes]:
     source = picture.get("input")
     positions = picture.get("positions")
     panels = 3 + (source is not None)
-    figure, axes = plt.subplots(1, panels, figsize=(3.3 * panels, 3.4))
+    figure, axes = _pyplot().subplots(1, panels, figsize=(3.3 * panels, 3.4))
     figure.subplots_adjust(left=0.04, right=0.97, top=0.8, bottom=0.14, wspace=0.45)
     r0, c0 = picture["origin"]
     row, col = picture["at"]
@@ -113,7 +122,7 @@ def _input_panel(axis, source: dict, positions: Optional[dict], lang: str) -> No
 
 def histogram_png(scores: Sequence[float], max_score: float, title: str, lang: str) -> bytes:
     """A histogram of ``scores`` on 0..``max_score``."""
-    figure, axis = plt.subplots(figsize=(3.3, 2.3))
+    figure, axis = _pyplot().subplots(figsize=(3.3, 2.3))
     figure.subplots_adjust(left=0.16, right=0.96, top=0.86, bottom=0.2)
     bins = max(1, min(10, int(math.ceil(max_score)) or 1))
     axis.hist(list(scores), bins=bins, range=(0, max_score or 1), color="#3b7dd8", edgecolor="white")

@@ -29,6 +29,7 @@ anything else or hold the grading process for long.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -106,12 +107,30 @@ def source_trees(path: Path) -> list[ast.Module]:
     data = read_regular(path, limit)
     if data is None:
         return []
+    return list(_trees(data, notebook) if len(data) > CACHED_BYTES else _cached_trees(data, notebook))
+
+
+# A submission's file is checked for each ruled function it defines and for tampering
+# (14 checks of 5 files for a whole submission): parsed once per content (the bytes are
+# the key, so changed code is parsed again). Only files of honest size are kept, so the
+# cache holds little memory whatever a submission holds.
+CACHED_BYTES = 64 << 10
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_trees(data: bytes, notebook: bool) -> tuple[ast.Module, ...]:
+    """:func:`_trees`, remembered."""
+    return _trees(data, notebook)
+
+
+def _trees(data: bytes, notebook: bool) -> tuple[ast.Module, ...]:
+    """:func:`source_trees` of a file holding ``data`` (the trees are only read, never changed)."""
     try:
         if not notebook:
-            return [_parse(data)]
+            return (_parse(data),)
         cells = json.loads(data.decode("utf-8", errors="replace")).get("cells", [])
     except (SyntaxError, ValueError, AttributeError, RecursionError):
-        return []
+        return ()
     sources = []
     for cell in cells if isinstance(cells, list) else []:
         # The worker's own rule (magics and shell lines become an indented ``pass``), so
@@ -129,7 +148,7 @@ def source_trees(path: Path) -> list[ast.Module]:
             trees.append(_parse(source))
         except (SyntaxError, ValueError):
             continue
-    return trees
+    return tuple(trees)
 
 
 def static_check(path: Path, function: str, rule: Rule | None) -> Finding | None:

@@ -16,7 +16,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 from urllib.parse import quote
 
 from grader.course import messages
@@ -26,6 +26,10 @@ from grader.grading.outputs import number, write_atomic
 from grader.grading.results import Status, SubmissionResult, SubmissionStatus, pick
 
 TOP_MESSAGES = 5  # failure messages shown per exercise
+# Histograms are drawn from this many graded submissions on: one score makes a single bar
+# that says nothing the table's mean does not (and drawing the seven costs about 1.3 s,
+# matplotlib's import besides, in every run grading one student).
+MIN_HISTOGRAM_GRADED = 2
 _NUMBER = re.compile(r"-?\d+(\.\d+)?(e-?\d+)?")
 
 
@@ -35,11 +39,11 @@ class Distribution:
     mean: str
     median: str
     max_score: str
-    png: bytes
+    png: Optional[bytes]  # None below MIN_HISTOGRAM_GRADED graded submissions
 
     @property
     def base64(self) -> str:
-        return base64.b64encode(self.png).decode("ascii")
+        return base64.b64encode(self.png).decode("ascii") if self.png else ""
 
 
 @dataclass
@@ -109,17 +113,19 @@ def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: s
     graded = [r for r in results if r.graded]
     names = [e for e in exercises if any(e in r.exercises for r in graded)] or \
         sorted({e for r in graded for e in r.exercises})
-    distributions = []
-    for name in names:
-        scores = [r.exercises[name].score for r in graded if name in r.exercises]
-        top = max((r.exercises[name].max_score for r in graded if name in r.exercises), default=0.0)
+    draw = len(graded) >= MIN_HISTOGRAM_GRADED
+
+    def distribution(name: str, scores: list[float], top: float) -> Distribution:
         mean, median = _stats(scores)
-        distributions.append(Distribution(name, mean, median, number(top), figures.histogram_png(scores, top, name, lang)))
-    totals = [r.score for r in graded]
+        png = figures.histogram_png(scores, top, name, lang) if draw else None
+        return Distribution(name, mean, median, number(top), png)
+
+    distributions = [distribution(name, [r.exercises[name].score for r in graded if name in r.exercises],
+                                  max((r.exercises[name].max_score for r in graded if name in r.exercises), default=0.0))
+                     for name in names]
     top_total = max((r.max_score for r in graded), default=0.0)
-    mean, median = _stats(totals)
-    total = Distribution(t("report_total"), mean, median, number(top_total),
-                         figures.histogram_png(totals, top_total, t("report_total"), lang))
+    total = distribution(t("report_total"), [r.score for r in graded], top_total)
+    mean, median = total.mean, total.median
     rates: dict[tuple[str, str], TestRate] = {}
     for result in graded:
         for exercise, test in result.tests():
@@ -138,7 +144,7 @@ def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: s
         "lang": lang, "t": t, "assignment": assignment,
         "overview": t("report_overview", graded=len(graded), folders=len(results), mean=mean, median=median,
                       max=number(top_total)),
-        "total": total, "distributions": distributions,
+        "total": total, "distributions": distributions, "min_histogram": MIN_HISTOGRAM_GRADED,
         # Tests everyone passed are only counted: the table is what to re-teach.
         "rates": sorted((r for r in rates.values() if r.passed < r.total), key=lambda r: (r.percent, r.exercise, r.test)),
         "all_passed": sum(r.passed == r.total for r in rates.values()),
@@ -167,7 +173,11 @@ def write_report(out: Path, results: Sequence[SubmissionResult], exercises: Sequ
     view = model(results, exercises, lang)
     view["similar"] = similar_pairs(out)
     for distribution in [view["total"], *view["distributions"]]:
-        write_atomic(out / "report.figures" / f"{_slug(distribution.name)}.png", distribution.png)
+        figure = out / "report.figures" / f"{_slug(distribution.name)}.png"
+        if distribution.png is not None:
+            write_atomic(figure, distribution.png)
+        else:  # an earlier run's histogram would not match this report
+            figure.unlink(missing_ok=True)
     view["slug"] = _slug
     write_atomic(out / "report.md", templates.render("report.md.j2", **view))
     write_atomic(out / "report.html", templates.render("report.html.j2", **view))

@@ -38,9 +38,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Sequence
 
-from grader.course import messages
+from grader.course import assignment, messages
 from grader.isolation import bubblewrap, cgroup
 from grader.isolation.process import FOLDER_PREFIX, Capture, WorkerSpec, python_prefixes, worker_env, write_runtime
 from grader.runtime import zygote as runtime_zygote
@@ -92,8 +92,9 @@ class Child:
 class Zygote:
     """This grading process's zygote: its sandbox, its control socket and the thread that reads it."""
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
         self.owner = os.getpid()
+        self.preload = preload  # modules it imports after torch (course.assignment.worker_preload)
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
         write_runtime(self.tmp / "runtime")
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -115,7 +116,8 @@ class Zygote:
         runtime = self.tmp / "runtime"
         bootstrap = (f"import sys; sys.path.insert(0, {str(runtime)!r}); "
                      "import grader.runtime.zygote as z; z.main(sys.argv)")
-        return WorkerSpec([sys.executable, "-I", "-c", bootstrap, "--fd", str(fd)], self.tmp,
+        preload = ["--preload", ",".join(self.preload)] if self.preload else []
+        return WorkerSpec([sys.executable, "-I", "-c", bootstrap, "--fd", str(fd), *preload], self.tmp,
                           worker_env(bubblewrap.MOUNT), (fd,), self.tmp, runtime, python_prefixes())
 
     def _run(self, theirs: socket.socket) -> None:
@@ -215,6 +217,7 @@ class Zygote:
 
 _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
+_preload: tuple[str, ...] = ()  # what this process's zygotes import after torch (set by prestart)
 
 
 def zygote() -> Zygote:
@@ -224,13 +227,21 @@ def zygote() -> Zygote:
         if _zygote is None or _zygote.dead or _zygote.owner != os.getpid():
             if _zygote is not None and _zygote.owner == os.getpid():
                 _zygote.close()
-            _zygote = Zygote()
+            _zygote = Zygote(_preload)
         return _zygote
 
 
-def prestart() -> None:
-    """Start the zygote now, without waiting for it, where workers start warm."""
+def prestart(exercises: Sequence[str] = ()) -> None:
+    """Start the zygote now, without waiting for it, where workers start warm.
+
+    It imports, besides torch, what the workers of ``exercises`` would import lazily
+    (``assignment.worker_preload``): the first call's choice holds for this process.
+    """
+    global _preload
     if bubblewrap.warm_support().mode == "warm" and not given_up():
+        with _zygote_lock:
+            if _zygote is None:
+                _preload = assignment.worker_preload(exercises)
         zygote()
 
 
