@@ -360,6 +360,24 @@ def test_the_zygote_imports_what_the_runs_exercises_need(tmp_path: Path, monkeyp
     assert seen == {"output_size": False, "mnist": True}
 
 
+def test_a_later_submission_needing_a_preload_gets_one_new_zygote(monkeypatch) -> None:
+    """A grading process whose first submissions did not grade mnist (a mutant bank, a Dask
+    worker) replaces its zygote once for the first that does, and keeps it afterwards."""
+    monkeypatch.setattr(warm, "_preload", ())
+    monkeypatch.setattr(warm, "_zygote", None)
+    try:
+        warm.prestart(("output_size",))
+        first = warm.zygote()
+        warm.prestart(("mnist",))
+        second = warm.zygote()
+        warm.prestart(("output_size",))
+        assert first is not second and first.preload == () and second.preload == ("torch._dynamo",)
+        assert warm.zygote() is second and first.proc.poll() is not None
+    finally:
+        if warm._zygote is not None:
+            warm._zygote.close()
+
+
 def _warm_worker_in_grading_process(folder: str) -> tuple[int, str]:
     """Runs in a grading process: a warm worker loads output_size; its zygote's pid and folder."""
     worker = Worker(Path(folder), Limits())

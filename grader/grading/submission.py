@@ -28,6 +28,7 @@ from grader.grading import misconceptions, reference
 from grader.grading.compare import Checker, Mismatch
 from grader.grading.results import ExerciseResult, Status, SubmissionResult, TestResult, Texts, all_languages
 from grader.grading.session import DEFAULT_BUDGET_S, StudentProblem, StudentSession
+from grader.isolation import warm
 from grader.isolation.untrusted import FIELD_CHARS, MESSAGE_CHARS, NOTE_CHARS, untrusted_text
 
 SUITES = Path(__file__).resolve().parents[1] / "suites"
@@ -178,6 +179,7 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
     plugin = GradingPlugin(GradingContext(session, submission_seed(seed, student), lang, check))
     try:
         if suites and any(session.exercise_file(e) for e in exercises):
+            warm.prestart(exercises)  # a zygote that preloads what these exercises' workers import
             session.start()  # the worker imports torch while pytest collects
         if suites:
             _run_pytest(suites, plugin)

@@ -206,6 +206,9 @@ class Zygote:
             self.control.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        # A zygote closed right after it was made may still be starting: wait for its
+        # process to exist, or it would be left running.
+        self._started.wait(START_TIMEOUT_S)
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -221,10 +224,12 @@ _preload: tuple[str, ...] = ()  # what this process's zygotes import after torch
 
 
 def zygote() -> Zygote:
-    """This grading process's zygote, started (again) when there is none or it died."""
+    """This grading process's zygote, started (again) when there is none, it died, or it
+    lacks a module a later submission's exercises preload (``prestart``)."""
     global _zygote
     with _zygote_lock:
-        if _zygote is None or _zygote.dead or _zygote.owner != os.getpid():
+        if (_zygote is None or _zygote.dead or _zygote.owner != os.getpid()
+                or not set(_preload) <= set(_zygote.preload)):
             if _zygote is not None and _zygote.owner == os.getpid():
                 _zygote.close()
             _zygote = Zygote(_preload)
@@ -235,13 +240,15 @@ def prestart(exercises: Sequence[str] = ()) -> None:
     """Start the zygote now, without waiting for it, where workers start warm.
 
     It imports, besides torch, what the workers of ``exercises`` would import lazily
-    (``assignment.worker_preload``): the first call's choice holds for this process.
+    (``assignment.worker_preload``). A process whose first submissions did not need a
+    module and a later one does gets one new zygote that imports it (a bank of mutants,
+    a Dask worker), so the cost is paid once per process, never per submission. Called
+    between submissions only: replacing the zygote ends the workers forked from it.
     """
     global _preload
     if bubblewrap.warm_support().mode == "warm" and not given_up():
         with _zygote_lock:
-            if _zygote is None:
-                _preload = assignment.worker_preload(exercises)
+            _preload = tuple(sorted({*_preload, *assignment.worker_preload(exercises)}))
         zygote()
 
 
