@@ -100,6 +100,15 @@ def table(summary: dict[str, dict]) -> str:
         tests = ", ".join(f"{t} ({n})" for t, n in r["failing_tests"].items()) or "-"
         lines.append(f"| {variant.split(':')[0]} | {r['exercise']} | {r['caught']}/{r['n_ids']} | "
                      f"{'yes' if r['same_scores'] else 'NO: ' + ', '.join(r['varying_tests'])} | {score} | {tests} |")
+    bank = {k: r for k, r in summary.items() if not k.startswith("honest")}
+    pairs = sum(r["n_ids"] for r in bank.values())
+    caught = sum(r["caught"] for r in bank.values())
+    lines.append("")
+    lines.append(f"{len(bank)} variants, {caught} of {pairs} (variant, id) pairs caught; "
+                 f"{sum(r['caught'] == r['n_ids'] for r in bank.values())} caught under every id, "
+                 f"{sum(r['caught'] == 0 for r in bank.values())} under none; "
+                 f"{sum(not r['same_scores'] for r in bank.values())} with a per-test score that depends on the id; "
+                 f"honest: {sum(r['caught'] for k, r in summary.items() if k.startswith('honest'))} ids lost points.")
     return "\n".join(lines)
 
 
@@ -110,10 +119,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--lang", default="en")
     parser.add_argument("--exercises", nargs="+", default=list(EXERCISES), choices=EXERCISES)
+    parser.add_argument("--table-only", action="store_true", help="print the table of WORK/summary.json, grade nothing")
     args = parser.parse_args()
     summary_path = args.work / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    for exercise in args.exercises:
+    for exercise in [] if args.table_only else args.exercises:
         folder = args.work / "class" / exercise
         build_class(folder, exercise, args.ids)
         subs = grade(folder, args.work / "out" / exercise, exercise, args.jobs, args.lang)
