@@ -89,17 +89,33 @@ def summarise(submissions: list[dict], exercise: str) -> dict[str, dict]:
     return result
 
 
+def feedback_kind(message: str) -> str:
+    """What a failing test's message gives the student, in a word or two."""
+    if "common mistake" in message:
+        return "names the mistake"
+    if " raised " in message:
+        return "traceback"
+    if "expected shape" in message or "expected dtype" in message:
+        return "shape/dtype"
+    if "expected ValueError" in message:
+        return "expects ValueError"
+    if "changed its input" in message:
+        return "mutation"
+    return "first wrong element"
+
+
 def table(summary: dict[str, dict]) -> str:
     """A markdown table: variant, exercise, caught/ids, same scores, tests that caught it."""
-    lines = ["| variant | exercise | caught | same per-test scores | score | tests that lost points (ids) |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| variant | exercise | caught | same per-test scores | score | tests that lost points (ids) | feedback (en) |",
+             "|---|---|---|---|---|---|---|"]
     order = {v.id: i for i, v in enumerate([CONTROL] + VARIANTS)}
     for variant, r in sorted(summary.items(), key=lambda kv: (EXERCISES.index(kv[1]["exercise"]), order[kv[0].split(":")[0]])):
         scores = sorted(set(r["scores"].values()))
         score = "/".join(f"{s:g}" for s in scores) + f" of {r['max']:g}"
         tests = ", ".join(f"{t} ({n})" for t, n in r["failing_tests"].items()) or "-"
         lines.append(f"| {variant.split(':')[0]} | {r['exercise']} | {r['caught']}/{r['n_ids']} | "
-                     f"{'yes' if r['same_scores'] else 'NO: ' + ', '.join(r['varying_tests'])} | {score} | {tests} |")
+                     f"{'yes' if r['same_scores'] else 'NO: ' + ', '.join(r['varying_tests'])} | {score} | {tests} | "
+                     f"{', '.join(sorted({feedback_kind(m) for m in r['messages'].values()})) or '-'} |")
     bank = {k: r for k, r in summary.items() if not k.startswith("honest")}
     pairs = sum(r["n_ids"] for r in bank.values())
     caught = sum(r["caught"] for r in bank.values())
