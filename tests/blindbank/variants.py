@@ -276,6 +276,26 @@ VARIANTS: list[Variant] = [
     V("we_fc_weight_grad_first_output", "worked_example",
       [("g_feats = g_out @ fc_weight.t()", "g_feats = fc_weight[:, 0].expand(N, -1)")],
       "back-propagates through the first fc output only (one output assumed)"),
+    # ---------------------------------------------------------------- mnist
+    V("mn_no_zero_grad", "mnist",
+      [("        optimizer.zero_grad()\n", "")],
+      "train_epoch never zeroes the gradients: they accumulate over the batches"),
+    V("mn_loss_sum", "mnist",
+      [("return sum(losses) / len(losses)", "return sum(losses)")],
+      "train_epoch returns the summed batch losses, not their mean"),
+    V("mn_eval_fraction", "mnist",
+      [("return 100.0 * right / seen", "return right / seen")],
+      "evaluate returns a fraction in [0, 1], not a percentage"),
+    V("mn_eval_last_batch", "mnist",
+      [("right += int((model(images).argmax(dim=1) == labels).sum())\n            seen += len(labels)",
+        "right = int((model(images).argmax(dim=1) == labels).sum())\n            seen = len(labels)")],
+      "evaluate keeps only the last batch's counts (overwrite instead of accumulate)"),
+    V("mn_cnn1d_no_reshape", "mnist",
+      [("layers = [AsSequence()]", "layers = []")],
+      "build_cnn1d has no reshape layer: 28 x 28 images are not read as sequences"),
+    V("mn_cnn_no_relu", "mnist",
+      [("layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]", "layers += [nn.Conv2d(c_in, c_out, 3, padding=1)]")],
+      "build_cnn forgets the ReLUs (same parameter count, a linear model)"),
 ]
 
 
