@@ -101,7 +101,7 @@ def feedback_kind(message: str) -> str:
         return "expects ValueError"
     if "changed its input" in message:
         return "mutation"
-    return "first wrong element"
+    return "expected vs got"
 
 
 def table(summary: dict[str, dict]) -> str:
