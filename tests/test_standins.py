@@ -57,6 +57,9 @@ def test_standins_are_correct():
                                     (X[:1, :2, :6, :6].clone().requires_grad_(), W[:2, :2].clone().requires_grad_()))
     with pytest.raises(ValueError):
         standins.calculate_out(torch.zeros(1, 1, 4, 4), (5, 2), (3, 1))  # one tap too many, stride 3
+    # A student's wrongly shaped dout is named as the contract names it, not a torch error inside the stand-in.
+    with pytest.raises(ValueError, match=r"conv2d_backward: dout must have shape \(.*\), got \(.*\)"):
+        standins.conv2d_backward(dout[..., :-1], X, W, *settings)
 
 
 # Runs in a fresh process: the worker's guard (grader/runtime/guard.py) seals torch's

@@ -95,8 +95,12 @@ def col2im(cols: torch.Tensor, output_size: IntOrTuple, kernel_size: IntOrTuple,
 def conv2d_backward(dout: torch.Tensor, X: torch.Tensor, weight: torch.Tensor, stride: IntOrTuple = 1,
                     padding: IntOrTuple = 0, dilation: IntOrTuple = 1) -> tuple[torch.Tensor, ...]:
     """(dX, dW, db) of ``conv2d(X, weight, bias)`` for the output gradient ``dout``, by unfold/fold."""
-    N, C_out = dout.shape[:2]
     kernel = tuple(weight.shape[2:])
+    # The contract's check, so a student's wrong dout is named, not a torch error from inside the stand-in.
+    expected = (X.shape[0], weight.shape[0]) + calculate_out(X, kernel, stride, dilation, padding)
+    if tuple(dout.shape) != expected:
+        raise ValueError(f"conv2d_backward: dout must have shape {expected}, got {tuple(dout.shape)}")
+    N, C_out = dout.shape[:2]
     cols = F.unfold(X, kernel, dilation=dilation, padding=padding, stride=stride)  # N x C*kH*kW x L
     dout_cols = dout.reshape(N, C_out, -1)  # N x C_out x L
     dW = (dout_cols @ cols.transpose(1, 2)).sum(0).view_as(weight)
