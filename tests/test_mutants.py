@@ -114,6 +114,24 @@ def test_misconception_is_named_in_the_students_language() -> None:
     assert BY_ID["output_size_truncate"].misconception["en"] in str(failure.value)
 
 
+def test_two_mistakes_that_give_the_same_result_are_both_named_the_functions_own_first() -> None:
+    # On a square output, conv2d_unfold's transposed final view and im2col's column-major
+    # windows give the same wrong result: one input cannot tell them apart.
+    gen = torch.Generator().manual_seed(0)
+    X, W = torch.randn(2, 2, 5, 5, generator=gen), torch.randn(3, 2, 2, 2, generator=gen)
+    request = {"cmd": "call", "module": "im2col_conv", "function": "conv2d_unfold", "args": [X, W], "kwargs": {}}
+    own, callee = BY_ID["conv2d_unfold_transposed_view"], BY_ID["im2col_column_order"]
+    actual = misconceptions.replay(request, own)
+    assert misconceptions.same(actual, misconceptions.replay(request, callee))
+    named = misconceptions.explain(request, actual)
+    assert [s["en"] for s in named] == [own.misconception["en"], callee.misconception["en"]]
+    check = Checker("en", explain=lambda got: misconceptions.explain(request, got))
+    with pytest.raises(Mismatch) as failure:
+        check.tensor(actual, torch.nn.functional.conv2d(X, W), "conv2d_unfold", "output")
+    assert "one of these common mistakes" in str(failure.value)
+    assert str(failure.value).index(own.misconception["en"]) < str(failure.value).index(callee.misconception["en"])
+
+
 def test_a_failing_exercise_points_back_to_the_failing_function_it_uses() -> None:
     def exercise(*statuses_and_messages: tuple[str, str]) -> ExerciseResult:
         return ExerciseResult(tests=[TestResult(name=f"t{i}", max_score=1.0, status=Status(s), messages={"en": m})

@@ -289,6 +289,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "\n  Tu resultado es exactamente el que da este error frecuente: {sentence}",
         "fr": "\n  Votre résultat est exactement celui que donne cette erreur fréquente : {sentence}",
     },
+    "misconceptions": {
+        "en": "\n  Your result is exactly what one of these common mistakes gives:",
+        "es": "\n  Tu resultado es exactamente el que da uno de estos errores frecuentes:",
+        "fr": "\n  Votre résultat est exactement celui que donne l'une de ces erreurs fréquentes :",
+    },
+    "misconception_item": {
+        "en": "\n  - {sentence}",
+        "es": "\n  - {sentence}",
+        "fr": "\n  - {sentence}",
+    },
     "window_conv": {
         "en": " (it reads input rows {rows} and columns {cols}{padding})",
         "es": " (lee las filas {rows} y las columnas {cols} de la entrada{padding})",

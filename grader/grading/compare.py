@@ -118,8 +118,12 @@ class Checker:
         if call:
             message = message + Text("call", call=call)
         named = [Localized(sentences) for sentences in self.explain(result)] if self.explain and result is not None else []
-        for sentence in named:
-            message = message + Text("misconception", sentence=sentence)
+        if len(named) == 1:
+            message = message + Text("misconception", sentence=named[0])
+        elif named:  # one input cannot tell them apart: say so rather than assert either
+            message = message + Text("misconceptions")
+            for sentence in named:
+                message = message + Text("misconception_item", sentence=sentence)
         raise Mismatch(message, self.lang, _picture, named[0] if named else None)
 
     def stage(self, function: str, part: str) -> str:

@@ -181,7 +181,11 @@ def explain(request: dict | None, actual: Any) -> list[dict[str, str]]:
         return []
     found: list[dict[str, str]] = []
     target = request.get("function") if request.get("cmd") == "call" else (request.get("payload") or {}).get("cls")
-    for mutant in candidates(request["module"], target.split(".")[0] if isinstance(target, str) else None):
+    name = target.split(".")[0] if isinstance(target, str) else None
+    # A mistake in the requested function itself before one in what it calls: when both
+    # give this result, the student's own function is the likelier culprit.
+    ranked = sorted(candidates(request["module"], name), key=lambda m: (request["module"], name) not in edited(m.id))
+    for mutant in ranked:
         try:
             result = replay(request, mutant)
         except Exception:  # noqa: BLE001 - a mutant may well fail on this input: then it is not the mistake
