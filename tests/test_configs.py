@@ -125,15 +125,18 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
         where = f"seed {seed}, {stratum}, ties={ties}: kernel {case.kernel_size}, stride {case.stride}, {tuple(case.H.shape)}"
         assert case.H.shape[0] >= 2 and case.H.shape[1] >= 2, where
         assert out_size(h, kh, sh, 0, 1) >= 2 and out_size(w, kw, sw, 0, 1) >= 2, where
-        if stratum in ("plain", "strided"):  # a remainder that rounding up would pool
-            assert any((n - k) % s for n, k, s in ((h, kh, sh), (w, kw, sw))), where
+        assert h != w, where  # a flat index row * height + col shows
+        dims = ((h, kh, sh), (w, kw, sw))
+        assert any((n - k) % s for n, k, s in dims), where  # a remainder that rounding up would pool
+        if (kh, kw) != (sh, sw):  # an output size // stride gets wrong
+            assert any(out_size(n, k, s, 0, 1) != n // s for n, k, s in dims), where
         if stratum == "plain":
             assert kh != kw and case.stride is None, where
         if stratum == "strided":
             assert isinstance(case.kernel_size, int) and pair(case.stride) != (kh, kw), where
             assert pair(case.stride)[0] != pair(case.stride)[1], where
         if stratum == "overlapping":
-            assert sh < kh and sw < kw and kh != kw and shared_argmax(case), where
+            assert sh < kh and sw < kw and kh != kw and sh != sw and shared_argmax(case), where
         if ties:
             assert has_tie(case), where
 
