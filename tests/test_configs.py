@@ -164,14 +164,15 @@ def test_output_size_settings_make_floor_matter_on_every_axis():
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
-def test_worked_example_inputs_have_a_batch_and_a_dropped_row_or_column():
+def test_worked_example_inputs_have_a_batch_several_outputs_and_a_dropped_row_or_column():
     from grader.suites.test_worked_example import random_inputs
 
     for seed in SEEDS:
         for stratum in (0, 1):
-            X, weight, *_ = random_inputs(*draw(seed), stratum)
+            X, weight, _, fc_weight, fc_bias = random_inputs(*draw(seed), stratum)
             conv = X.shape[2] - 2, X.shape[3] - 2
             assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
+            assert fc_weight.shape[1] >= 2 and fc_bias.shape == (fc_weight.shape[1],), (seed, stratum)
             assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)
 
 
