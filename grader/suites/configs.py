@@ -197,10 +197,7 @@ def _pool_settings(rng: random.Random, stratum: str) -> tuple[Setting, Optional[
         # stride < kernel on both axes, and a different stride per axis (a stride used on the
         # wrong axis then shows): the kernel is non-square, so its longer side allows stride 2+.
         kh, kw = _kernel(rng)
-        sh, sw = rng.randint(1, kh - 1), rng.randint(1, kw - 1)
-        while sh == sw:
-            sh, sw = rng.randint(1, kh - 1), rng.randint(1, kw - 1)
-        return (kh, kw), (sh, sw)
+        return (kh, kw), rng.choice([(sh, sw) for sh in range(1, kh) for sw in range(1, kw) if sh != sw])
     raise ValueError(f"configs: unknown pooling stratum {stratum!r}")
 
 
