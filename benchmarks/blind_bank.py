@@ -9,7 +9,7 @@ the ids that caught it (score < max), whether every test's score is the same und
 id, the tests that lost points and one message per test.
 
     PYTHONPATH=. python benchmarks/blind_bank.py --work /tmp/blind_bank [--ids 10] [--jobs 2]
-        [--exercises output_size ...] [--lang en]
+        [--exercises output_size ...] [--variants mp_stride_swapped ...] [--lang en]
 
 Outputs: WORK/summary.json and a markdown table on stdout. Re-running reuses the grades
 already in WORK/out/<exercise> (convkit grade is resumable) unless a variant changed.
@@ -32,11 +32,12 @@ EXERCISES = ("output_size", "loop_conv", "im2col_conv", "maxpool", "backward", "
 CONTROL = Variant("honest", "", [], "the unedited honest submission")
 
 
-def build_class(folder: Path, exercise: str, ids: int) -> None:
-    """folder/<variant>__student-NN/: the honest files, the variant's file edited."""
+def build_class(folder: Path, exercise: str, ids: int, only: set[str] | None = None) -> None:
+    """folder/<variant>__student-NN/: the honest files, the variant's file edited (the variants
+    named in ``only``, when given, and always the honest control)."""
     if folder.exists():
         shutil.rmtree(folder)
-    for variant in [CONTROL] + [v for v in VARIANTS if v.exercise == exercise]:
+    for variant in [CONTROL] + [v for v in VARIANTS if v.exercise == exercise and (only is None or v.id in only)]:
         for n in range(1, ids + 1):
             sub = folder / f"{variant.id}__student-{n:02d}"
             sub.mkdir(parents=True)
@@ -136,13 +137,15 @@ def main() -> None:
     parser.add_argument("--lang", default="en")
     parser.add_argument("--exercises", nargs="+", default=list(EXERCISES[:-1]), choices=EXERCISES,
                         help="default: all but mnist (training is the expensive one)")
+    parser.add_argument("--variants", nargs="+", choices=sorted(v.id for v in VARIANTS),
+                        help="grade only these variants (and the honest control) of the chosen exercises")
     parser.add_argument("--table-only", action="store_true", help="print the table of WORK/summary.json, grade nothing")
     args = parser.parse_args()
     summary_path = args.work / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     for exercise in [] if args.table_only else args.exercises:
         folder = args.work / "class" / exercise
-        build_class(folder, exercise, args.ids)
+        build_class(folder, exercise, args.ids, set(args.variants) if args.variants else None)
         subs = grade(folder, args.work / "out" / exercise, exercise, args.jobs, args.lang)
         for variant, row in summarise(subs, exercise).items():
             summary[f"{variant}:{exercise}" if variant == "honest" else variant] = row

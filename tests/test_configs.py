@@ -125,15 +125,18 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
         where = f"seed {seed}, {stratum}, ties={ties}: kernel {case.kernel_size}, stride {case.stride}, {tuple(case.H.shape)}"
         assert case.H.shape[0] >= 2 and case.H.shape[1] >= 2, where
         assert out_size(h, kh, sh, 0, 1) >= 2 and out_size(w, kw, sw, 0, 1) >= 2, where
-        if stratum in ("plain", "strided"):  # a remainder that rounding up would pool
-            assert any((n - k) % s for n, k, s in ((h, kh, sh), (w, kw, sw))), where
+        assert h != w, where  # a flat index row * height + col shows
+        dims = ((h, kh, sh), (w, kw, sw))
+        assert any((n - k) % s for n, k, s in dims), where  # a remainder that rounding up would pool
+        if (kh, kw) != (sh, sw):  # an output size // stride gets wrong
+            assert any(out_size(n, k, s, 0, 1) != n // s for n, k, s in dims), where
         if stratum == "plain":
             assert kh != kw and case.stride is None, where
         if stratum == "strided":
             assert isinstance(case.kernel_size, int) and pair(case.stride) != (kh, kw), where
             assert pair(case.stride)[0] != pair(case.stride)[1], where
         if stratum == "overlapping":
-            assert sh < kh and sw < kw and kh != kw and shared_argmax(case), where
+            assert sh < kh and sw < kw and kh != kw and sh != sw and shared_argmax(case), where
         if ties:
             assert has_tie(case), where
 
@@ -161,14 +164,15 @@ def test_output_size_settings_make_floor_matter_on_every_axis():
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
-def test_worked_example_inputs_have_a_batch_and_a_dropped_row_or_column():
+def test_worked_example_inputs_have_a_batch_several_outputs_and_a_dropped_row_or_column():
     from grader.suites.test_worked_example import random_inputs
 
     for seed in SEEDS:
         for stratum in (0, 1):
-            X, weight, *_ = random_inputs(*draw(seed), stratum)
+            X, weight, _, fc_weight, fc_bias = random_inputs(*draw(seed), stratum)
             conv = X.shape[2] - 2, X.shape[3] - 2
             assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
+            assert fc_weight.shape[1] >= 2 and fc_bias.shape == (fc_weight.shape[1],), (seed, stratum)
             assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import struct
 import threading
@@ -17,6 +18,7 @@ from grader.course import rules
 from grader.course.assignment import SOLUTIONS
 from grader.grading import forbidden
 from grader.grading.compare import Checker, Mismatch
+from grader.grading.results import all_languages
 from grader.runtime import wire
 
 torch.set_num_threads(1)
@@ -166,6 +168,24 @@ def test_value_mismatch_names_index_window_values_and_stage():
     assert message.startswith("conv2d_loop: output: first wrong element at index (0, 1, 2, 1)")
     assert "reads input rows 3..5 and columns 1, 3" in message and "counting the zero padding" in message
     assert "expected 21, got -5 (1 of 24 elements differ)" in message and "call: conv2d_loop(...)" in message
+
+
+def test_values_equal_to_six_digits_are_shown_with_the_digits_that_differ_in_every_language():
+    # E.g. a float64 result computed through float32 somewhere: wrong at 3e-7, equal to 6 digits.
+    expected = torch.tensor([0.5, 0.21801812345678], dtype=torch.float64)
+    actual = expected * (1 + 3e-7)
+    actual[0] = 0.5
+    assert f"{expected[1].item():.6g}" == f"{actual[1].item():.6g}"
+    with pytest.raises(Mismatch) as error:
+        Checker("en").tensor(actual, expected, "conv2d_loop", "output")
+    number = r"(-?[0-9.]+(?:e[-+][0-9]+)?)"
+    shown = re.compile(rf"(?:expected|se esperaba|attendu) {number}.*?(?:got|se obtuvo|obtenu) {number}")
+    for lang, text in all_languages(error.value.text).items():
+        expected_text, actual_text = shown.search(text).groups()
+        assert expected_text != actual_text, (lang, text)
+        assert float(expected_text) == pytest.approx(expected[1].item(), rel=1e-6), (lang, text)
+        assert float(actual_text) == pytest.approx(actual[1].item(), rel=1e-6), (lang, text)
+        assert len(expected_text) < 12, (lang, text)  # only the digits it takes, not all 17
 
 
 def test_shape_dtype_and_type_mismatches_in_spanish():

@@ -98,8 +98,16 @@ def describe_module_call(cls: str, args: Sequence[Any], x: Any) -> str:
     return f"{describe_call(cls, *args)}({describe(x)})"
 
 
-def _number(x: float | int | bool) -> str:
-    return f"{x:.6g}" if isinstance(x, float) else str(x)
+def _numbers(expected: float | int | bool, actual: float | int | bool) -> tuple[str, str]:
+    """Both numbers with 6 significant digits, or as many more (up to 17, which tell any two
+    float64 apart) as it takes for two different values not to print the same."""
+    if not (isinstance(expected, float) or isinstance(actual, float)):
+        return str(expected), str(actual)
+    for digits in range(6, 18):
+        shown = f"{expected:.{digits}g}", f"{actual:.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    return shown
 
 
 class Checker:
@@ -148,10 +156,10 @@ class Checker:
             # argmax of the flat mask, not nonzero(): that would hold every wrong index
             # (gigabytes for a large wrong result); this costs one byte per element.
             index = _unravel(int(wrong.flatten().to(torch.uint8).argmax()), tuple(wrong.shape))
+            shown_expected, shown_actual = _numbers(expected[index].item(), actual[index].item())
             self._fail("value", call, actual, picture(actual, expected, wrong, index, window), stage=stage,
                        index=index, window=window.text(index) if window else "",
-                       expected=_number(expected[index].item()), actual=_number(actual[index].item()),
-                       count=int(wrong.sum()), total=wrong.numel())
+                       expected=shown_expected, actual=shown_actual, count=int(wrong.sum()), total=wrong.numel())
 
     def value(self, actual: Any, expected: Any, function: str, part: str, *, call: str = "") -> None:
         """Exact equality of plain values (ints, tuples of ints, strings), types included."""

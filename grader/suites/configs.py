@@ -193,28 +193,47 @@ def _pool_settings(rng: random.Random, stratum: str) -> tuple[Setting, Optional[
     if stratum == "strided":  # a square kernel as an int, a non-square stride that differs from it
         k = rng.randint(2, 3)
         return k, rng.choice([(1, k + 1), (k + 1, 1), (k - 1, k + 1), (k + 1, k - 1)])
-    if stratum == "overlapping":  # stride < kernel on both axes
+    if stratum == "overlapping":
+        # stride < kernel on both axes, and a different stride per axis (a stride used on the
+        # wrong axis then shows): the kernel is non-square, so its longer side allows stride 2+.
         kh, kw = _kernel(rng)
-        return (kh, kw), (rng.randint(1, kh - 1), rng.randint(1, kw - 1))
+        return (kh, kw), rng.choice([(sh, sw) for sh in range(1, kh) for sw in range(1, kw) if sh != sw])
     raise ValueError(f"configs: unknown pooling stratum {stratum!r}")
 
 
+def _pool_sizes(rng: random.Random, kernel: Pair, stride: Pair) -> list[int]:
+    """Height and width, distinct (a flat index built with the wrong side then shows), with at
+    least two windows per axis; on some axis a remainder the windows skip (rounding up would
+    pool it), and, when the stride differs from the kernel, some axis whose output
+    ``size // stride`` gets wrong. ``NoSize`` when this draw has none: draw again."""
+    sizes: list[int] = []
+    for k, s in zip(kernel, stride):
+        sizes.append(pick_size(rng, k, s, 0, 1, lambda n, k=k, s=s: not sizes or n != sizes[0]))
+    dims = list(zip(sizes, kernel, stride))
+    if not any((n - k) % s for n, k, s in dims):
+        raise NoSize(f"configs: no remainder in pooling {dims}")
+    if kernel != stride and all(out_size(n, k, s, 0, 1) == n // s for n, k, s in dims):
+        raise NoSize(f"configs: size // stride is right in pooling {dims}")
+    return sizes
+
+
 def pool_case(rng: random.Random, gen: torch.Generator, stratum: str = "plain", *, ties: bool = False) -> PoolCase:
-    """One max-pool of ``stratum`` (see ``POOL_STRATA``): batch >= 2, several channels, at least
-    two windows along each axis and a size the windows do not cover exactly on some axis.
+    """One max-pool of ``stratum`` (see ``POOL_STRATA``): batch >= 2, several channels, a
+    non-square input with at least two windows along each axis, a size the windows do not
+    cover exactly on some axis, and (unless stride = kernel) an output ``size // stride``
+    gets wrong on some axis.
 
     ``ties`` draws values from {0, 1, 2} and plants a tie for the maximum in the last
     window (its first and last elements). ``overlapping`` also plants, in every plane, a
     maximum shared by the first two windows of the first row, so a backward pass must add
     two gradients at one pixel.
     """
-    kernel, stride = _pool_settings(rng, stratum)
-    (kh, kw), (sh, sw) = pair(kernel), pair(kernel if stride is None else stride)
-    sizes = [pick_size(rng, k, s, 0, 1, lambda n, k=k, s=s: out_size(n, k, s, 0, 1) >= 2)
-             for k, s in ((kh, sh), (kw, sw))]
-    strided_axes = [axis for axis, s in enumerate((sh, sw)) if s >= 2]
-    if strided_axes and all((n - k) % s == 0 for n, k, s in zip(sizes, (kh, kw), (sh, sw))):
-        sizes[strided_axes[-1]] += 1  # a remainder the windows skip (rounding up would not)
+    def draw() -> tuple:
+        kernel, stride = _pool_settings(rng, stratum)
+        pairs = (pair(kernel), pair(kernel if stride is None else stride))
+        return kernel, stride, pairs, _pool_sizes(rng, *pairs)
+
+    kernel, stride, ((kh, kw), (sh, sw)), sizes = redraw(draw)
     shape = (rng.randint(2, 3), rng.randint(2, 3), *sizes)
     H = torch.randint(0, 3, shape, generator=gen).float() if ties else torch.randn(*shape, generator=gen)
     top = H.max() + 1

@@ -11,6 +11,10 @@
 | no_mutation         | 1      | right values; the inputs of both functions come back unchanged       |
 | composition         | 1      | maxpool2d_unfold with the student's own earlier functions            |
 
+Every test that pools also requires ``H`` back unchanged: pooling code that writes into its
+input gets the right values for some random cases and wrong ones for others, and this makes
+its score the same under every student id.
+
 ``maxpool2d_unfold`` may not use F.max_pool2d or nn.MaxPool2d. Every test but ``composition``
 runs with correct stand-ins of the earlier exercises (see docs/grading.md).
 """
@@ -27,14 +31,18 @@ from grader.suites.configs import (PoolCase, check_unchanged_if_it_runs, course_
 
 
 def check_pool(student, check, case: PoolCase) -> None:
+    """Values and indices as torch's, and ``H`` unchanged: writing into the input while
+    pooling corrupts the windows read later only for some values, so a test that checked
+    values alone would pass or fail such code depending on the student's random case."""
     kernel, stride = case.pairs()
     values, indices = F.max_pool2d(case.H, kernel, stride, return_indices=True)
-    got = student.call("maxpool", "maxpool2d_unfold", case.H, case.kernel_size, stride=case.stride)
+    got, after, _ = student.call_and_inputs("maxpool", "maxpool2d_unfold", case.H, case.kernel_size, stride=case.stride)
     call = describe_call("maxpool2d_unfold", case.H, case.kernel_size, stride=case.stride)
     window = check.conv_window(kernel, stride, (0, 0), (1, 1), source=case.H, pooled=True)
     check.parts(got, ("values", "indices"), "maxpool2d_unfold", call=call)
     check.tensor(got[0], values, "maxpool2d_unfold", "values", call=call, window=window)
     check.tensor(got[1], indices, "maxpool2d_unfold", "indices", call=call, window=window)
+    check.unchanged([case.H], after[:1], ["H"], "maxpool2d_unfold", call=call)
 
 
 @pytest.mark.points(3)
