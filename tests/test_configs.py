@@ -181,13 +181,13 @@ def test_output_size_settings_tell_each_axis_from_the_others():
             for padded in (False, True):
                 shape, k, s, d, p = random_setting(rng, n, padded)
                 assert len(set(s)) == n, (seed, s)
-                for axis in range(n):
-                    true = out_size(shape[2 + axis], k[axis], s[axis], p[axis], d[axis])
+                for axis, size in enumerate(shape[2:]):
+                    true = out_size(size, k[axis], s[axis], p[axis], d[axis])
                     for other in range(n):
                         if s[other] != s[axis]:
-                            assert out_size(shape[2 + axis], k[axis], s[other], p[axis], d[axis]) != true, (seed, shape, s)
+                            assert out_size(size, k[axis], s[other], p[axis], d[axis]) != true, (seed, shape, s)
                         if d[other] != d[axis]:
-                            assert out_size(shape[2 + axis], k[axis], s[axis], p[axis], d[other]) != true, (seed, shape, d)
+                            assert out_size(size, k[axis], s[axis], p[axis], d[other]) != true, (seed, shape, d)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")

@@ -18,6 +18,8 @@ exercises (``calculate_out``): a bug there is charged once, in its own exercise.
 """
 from __future__ import annotations
 
+import random
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -96,7 +98,7 @@ def check_module(student, check, cls: str, args: list, state: dict, x: torch.Ten
     check.tensor(got, expected, cls, "output", call=call, window=window)
 
 
-def conv1d_setting(rng, stratum: str) -> tuple[int, int, int, int]:
+def conv1d_setting(rng: random.Random, stratum: str) -> tuple[int, int, int, int]:
     """(kernel, stride, padding, length) of a Conv1D case. ``strided``: stride 2-3, no
     padding, a length where floor, rounding up and ``L // s`` disagree. ``flush``: stride
     2-3 and padding 1-2 with the last window ending exactly at the end of the padded input

@@ -176,8 +176,8 @@ def test_rejects_bad_arguments(student, check, rng):
     shape, exact, bad = bad_argument_cases(rng)
     X = torch.zeros(shape)
     got = student.call("output_size", "calculate_out", X, **exact)
-    check.value(got, torch_out(shape, exact["k_size"], exact["stride"], (1, 1), (exact["padding"],) * 2), "calculate_out", "sizes",
-                call=describe_call("calculate_out", X, **exact))
+    expected = torch_out(shape, exact["k_size"], exact["stride"], (1, 1), (exact["padding"],) * 2)
+    check.value(got, expected, "calculate_out", "sizes", call=describe_call("calculate_out", X, **exact))
     for case, kwargs in bad.items():
         check.raises_value_error(lambda: student.call("output_size", "calculate_out", X, **kwargs),
                                  "calculate_out", case, call=describe_call("calculate_out", X, **kwargs))
