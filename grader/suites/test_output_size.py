@@ -5,8 +5,8 @@
 | course_example        | 1      | the 6x6 input with a 3x3 kernel gives (4, 4)                 |
 | floor_formula_2d      | 3      | stratified 2-D settings where floor, ceil and h // s differ, vs F.conv2d |
 | one_and_three_d       | 2      | 3-dim and 5-dim inputs, vs F.conv1d / F.conv3d               |
-| shapes_and_tuples     | 2      | X as torch.Size / tuple, settings as ints or tuples          |
-| rejects_bad_arguments | 2      | a valid call is right, then ValueError for each bad setting  |
+| shapes_and_tuples     | 2      | X as torch.Size / tuple, settings as ints, tuples or positional |
+| rejects_bad_arguments | 2      | valid calls (one an exact fit) are right, then ValueError for each bad setting |
 """
 from __future__ import annotations
 
