@@ -60,6 +60,14 @@ def conv_features(case: configs.ConvCase) -> set[str]:
         found.add("overlapping windows")
     if all(out_size(*dim) != dim[0] // dim[2] for dim in dims):
         found.add("h // s wrong on both axes")
+    # (size, k, s, p, d): the dilated axis's output without its dilation, and with s and d swapped
+    if any(d > 1 for *_, d in dims) and all(out_size(n, k, s, p, d) != out_size(n, k, s, p, 1)
+                                            for n, k, s, p, d in dims if d > 1):
+        found.add("leaving out the dilation changes the output size")
+    if all(s != d for _, _, s, _, d in dims):
+        found.add("stride and dilation differ on every axis")
+    if all(out_size(n, k, s, p, d) != out_size(n, k, d, p, s) for n, k, s, p, d in dims):
+        found.add("swapping stride and dilation changes the output size on every axis")
     return found
 
 
@@ -67,7 +75,9 @@ STRATUM_FEATURES = {
     "strided": {"stride where floor, ceil and h // s differ", "floor matters on both axes",
                 "a different stride per axis", "a different padding per axis", "overlapping windows"},
     "padded_dilated": {"padding reaching both sides", "asymmetric dilation", "a different padding per axis",
-                       "a different stride per axis", "h // s wrong on both axes"},
+                       "a different stride per axis", "h // s wrong on both axes",
+                       "leaving out the dilation changes the output size", "stride and dilation differ on every axis",
+                       "swapping stride and dilation changes the output size on every axis"},
     "int_settings": {"stride where floor, ceil and h // s differ"},
 }
 EVERY_CONV = {"batch", "channels", "non-square kernel", "non-square input", "several windows per axis"}
@@ -161,6 +171,73 @@ def test_output_size_settings_make_floor_matter_on_every_axis():
                 if padded:
                     # padding one side only changes the output somewhere (p = 1 cannot: see padding_matters)
                     assert min(p) >= 1 and any(dim[3] >= 2 and padding_matters(*dim) for dim in dims), (seed, shape, p)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_output_size_settings_tell_each_axis_from_the_others():
+    """A stride or dilation taken from another axis (the first one, say) changes an output."""
+    from grader.suites.test_output_size import random_setting
+
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        for n in (2, 3):
+            for padded in (False, True):
+                shape, k, s, d, p = random_setting(rng, n, padded)
+                assert len(set(s)) == n, (seed, s)
+                for axis, size in enumerate(shape[2:]):
+                    true = out_size(size, k[axis], s[axis], p[axis], d[axis])
+                    for other in range(n):
+                        if s[other] != s[axis]:
+                            assert out_size(size, k[axis], s[other], p[axis], d[axis]) != true, (seed, shape, s)
+                        if d[other] != d[axis]:
+                            assert out_size(size, k[axis], s[axis], p[axis], d[other]) != true, (seed, shape, d)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_output_size_positional_call_tells_the_contract_order_from_torchs():
+    from grader.suites.test_output_size import positional_setting
+
+    for seed in SEEDS:
+        shape, k, s, d, p = positional_setting(random.Random(seed))
+        dims = list(zip(shape[2:], k, s, p, d))
+        assert d != p, (seed, d, p)
+        # (size, k, s, p, d) with padding and dilation traded: torch's positional order
+        assert any(out_size(n, k_, s_, d_, p_) != out_size(n, k_, s_, p_, d_) for n, k_, s_, p_, d_ in dims), seed
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_output_size_bad_arguments_are_refused_by_their_own_check_only():
+    from grader.suites.test_output_size import bad_argument_cases
+
+    for seed in SEEDS:
+        (_, _, h, w), exact, cases = bad_argument_cases(random.Random(seed))
+        bad = {case.key: kwargs for case, kwargs in cases.items()}
+        # exact fit: the kernel spans the padded height, output 1 (valid)
+        (kh, _), (sh, _), ph = exact["k_size"], exact["stride"], exact["padding"]
+        assert kh == h + 2 * ph and sh >= 2 and out_size(h, kh, sh, ph, 1) == 1, seed
+        # one tap longer: floor gives 0, int() truncation 1
+        too_large = bad["case_kernel_too_large"]
+        kh, (sh, _), ph = too_large["k_size"][0], too_large["stride"], too_large["padding"]
+        assert kh == h + 2 * ph + 1 and out_size(h, kh, sh, ph, 1) == 0 and int((h + 2 * ph - kh) / sh) + 1 == 1
+        # the negative padding alone is wrong: its output sizes would be >= 1
+        negative = bad["case_negative_padding"]
+        k, p = pair(negative["k_size"]), pair(negative["padding"])
+        assert min(p) < 0 and all(out_size(n, k_, 1, p_, 1) >= 1 for n, k_, p_ in zip((h, w), k, p)), seed
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
+def test_conv1d_cases_have_a_window_ending_flush_at_stride_two_or_more():
+    from grader.suites.configs import every_window_sees_input
+    from grader.suites.test_loop_conv import conv1d_setting
+
+    for seed in SEEDS:
+        rng = random.Random(seed)
+        k, s, p, n = conv1d_setting(rng, "strided")
+        assert p == 0 and floor_matters(n, k, s, p, 1), seed
+        k, s, p, n = conv1d_setting(rng, "flush")
+        # the last window ends exactly at the end of the padded input (range(k, L + 2p, s) misses it)
+        assert s >= 2 and p >= 1 and (n + 2 * p - k) % s == 0 and reaches_both_pads(n, k, s, p, 1), seed
+        assert out_size(n, k, s, p, 1) >= 2 and every_window_sees_input(n, k, s, p, 1), seed
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")

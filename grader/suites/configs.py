@@ -54,6 +54,18 @@ def reaches_both_pads(size: int, k: int, s: int, p: int, d: int) -> bool:
     return p > 0 and last >= size
 
 
+def dilation_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether leaving the dilation out of the output size (span k instead of d*(k-1)+1)
+    changes it; true where there is no dilation to leave out."""
+    return d == 1 or out_size(size, k, s, p, d) != out_size(size, k, s, p, 1)
+
+
+def swap_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether swapping stride and dilation (taps ``s`` apart, windows ``d`` apart) changes
+    the output size; true where they are equal (then the values cannot tell either)."""
+    return s == d or out_size(size, k, s, p, d) != out_size(size, k, d, p, s)
+
+
 def floor_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
     """Whether rounding up and ``size // s`` both give a different output size than floor."""
     numerator = size + 2 * p - d * (k - 1) - 1
@@ -128,11 +140,17 @@ def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Sett
         padding = tuple(rng.sample([0, 1], 2))
         return stride, padding, (1, 1), [floor_matters, floor_matters]
     if stratum == "padded_dilated":
-        # Strides 1 and 2 and paddings 1 and 2, each padding reaching both sides, with an
-        # output h // stride gets wrong; dilation 2 on one axis only.
-        dilation = rng.choice([(1, 2), (2, 1)])
-        wanted = lambda n, k, s, p, d: reaches_both_pads(n, k, s, p, d) and out_size(n, k, s, p, d) != n // s  # noqa: E731
-        return tuple(rng.sample([1, 2], 2)), tuple(rng.sample([1, 2], 2)), dilation, [wanted] * 2
+        # Paddings 1 and 2, each reaching both sides, with an output h // stride gets wrong;
+        # dilation 2 on one axis only, with a size whose output leaving the dilation out
+        # gets wrong. Stride 2 on the undilated axis and 1 or 3 on the dilated one: stride
+        # and dilation differ on every axis (swapping them moves the taps) and the output
+        # size swapping them gives is wrong too.
+        dilated = rng.randrange(2)
+        dilation = tuple(2 if axis == dilated else 1 for axis in range(2))
+        stride = tuple(rng.choice([1, 3]) if axis == dilated else 2 for axis in range(2))
+        wanted = lambda n, k, s, p, d: (reaches_both_pads(n, k, s, p, d) and out_size(n, k, s, p, d) != n // s  # noqa: E731
+                                        and dilation_matters(n, k, s, p, d) and swap_matters(n, k, s, p, d))
+        return stride, tuple(rng.sample([1, 2], 2)), dilation, [wanted] * 2
     if stratum == "int_settings":
         # Settings as plain ints, as most students call: stride 3 that floor matters for, padding 1.
         # (Stride 2 with padding 1 admits no such size for k = 3 undilated or k = 2 dilated,

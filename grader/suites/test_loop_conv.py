@@ -18,6 +18,8 @@ exercises (``calculate_out``): a bug there is charged once, in its own exercise.
 """
 from __future__ import annotations
 
+import random
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -32,7 +34,6 @@ from grader.suites.configs import (
     scaled_course_data,
     floor_matters,
     pick_size,
-    reaches_both_pads,
     redraw,
 )
 
@@ -97,18 +98,27 @@ def check_module(student, check, cls: str, args: list, state: dict, x: torch.Ten
     check.tensor(got, expected, cls, "output", call=call, window=window)
 
 
+def conv1d_setting(rng: random.Random, stratum: str) -> tuple[int, int, int, int]:
+    """(kernel, stride, padding, length) of a Conv1D case. ``strided``: stride 2-3, no
+    padding, a length where floor, rounding up and ``L // s`` disagree. ``flush``: stride
+    2-3 and padding 1-2 with the last window ending exactly at the end of the padded input
+    ((L + 2p - k) % s == 0, so it reaches both pads): the boundary a loop ``range(k, L_padded, s)``
+    over window ends misses."""
+    def draw() -> tuple[int, int, int, int]:
+        k, stride = rng.randint(2, 4), rng.randint(2, 3)
+        if stratum == "strided":
+            return k, stride, 0, pick_size(rng, k, stride, 0, 1, lambda n: floor_matters(n, k, stride, 0, 1))
+        padding = rng.randint(1, 2)
+        return k, stride, padding, pick_size(rng, k, stride, padding, 1, lambda n: (n + 2 * padding - k) % stride == 0)
+
+    return redraw(draw)
+
+
 @pytest.mark.points(3)
 def test_conv1d_module(student, check, rng, gen):
-    # Stratified: a stride >= 2 where floor matters, then padding reaching both ends.
-    for stratum in ("strided", "padded"):
-        def draw() -> tuple[int, int, int, int]:
-            k = rng.randint(2, 4)
-            stride, padding = (rng.randint(2, 3), 0) if stratum == "strided" else (rng.randint(1, 2), rng.randint(1, 2))
-            wanted = floor_matters if stratum == "strided" else reaches_both_pads
-            return k, stride, padding, pick_size(rng, k, stride, padding, 1, lambda n: wanted(n, k, stride, padding, 1))
-
+    for stratum in ("strided", "flush"):
         c_in, c_out = rng.randint(2, 3), rng.randint(2, 4)
-        k, stride, padding, length = redraw(draw)
+        k, stride, padding, length = conv1d_setting(rng, stratum)
         x = torch.randn(rng.randint(2, 3), c_in, length, generator=gen)
         state = {"kernel.weight": torch.randn(c_out, k * c_in, generator=gen),
                  "kernel.bias": torch.randn(c_out, generator=gen)}
