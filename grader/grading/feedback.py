@@ -14,7 +14,6 @@ the Markdown.
 """
 from __future__ import annotations
 
-import base64
 import math
 import shutil
 from dataclasses import dataclass, field
@@ -65,10 +64,6 @@ class TestView:
     figure_alt: str = ""
     no_figure: str = ""
     grids: list[Grid] = field(default_factory=list)
-
-    @property
-    def figure_base64(self) -> str:
-        return base64.b64encode(self.figure_png).decode("ascii") if self.figure_png else ""
 
 
 @dataclass

@@ -10,7 +10,6 @@ grading time of each submission. Written by every ``convkit grade`` run and by
 from __future__ import annotations
 
 import csv
-import base64
 import re
 import statistics
 from collections import Counter
@@ -40,10 +39,6 @@ class Distribution:
     median: str
     max_score: str
     png: Optional[bytes]  # None below MIN_HISTOGRAM_GRADED graded submissions
-
-    @property
-    def base64(self) -> str:
-        return base64.b64encode(self.png).decode("ascii") if self.png else ""
 
 
 @dataclass

@@ -11,6 +11,7 @@ have no autoescape, so every text from a run goes through one of two filters:
 """
 from __future__ import annotations
 
+import base64
 import functools
 import re
 from pathlib import Path
@@ -37,14 +38,21 @@ def fenced(value: object, info: str = "text") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
+def png_base64(png: bytes | None) -> str:
+    """A PNG as the base64 text of a ``data:image/png;base64,`` URL ("" for none)."""
+    return base64.b64encode(png).decode("ascii") if png else ""
+
+
 @functools.lru_cache(maxsize=None)
 def environment(markup: str) -> jinja2.Environment:
-    """The environment for ``markup`` "html" (autoescaped) or "md" (with the ``md``/``fenced`` filters)."""
+    """The environment for ``markup`` "html" (autoescaped) or "md"; both have the filters ``md``,
+    ``fenced`` and ``png_base64``."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=markup == "html",
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["md"] = md
     env.filters["fenced"] = fenced
+    env.filters["png_base64"] = png_base64
     return env
 
 

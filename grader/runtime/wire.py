@@ -30,11 +30,12 @@ import math
 import re
 import socket
 import struct
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from grader.runtime.sockets import read_exactly
 
 # dtype name -> (torch dtype, bytes per element); nothing else crosses the wire.
 DTYPES: dict[str, tuple[torch.dtype, int]] = {
@@ -212,10 +213,10 @@ def receive(sock: socket.socket, deadline: float | None = None, max_bytes: int =
     ``time.monotonic()`` passes ``deadline`` (None waits forever), ``WireError`` for
     a malformed frame or one past the bounds in this module's docstring.
     """
-    (length,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size, deadline))
+    (length,) = _HEADER.unpack(read_exactly(sock, _HEADER.size, deadline))
     if length > max_bytes:
         raise WireError(f"frame of {length} bytes is too large")
-    body = _read_exactly(sock, length, deadline)
+    body = read_exactly(sock, length, deadline)
     # Every JSON value but the first follows a comma or opens a container: counting
     # them (in C, before parsing) bounds the objects json.loads would build.
     items = body.count(b",") + body.count(b"[") + body.count(b"{")
@@ -247,20 +248,3 @@ def _parse_float(literal: str) -> float:
     if not math.isfinite(value):
         raise WireError("a float literal that is not finite")
     return value
-
-
-def _read_exactly(sock: socket.socket, n: int, deadline: float | None = None) -> bytes:
-    chunks, remaining = [], n
-    while remaining:
-        if deadline is not None:
-            # The deadline bounds the whole frame, so a worker cannot stall by dripping bytes.
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no complete reply before the deadline")
-            sock.settimeout(left)
-        chunk = sock.recv(min(remaining, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the connection")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)

@@ -36,6 +36,8 @@ import sys
 import traceback
 from typing import Any
 
+from grader.runtime.sockets import read_exactly
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWIPC = 0x08000000
@@ -83,28 +85,16 @@ def pack_setup(header: dict, files: list[tuple[bytes, bytes]]) -> bytes:
     return b"".join([_HEADER.pack(len(encoded)), encoded, *(data for _, data in files)])
 
 
-def _read_exactly(sock: socket.socket, count: int) -> bytes:
-    """``count`` bytes from ``sock``, or EOFError."""
-    chunks, left = [], count
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("the grading side closed the socket during the setup")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
 def receive_setup(sock: socket.socket) -> tuple[dict, list[tuple[bytes, bytes]]]:
     """The inverse of :func:`pack_setup`, read from ``sock``."""
-    (size,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size))
-    header = json.loads(_read_exactly(sock, size))
+    (size,) = _HEADER.unpack(read_exactly(sock, _HEADER.size))
+    header = json.loads(read_exactly(sock, size))
     files, total = [], 0
     for name, length in header.pop("files"):
         total += length
         if total > MAX_SETUP_BYTES:
             raise ValueError("the setup is larger than MAX_SETUP_BYTES")
-        files.append((base64.b64decode(name), _read_exactly(sock, length)))
+        files.append((base64.b64decode(name), read_exactly(sock, length)))
     return header, files
 
 
