@@ -287,9 +287,16 @@ def trained_reference(weights: Any, lang: str) -> torch.nn.Module:
 
 
 def test_accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-    """Percent of ``images`` (N x 28 x 28 uint8) that ``model`` classifies as ``labels``, here in the grader."""
+    """Percent of ``images`` (N x 28 x 28 uint8) that ``model`` classifies as ``labels``, here in the grader.
+
+    Channels-last: on one thread its convolutions take half the CPU of the default layout
+    (0.5 s instead of 1.1-1.3 s for the 10,000 test digits, the same predictions), and
+    this runs once per submission in a class.
+    """
+    model = model.to(memory_format=torch.channels_last)
+    x = inputs_for("build_cnn", images).contiguous(memory_format=torch.channels_last)
     with torch.no_grad():
-        predictions = torch.cat([model(batch).argmax(1) for batch in inputs_for("build_cnn", images).split(1000)])
+        predictions = torch.cat([model(batch).argmax(1) for batch in x.split(1000)])
     return 100.0 * float((predictions == labels).double().mean())
 
 
