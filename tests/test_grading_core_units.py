@@ -235,3 +235,21 @@ def test_a_cell_note_is_rebuilt_and_trimmed():
 
     note = cell_failed_note({"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 900})
     assert note == {"kind": "cell_failed", "file": "m.ipynb", "cell": 2, "type": "NameError", "message": "x" * 499 + "…"}
+
+
+def test_a_grader_error_is_logged_cleaned_and_charged_to_the_grader(caplog):
+    # The suites run without pytest's log capture, so this record reaches the grading
+    # process's stderr: an error quoting a student's value must not drive the terminal.
+    from grader.grading.results import Status
+    from grader.grading.submission import GradingPlugin
+
+    plugin = GradingPlugin(context=None)
+    try:
+        raise ValueError("got \x1b[2J\x1b]0;pwned\x07 from the student")
+    except ValueError as exc:
+        status, texts = plugin._outcome(exc, "test_maxpool.py::test_\x1b[31mx")
+    assert status is Status.ERROR and "ValueError" in texts["en"]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Traceback" in logged and "ValueError: got" in logged and "test_maxpool.py::test_" in logged
+    assert "\x1b" not in logged and "\x07" not in logged
+    assert plugin.problems and "\x1b" not in plugin.problems[0]
