@@ -148,7 +148,7 @@ def main() -> int:
         many = make_class(root / "class", args.copies)
         timing, _ = timed_grade(many, root / "out-class", Settings(exercises=DEMO_EXERCISES), jobs=args.jobs)
         print_class(timing, args.jobs, CLASS)
-        for count in (args.copies, CLASS):
+        for count in dict.fromkeys((args.copies, CLASS)):  # once when the class graded is the class of 200
             rate = 60 * count / (timing.wall if count == args.copies else timing.projected(count))
             verdict = "PASS" if rate >= GOAL_PER_MINUTE else "MISS"
             how = "measured" if count == args.copies else "projected"
