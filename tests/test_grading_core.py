@@ -255,3 +255,19 @@ def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):
     result = grade_submission(folder, "eve", seed=1, exercises=("output_size",))
     assert scores(result) == {"output_size": TOTALS["output_size"]}
     assert not any("FORGED" in note or "cell" in note for note in notes(result)), notes(result)
+
+
+def test_pytest_settings_and_plugins_of_the_instructors_environment_do_not_change_a_grade(tmp_path, monkeypatch):
+    # A pytest plugin installed next to the kit (found by its entry point, as pip installs
+    # one), PYTEST_ADDOPTS and PYTEST_PLUGINS would each make every test fail here if the
+    # hidden suites' run took them.
+    site = tmp_path / "site"
+    (site / "convkit_sabotage-1.0.dist-info").mkdir(parents=True)
+    (site / "convkit_sabotage-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: convkit-sabotage\nVersion: 1.0\n")
+    (site / "convkit_sabotage-1.0.dist-info" / "entry_points.txt").write_text("[pytest11]\nsabotage = convkit_sabotage\n")
+    (site / "convkit_sabotage.py").write_text("def pytest_runtest_call(item):\n    raise AssertionError('sabotaged')\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k nothing_matches_this")
+    monkeypatch.setenv("PYTEST_PLUGINS", "convkit_sabotage")
+    result = grade(make_submission(tmp_path), exercises=("output_size",))
+    assert result["score"] == result["max_score"] == TOTALS["output_size"]

@@ -197,17 +197,20 @@ def grade_submission(src: Path, student: str, *, seed: int, lang: str = "en",
 
 
 def _run_pytest(suites: list[Path], plugin: GradingPlugin) -> None:
-    # No unraisableexception/threadexception plugins: they only turn exceptions no test
-    # sees into warnings nobody reads here, and the first forces two full garbage
-    # collections per call (0.2-0.35 s with torch loaded, in every submission). No log
-    # capture: it re-attaches its handlers to every logger in each phase of each test
-    # (about 0.05 s per submission) for records nothing here reads.
+    # Only pytest's own machinery runs the suites: no plugin installed beside the kit (an
+    # entry point pytest would load by itself could fail or skip every test), and none of
+    # the built-in ones that do nothing here but cost time in every submission: the
+    # unraisableexception plugin forces two full garbage collections per call (0.2-0.35 s
+    # with torch loaded), log capture re-attaches its handlers to every logger in each
+    # phase of each test, the others are reports and debuggers nobody reads.
     args = [str(s) for s in suites] + [
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "-s", "--assert=plain",
-        "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:terminal",
+        "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:terminal",
         "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
+        "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:faulthandler", "-p", "no:debugging",
+        "-p", "no:doctest", "-p", "no:legacypath",
     ]
-    # The instructor's own pytest settings (e.g. PYTEST_ADDOPTS="-x") must not change grading.
+    # Nor do the instructor's own pytest settings (e.g. PYTEST_ADDOPTS="-x").
     saved = {name: os.environ.pop(name) for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if name in os.environ}
     try:
         code = pytest.main(args, plugins=[plugin])
