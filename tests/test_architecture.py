@@ -100,6 +100,11 @@ def test_the_readme_layout_table_matches_the_tree() -> None:
     assert {t for t in top if t != "solutions"} <= named | {"solutions"}, sorted(top - named)
 
 
+def _dist(name: str) -> str:
+    """A distribution's name as pip compares them (PEP 503: case and runs of -_. do not matter)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _declared_closure() -> set[str]:
     """The distributions ``pip install convkit`` brings: pyproject's dependencies and theirs,
     with the extras each requirement asks for (``dask[distributed]``) and no others."""
@@ -108,7 +113,7 @@ def _declared_closure() -> set[str]:
 
     def parse(requirement: str) -> tuple[str, set[str]]:
         head = re.match(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?", requirement)
-        return head[1].lower().replace("_", "-"), {e.strip() for e in (head[2] or "").split(",") if e.strip()}
+        return _dist(head[1]), {e.strip() for e in (head[2] or "").split(",") if e.strip()}
 
     pending = [parse(r) for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]]
     found: set[str] = set()
@@ -142,7 +147,7 @@ def test_everything_the_grader_imports_is_installed_by_its_own_dependencies() ->
                      else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
             # pip: every venv has it (./kit and the platform images make one).
             for top in {n.partition(".")[0] for n in names} - set(sys.stdlib_module_names) - {"grader", "pip"}:
-                dists = {d.lower().replace("_", "-") for d in owners.get(top, [])}
+                dists = {_dist(d) for d in owners.get(top, [])}
                 if not dists & declared:
                     missing.setdefault(top, []).append(str(path.relative_to(REPO)))
     assert not missing, f"imported by the grader, not installed by pyproject's dependencies: {missing}"
