@@ -6,8 +6,9 @@ command line takes at most 4 s of wall time on a 2-core machine (issue 3's floor
 15 s); a class graded with ``--jobs 2`` goes at least 100 submissions per minute. The
 class of ``--copies`` (20) is graded and timed grade by grade: its rate is printed as
 measured, start-up included, and projected for a class of 200 (the start-up once, then
-the pace measured after it), each against the goal. The largest grading process's peak resident memory is printed too (each grading
-process is capped at ``class_run.GRADING_MEMORY_BYTES``). The class goes through
+the pace measured after it), each against the goal. The largest grading process's peak
+resident memory is printed too (each grading process is capped at
+``class_run.GRADING_MEMORY_BYTES``). The class goes through
 ``grade_class`` exactly as the CLI does (grading processes, workers, outputs); every run
 writes into a fresh folder so nothing is reused. benchmarks/bench_overhead.py says where
 the time of one submission goes.
