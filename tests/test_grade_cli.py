@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import os
+import re
+import urllib.parse
 from pathlib import Path
 
 import fake_grading
@@ -147,6 +149,32 @@ def test_rerun_skips_unchanged_and_regrades_what_changed(tmp_path, monkeypatch):
     assert sorted(rerun.graded) == ["ana", "ben", "cy"]  # so is other MNIST data
     monkeypatch.setattr(class_run, "grader_version", lambda: "changed")
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # so is another grader
+
+
+def test_the_longest_folder_names_are_graded_stored_and_linked(tmp_path, monkeypatch):
+    """Folder names of 255 bytes (the most Linux allows; 128 characters, so under the id's
+    character cap), two of them alike but for their last character: every file named for
+    them (stored grade and its temporary, feedback pages, figures) used to pass 255 bytes,
+    and the OSError ended the whole class run."""
+    monkeypatch.setattr(class_run, "grader_version", lambda: "pinned")
+    long_a, long_b = "é" * 127 + "a", "é" * 127 + "b"
+    assert len(long_a.encode()) == 255
+    root = make_class(tmp_path / "class", {s: {"maxpool.py": s} for s in ("ana", long_a, long_b)})
+    out = tmp_path / "out"
+    run = lambda: class_run.grade_class(discover.discover([root]), out, cache.Settings(), jobs=2,  # noqa: E731
+                                        grade_fn=fake_grading.grade_submission, progress=False)
+    first = run()
+    assert sorted(first.graded) == sorted(["ana", long_a, long_b]) and not first.failed
+    names = {outputs.student_file(s) for s in (long_a, long_b)}
+    assert len(names) == 2 and all(len(name.encode()) <= outputs.STUDENT_FILE_BYTES for name in names)
+    for name in names:
+        assert (out / "feedback" / f"{name}.html").is_file() and (out / "feedback" / f"{name}.md").is_file()
+        assert (out / cache.RESULTS / f"{name}.json").is_file()
+    report = (out / "report.html").read_text(encoding="utf-8")
+    linked = {link for link in re.findall(r'href="(feedback/[^"]+)"', report)}
+    assert len(linked) == 3 and all((out / urllib.parse.unquote(link)).is_file() for link in linked)
+    again = run()
+    assert sorted(again.reused) == sorted(["ana", long_a, long_b]) and again.document == first.document
 
 
 def test_output_folder_that_is_a_file_is_refused_before_grading(tmp_path, capsys):

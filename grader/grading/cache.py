@@ -1,7 +1,7 @@
 """The result cache: each finished grade stored at once, keyed by what it depends on.
 
-A grade is stored atomically in ``DIR/.results/<student>.json`` with a key hashing the
-submission's files (every file the worker receives, code or not, chosen and read as
+A grade is stored atomically in ``DIR/.results/<student>.json`` (the name
+``outputs.student_file`` gives the id) with a key hashing the submission's files (every file the worker receives, code or not, chosen and read as
 grader/isolation/submission_files.py says: regular files only, capped), the grading engine
 (grading side, suites, isolation, worker runtime, course definition) and the reference
 solutions, the seed, the exercise set, the time budget, the MNIST data root and
@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from grader.course.assignment import EXERCISES, REPO, SOLUTIONS
 from grader.isolation import submission_files
-from grader.grading.outputs import write_atomic
+from grader.grading.outputs import student_file, write_atomic
 
 RESULTS = ".results"
 DEFAULT_SEED = 0
@@ -77,7 +77,7 @@ def result_key(folder: Path, settings: Settings, version: str) -> str:
 
 
 def _result_path(out: Path, student: str) -> Path:
-    return out / RESULTS / f"{student}.json"
+    return out / RESULTS / f"{student_file(student)}.json"
 
 
 def load_result(out: Path, student: str, key: str) -> Optional[dict]:

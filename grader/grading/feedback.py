@@ -25,7 +25,7 @@ from grader.course import messages
 from grader.course.assignment import ASSIGNMENT, REPO
 from grader.grading import figures, templates
 from grader.grading.report import write_report
-from grader.grading.outputs import number, typed, write_atomic
+from grader.grading.outputs import number, student_file, typed, write_atomic
 from grader.grading.results import SubmissionResult, SubmissionStatus, TestResult, pick
 
 MAX_FIGURES = 4  # per submission: the first failed comparisons only
@@ -168,7 +168,7 @@ def page(result: SubmissionResult, lang: str, assignment: str = ASSIGNMENT) -> d
         "score": number(result.score), "max_score": number(result.max_score),
         "percent": 100.0 * result.score / result.max_score if result.max_score else 0.0,
         "exercises": exercises, "notes": [public(pick(n, lang)) for n in result.notes],
-        "figures_dir": quote(f"{result.student}.figures"),
+        "figures_dir": quote(f"{student_file(result.student)}.figures"),
     }
 
 
@@ -185,15 +185,16 @@ def feedback_html(result: "SubmissionResult | Mapping", lang: str, assignment: s
 def write_feedback(folder: Path, result: SubmissionResult, lang: str) -> None:
     """``folder/<student>.html``, ``<student>.md`` and the Markdown's figures."""
     view = page(result, lang)
-    figures_dir = folder / f"{result.student}.figures"
+    name = student_file(result.student)
+    figures_dir = folder / f"{name}.figures"
     if figures_dir.is_dir():
         shutil.rmtree(figures_dir)  # figures of an earlier grade must not linger
     for exercise in view["exercises"]:
         for test in exercise.failed:
             if test.figure_png:
                 write_atomic(figures_dir / test.figure_file, test.figure_png)
-    write_atomic(folder / f"{result.student}.md", templates.render("feedback.md.j2", **view))
-    write_atomic(folder / f"{result.student}.html", templates.render("feedback.html.j2", **view))
+    write_atomic(folder / f"{name}.md", templates.render("feedback.md.j2", **view))
+    write_atomic(folder / f"{name}.html", templates.render("feedback.html.j2", **view))
 
 
 def write_pages(out: Path, results: Sequence[SubmissionResult], exercises: Sequence[str], lang: str) -> None:

@@ -6,7 +6,8 @@
   sorted by student (``status``: ``graded``, ``no exercise files``, ``could not grade: <reason>``).
 - ``grades.csv``: one row per folder: student, each exercise's score, total, max, status.
 - ``feedback/<student>.html`` (one self-contained file, figures embedded) and
-  ``feedback/<student>.md`` with its figures in ``feedback/<student>.figures/``.
+  ``feedback/<student>.md`` with its figures in ``feedback/<student>.figures/``;
+  ``<student>`` is :func:`student_file`'s name for the id, which fits any file system.
 - ``report.html`` and ``report.md``: the class report (grader/grading/report.py).
 
 grader/grading/publish.py writes them all (and keeps the other students' rows when one
@@ -18,6 +19,7 @@ templates in grader/grading/templates/ (grader/grading/feedback.py, report.py).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -35,6 +37,31 @@ STATUSES = tuple(status.value for status in Status)
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK
+
+
+# The longest name written for a student is an atomic write's temporary file,
+# ".<name>.figures.XXXXXXXX.tmp" at most: a name of this many UTF-8 bytes keeps it within
+# the 255 bytes file systems allow, whatever the folder the student's id came from.
+STUDENT_FILE_BYTES = 200
+
+
+def student_file(student: str) -> str:
+    """The name every output file of ``student`` starts with: the id itself when its UTF-8
+    fits in ``STUDENT_FILE_BYTES``, else its start, a dash and a hash of the whole id (so
+    two long ids that share their start still get different files).
+
+    >>> student_file("ana")
+    'ana'
+    >>> name = student_file("é" * 127 + "x")  # a 255-byte folder name
+    >>> len(name.encode()), name[:3], name == student_file("é" * 127 + "y")
+    (199, 'ééé', False)
+    """
+    raw = student.encode("utf-8", "surrogatepass")
+    if len(raw) <= STUDENT_FILE_BYTES:
+        return student
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    head = raw[: STUDENT_FILE_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}-{digest}"
 
 
 class OutputError(OSError):

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from grader.course import messages
 from grader.course.assignment import ASSIGNMENT
 from grader.grading import figures, templates
-from grader.grading.outputs import number, write_atomic
+from grader.grading.outputs import number, student_file, write_atomic
 from grader.grading.results import Status, SubmissionResult, SubmissionStatus, pick
 
 TOP_MESSAGES = 5  # failure messages shown per exercise
@@ -134,7 +134,7 @@ def model(results: Sequence[SubmissionResult], exercises: Sequence[str], lang: s
         rows.append(Row(r.student, status, not r.graded or timeouts > 0,
                         "-" if r.seconds is None else f"{r.seconds:.1f}",
                         f"{number(r.score)} / {number(r.max_score)}" if r.graded else "-",
-                        quote(f"feedback/{r.student}.html") if r.graded else ""))
+                        quote(f"feedback/{student_file(r.student)}.html") if r.graded else ""))
     return {
         "lang": lang, "t": t, "assignment": assignment,
         "overview": t("report_overview", graded=len(graded), folders=len(results), mean=mean, median=median,

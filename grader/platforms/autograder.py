@@ -130,6 +130,7 @@ def grade_one(folder: Path, student: str, settings: PackageSettings) -> Graded:
 
     from grader.grading.cache import Settings
     from grader.grading.class_run import grade_class
+    from grader.grading.outputs import student_file
 
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="convkit-grade-") as work:
@@ -141,7 +142,7 @@ def grade_one(folder: Path, student: str, settings: PackageSettings) -> Graded:
         if student in run.failed:
             raise GraderFailure(run.failed[student])
         record = next(s for s in run.document["submissions"] if s["student"] == student)
-        feedback = (out / "feedback" / f"{student}.md").read_text(encoding="utf-8")
+        feedback = (out / "feedback" / f"{student_file(student)}.md").read_text(encoding="utf-8")
     return Graded(record=record, feedback_md=feedback, seconds=time.monotonic() - start)
 
 

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
+from grader.grading.outputs import student_file
 from grader.isolation.submission_files import read_regular
 from grader.isolation.untrusted import FIELD_CHARS, untrusted_name, untrusted_text
 
@@ -209,12 +210,12 @@ SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")  # what release_fe
 
 
 def place_feedback(course: Path, assignment: str, students: list[str], out: Path) -> int:
-    """Copy convkit's page ``out/feedback/<student>.html`` to nbgrader's feedback folder as
+    """Copy convkit's page ``out/feedback/<student>.html`` (:func:`student_file`'s name) to nbgrader's feedback folder as
     ``<notebook>.html`` for each notebook the student submitted; the pages written."""
     written = 0
     for student in students:
         submitted = course / "submitted" / student / assignment
-        page = out / "feedback" / f"{student}.html"
+        page = out / "feedback" / f"{student_file(student)}.html"
         target = course / "feedback" / student / assignment
         notebooks = sorted(path for path in submitted.glob("*.ipynb") if path.is_file() and not path.is_symlink())
         if not page.is_file() or not notebooks:
