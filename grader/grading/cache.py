@@ -1,7 +1,8 @@
 """The result cache: each finished grade stored at once, keyed by what it depends on.
 
 A grade is stored atomically in ``DIR/.results/<student>.json`` (the name
-``outputs.student_file`` gives the id) with a key hashing the submission's files (every file the worker receives, code or not, chosen and read as
+``outputs.student_file`` gives the id) with a key hashing the submission's files (every
+file the worker receives, code or not, chosen and read as
 grader/isolation/submission_files.py says: regular files only, capped), the grading engine
 (grading side, suites, isolation, worker runtime, course definition) and the reference
 solutions, the seed, the exercise set, the time budget, the MNIST data root and
