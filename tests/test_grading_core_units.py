@@ -7,8 +7,10 @@ import os
 import re
 import socket
 import struct
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from grader.course.assignment import SOLUTIONS
 from grader.grading import forbidden
 from grader.grading.compare import Checker, Mismatch
 from grader.grading.results import all_languages
-from grader.runtime import wire
+from grader.runtime import guard, wire
 
 torch.set_num_threads(1)
 
@@ -38,6 +40,39 @@ def test_wire_round_trips_plain_values_and_tensors(gen):
         assert torch.equal(got[key], value[key])
     assert got["pair"] == (1, (2.5, None)) and got["list"] == [1, "x"] and got["size"] == (4, 5)
     assert got["nan"] != got["nan"]
+
+
+def test_the_wire_runs_only_on_what_the_guard_watches(gen):
+    """A frame written and read back runs Python code of the wire and guard.WIRE_MODULES
+    only, and calls no module-level C function but theirs or one the wire bound at import:
+    all of them are in the worker's integrity fingerprint. Student code shares the worker's
+    interpreter, so a dependency of the wire left unwatched (json's decoder and encoder
+    classes were) could be replaced to drop a request's rule or rewrite a reply."""
+    value = {"id": 3, "guard": {"allowed": ["add"], "autograd": False}, "module": "maxpool",
+             "result": (torch.randn(2, 3, generator=gen), torch.zeros(0, dtype=torch.int64)),
+             "floats": [1.5, float("inf"), -0.0], "text": "é\ud800", "none": None, "big": 1 << 70}
+    allowed = {wire.__name__, *guard.WIRE_MODULES}
+    bound = {id(value) for value in vars(wire).values()}
+    strangers: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_globals.get("__name__") not in allowed:
+            strangers.add(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}")
+        owner = getattr(arg, "__self__", None)
+        if event == "c_call" and isinstance(owner, types.ModuleType) and owner.__name__ not in allowed \
+                and id(arg) not in bound and arg is not sys.setprofile:
+            strangers.add(f"{owner.__name__}.{arg.__name__}")
+
+    sent, received = socket.socketpair()
+    with sent, received:
+        sys.setprofile(profile)
+        try:
+            wire.send(sent, value)
+            got = wire.receive(received)  # as the worker reads: no deadline
+        finally:
+            sys.setprofile(None)
+    assert torch.equal(got["result"][0], value["result"][0]) and got["guard"] == value["guard"]
+    assert not strangers, f"the wire runs code the guard does not watch: {sorted(strangers)}"
 
 
 def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():

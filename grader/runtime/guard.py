@@ -21,9 +21,10 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   exact types, anything else becomes ``wire.Opaque``. A tensor subclass is refused.
 
 After EVERY request (:func:`Guard.check`) the worker compares a fingerprint of its
-own machinery (this module, the wire, the worker and op modules, the functions and
-classes in them, their code and closures, ``torch.Tensor``'s methods, the modules the
-wire encodes with) and torch's dispatch-mode stacks against the one taken before any
+own machinery (this module, the wire, the worker and op modules, and ``WIRE_MODULES``,
+the standard library that reads requests and writes replies: their namespaces, the
+classes they define and those classes' namespaces, the code and closures of every Python
+function in them; ``torch.Tensor``'s methods) and torch's dispatch-mode stacks against the one taken before any
 student code ran; a difference is reported as ``forbidden`` ("tampering") and the
 worker exits, so the next request gets a fresh one.
 
@@ -60,6 +61,13 @@ LIBRARIES: frozenset[str] = frozenset({"torch", "numpy", "grader", "typing_exten
 # ...except these parts of them: convolution and FFT routines outside torch's dispatcher.
 LIBRARY_ROUTINES: tuple[str, ...] = ("numpy.fft", "numpy.convolve", "numpy.correlate")
 
+# The modules whose code reads a request and writes a reply, besides the wire itself
+# (tests/test_guard_allowlist.py traces both and finds no other). Student code runs in the
+# same interpreter, so these are watched like the grader's own: a replaced decoder method
+# could drop a request's rule, a replaced encoder method could rewrite a reply.
+WIRE_MODULES: tuple[str, ...] = ("grader.runtime.sockets", "json", "json.decoder", "json.scanner", "json.encoder",
+                                 "base64", "binascii", "struct", "math", "builtins")
+
 
 def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
           ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
@@ -75,11 +83,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         rule: the call still runs with the result made plain). And ``check()`` -> None,
         or what was tampered with.
     """
-    import json
-    import json.encoder
-    import base64
+    import importlib
     import socket
-    import struct
     import threading
     import _thread
     import subprocess
@@ -244,9 +249,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     # ------------------------------------------------------------ integrity
     # Not os/threading/subprocess: their namespaces change when honest code starts a process
     # at import; thread and process creation is watched by RLIMIT_NPROC and tasks() instead.
-    watched_modules = [*watched, wire, json, json.encoder, base64, struct]
-    watched_classes = [torch.Tensor, torch._C.TensorBase, torch.nn.Module, socket.socket, Tripwire,
-                       TorchDispatchMode]
+    watched_modules = [*watched, wire, *map(importlib.import_module, WIRE_MODULES)]
+    # The classes those modules define (json's JSONEncoder and JSONDecoder: their methods
+    # run on every frame), the socket the frames travel on, and torch's classes, whose
+    # methods the wire and plain() call.
+    own_classes = [*classes_of(watched_modules), Tripwire, socket.socket]
+    watched_classes = [*own_classes, torch.Tensor, torch._C.TensorBase, torch.nn.Module, TorchDispatchMode]
 
     def tables() -> list[dict]:
         """The namespaces watched: the modules' and classes' dicts (each compared by identity)."""
@@ -265,7 +273,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         """What is watched, by name: a namespace's keys and value identities, code, modules."""
         parts: dict[str, tuple] = {}
         for owner, space in zip([*watched_modules, *watched_classes], tables()):
-            name = getattr(owner, "__name__", "?")
+            name = owner.__name__ if owner in watched_modules else f"{owner.__module__}.{owner.__qualname__}"
             parts[name] = (id(owner), tuple(space), tuple(map(id, space.values())),
                            sys.modules.get(name) is owner if owner in watched_modules else True)
         parts["the grader's functions"] = tuple(map(code_of, own_functions))
@@ -335,11 +343,23 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return "forbidden", "spawn:a thread or process was started"
         return outcome
 
-    # Only the grader's own Python functions have their code watched (torch's are C).
-    own_functions = functions_of([vars(module) for module in watched] + [vars(Tripwire)])
+    # The code of every Python function of the watched modules and of their classes
+    # (torch's classes' methods are mostly C, and the wire calls none of its Python ones).
+    own_functions = functions_of([vars(owner) for owner in [*watched_modules, *own_classes]])
     baseline = fingerprint()
     baseline_tasks = tasks()
     return run_guarded, check
+
+
+def classes_of(modules: list[types.ModuleType]) -> list[type]:
+    """The classes each of ``modules`` defines (not those it imports), in order.
+
+    >>> import json.decoder
+    >>> [cls.__name__ for cls in classes_of([json.decoder])]
+    ['JSONDecodeError', 'JSONDecoder']
+    """
+    return [value for module in modules for value in vars(module).values()
+            if isinstance(value, type) and value.__module__ == module.__name__]
 
 
 def _filled(cell: Any) -> bool:
