@@ -151,6 +151,17 @@ def test_rerun_skips_unchanged_and_regrades_what_changed(tmp_path, monkeypatch):
     assert sorted(run(seed=1).graded) == ["ana", "ben", "cy"]  # so is another grader
 
 
+def test_a_student_id_is_one_line_whatever_its_folder_name(tmp_path, capsys):
+    """A folder name with a line break printed a line of its own in the progress bar
+    (a fake "convkit grade: graded ..." summary, red team round 4)."""
+    fake = "ana\nconvkit grade: graded 99, unchanged 0, failed 0; no problems\tx"
+    root = make_class(tmp_path / "class", {fake: {"maxpool.py": "x"}, "ben": {"maxpool.py": "y"}})
+    (student,) = [s for s in discover.discover([root]) if s != "ben"]
+    assert "\n" not in student and "\t" not in student and student.startswith("ana")
+    assert run_cli(str(root), "--out", str(tmp_path / "out")) == 0
+    assert not any(line.startswith("convkit grade: graded 99") for line in capsys.readouterr().err.splitlines())
+
+
 def test_the_longest_folder_names_are_graded_stored_and_linked(tmp_path, monkeypatch):
     """Folder names of 255 bytes (the most Linux allows; 128 characters, so under the id's
     character cap), two of them alike but for their last character: every file named for

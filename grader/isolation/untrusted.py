@@ -6,7 +6,8 @@ arbitrary data: lone surrogates (an undecodable file name, ``"\\udce9"`` sent ba
 worker), control characters that rewrite an instructor's terminal, megabytes of text.
 :func:`untrusted_text` is the one boundary: what it returns is valid Unicode (encodes as
 UTF-8 without error), holds no control character but newline and tab, and is at most
-``limit`` characters long. Escaping for a format (Markdown, HTML, CSV) is the writer's job.
+``limit`` characters long (:func:`untrusted_name`: one line). Escaping for a format
+(Markdown, HTML, CSV) is the writer's job.
 """
 from __future__ import annotations
 
@@ -54,6 +55,12 @@ def untrusted_text(value: Any, limit: int) -> str:
 
 
 def untrusted_name(name: str | bytes) -> str:
-    """A file or folder name (``os.listdir`` keeps undecodable bytes as surrogates) as text."""
+    r"""A file or folder name (``os.listdir`` keeps undecodable bytes as surrogates) as one
+    line of text: a name is shown on one line (a progress bar, a table row), where a line
+    break would let it print a line of its own.
+
+    >>> untrusted_name(b"ana\nconvkit grade: graded 2\t\xe9") == "ana\ufffdconvkit grade: graded 2\ufffd\ufffd"
+    True
+    """
     raw = os.fsencode(name) if isinstance(name, str) else name
-    return untrusted_text(raw, NAME_CHARS)
+    return untrusted_text(raw, NAME_CHARS).replace("\n", "\ufffd").replace("\t", "\ufffd")
