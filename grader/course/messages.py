@@ -274,6 +274,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "{stage}: se esperaba ValueError para {case}, pero lanzó {type}: {error}",
         "fr": "{stage} : ValueError attendue pour {case}, mais la fonction a levé {type} : {error}",
     },
+    "not_through": {
+        "en": "{stage} is not computed through {helper}: with {helper}'s output multiplied by {scale}, it did not "
+              "change by that factor. The exercise asks you to build it with {helper}: call this module's {helper} "
+              "(a convolution or another routine giving the same numbers does not count)",
+        "es": "{stage} no se calcula a través de {helper}: con la salida de {helper} multiplicada por {scale}, no "
+              "cambió en ese factor. El ejercicio pide construirlo con {helper}: llama al {helper} de este módulo "
+              "(una convolución u otra rutina que dé los mismos números no cuenta)",
+        "fr": "{stage} n'est pas calculé à l'aide de {helper} : avec la sortie de {helper} multipliée par {scale}, "
+              "il n'a pas changé de ce facteur. L'exercice demande de le construire avec {helper} : appelez le "
+              "{helper} de ce module (une convolution ou une autre routine donnant les mêmes nombres ne compte pas)",
+    },
     "mutated": {
         "en": "{stage}: the call changed its input {name}; a function must not modify its arguments",
         "es": "{stage}: la llamada modificó su entrada {name}; una función no debe modificar sus argumentos",

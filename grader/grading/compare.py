@@ -176,6 +176,17 @@ class Checker:
             self._fail("not_tuple", call, actual, stage=messages.stage_text(function, "output"), count=len(parts),
                        parts=listed, got=describe(actual))
 
+    def computed_through(self, scaled: Any, actual: torch.Tensor, scale: float, function: str, part: str,
+                         helper: str, *, call: str = "") -> None:
+        """``scaled``, ``function``'s ``part`` when its ``helper`` returned ``scale`` times its
+        result, must be ``scale`` times ``actual``, the part as computed normally: the part
+        is computed through ``helper``, as the contract asks."""
+        rtol, atol = TOLERANCES.get(actual.dtype, (0.0, 0.0))
+        if (type(scaled) is not torch.Tensor or scaled.shape != actual.shape or scaled.dtype != actual.dtype
+                or not torch.allclose(scaled, scale * actual, rtol=rtol, atol=atol)):
+            self._fail("not_through", call, stage=messages.stage_text(function, part), helper=helper,
+                       scale=f"{scale:g}")
+
     def raises_value_error(self, run: Callable[[], Any], function: str, case: Text, *, call: str = "") -> None:
         """``run()`` (a student call) must raise ValueError; anything else fails the test.
 

@@ -34,6 +34,26 @@ def module_forward(namespace: types.ModuleType, cls: str, args: list, state: dic
         return module(x)
 
 
+@op("call_through")
+def call_through(namespace: types.ModuleType, function: str, helper: str, scale: float, args: list,
+                 kwargs: dict) -> object:
+    """``function(*args, **kwargs)`` while the module's ``helper`` returns ``scale`` times its result.
+
+    A result the function computes through ``helper`` (linearly, as ``dX`` through ``col2im``)
+    comes back ``scale`` times larger; one computed another way comes back unchanged.
+    """
+    original, target = student_attr(namespace, helper), student_attr(namespace, function)
+
+    def scaled(*inner_args, **inner_kwargs):
+        return original(*inner_args, **inner_kwargs) * scale
+
+    setattr(namespace, helper, scaled)
+    try:
+        return target(*args, **kwargs)
+    finally:
+        setattr(namespace, helper, original)
+
+
 @op("function_forward_backward")
 def function_forward_backward(
     namespace: types.ModuleType, cls: str, inputs: list, args: list, dout: torch.Tensor

@@ -3,15 +3,17 @@
 | test                     | points | what                                                             |
 |--------------------------|--------|------------------------------------------------------------------|
 | col2im_random            | 4      | one case per stratum (configs.CONV_STRATA), overlapping windows, vs F.fold |
-| conv2d_backward_random   | 6      | dX, dW, db vs autograd of F.conv2d (float64)                      |
+| conv2d_backward_random   | 6      | dX, dW, db vs autograd of F.conv2d (float64); dX through col2im   |
 | conv2d_function          | 5      | Conv2dFunction forward + backward vs autograd of F.conv2d (float64), with and without bias |
 | bad_input                | 1      | a valid call is right, then ValueError for columns of the wrong shape |
 | no_mutation              | 3      | right results and the inputs come back unchanged                  |
 | composition              | 1      | conv2d_backward with the student's own col2im, im2col, calculate_out |
 
-``col2im`` may not use F.fold; ``conv2d_backward`` may not use autograd; ``Conv2dFunction``
-may not name F.conv2d nor run torch's convolution gradients (its backward builds on conv2d_backward). The trusted
-side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
+``col2im`` may not use F.fold. ``conv2d_backward`` may not use autograd, and computes dX
+through the module's ``col2im`` (the contract): run again with ``col2im``'s output doubled,
+its dX must double, which no other route to the same numbers (a transposed convolution)
+does. ``Conv2dFunction`` may not name F.conv2d nor run torch's convolution gradients (its
+backward builds on conv2d_backward). The trusted side cannot call student code, so ``Conv2dFunction`` is checked by running forward and
 backward in the worker and comparing with autograd here (in place of gradcheck).
 """
 from __future__ import annotations
@@ -60,12 +62,17 @@ def random_dout(case: ConvCase, gen) -> torch.Tensor:
 def check_conv2d_backward(student, check, case: ConvCase, dout: torch.Tensor) -> None:
     _, dX, dW, _ = autograd_grads(case, dout)
     db = dout.sum((0, 2, 3))
-    got = student.call("backward", "conv2d_backward", dout, case.X, case.weight, **case.settings())
-    call = describe_call("conv2d_backward", dout, case.X, case.weight, **case.settings())
+    args = (dout, case.X, case.weight)
+    got = student.call("backward", "conv2d_backward", *args, **case.settings())
+    call = describe_call("conv2d_backward", *args, **case.settings())
     check.parts(got, ("dX", "dW", "db"), "conv2d_backward", call=call)
     check.tensor(got[0], dX, "conv2d_backward", "dX", call=call, window=check.pixel_window())
     check.tensor(got[1], dW, "conv2d_backward", "dW", call=call)
     check.tensor(got[2], db, "conv2d_backward", "db", call=call)
+    doubled = student.op("call_through", "backward", forbid="conv2d_backward", function="conv2d_backward",
+                         helper="col2im", scale=2.0, args=list(args), kwargs=case.settings())
+    check.parts(doubled, ("dX", "dW", "db"), "conv2d_backward", call=call)
+    check.computed_through(doubled[0], got[0], 2.0, "conv2d_backward", "dX", "col2im", call=call)
 
 
 @pytest.mark.points(4)
