@@ -15,6 +15,10 @@ that makes add_key, request_key and keyctl fail with EPERM.
 from __future__ import annotations
 
 import ctypes
+import errno
+import io
+import json
+import platform
 import shutil
 from pathlib import Path
 
@@ -24,6 +28,9 @@ from grader.course.assignment import SOLUTIONS
 from grader.grading.cache import Settings
 from grader.grading.class_run import Run, grade_class
 from grader.isolation import bubblewrap
+from grader.isolation.launch import Worker
+from grader.isolation.limits import Limits
+from grader.runtime import seccomp
 
 ATTACKS = Path(__file__).resolve().parent / "redteam4"
 KEY_NAME = "convkit-rt4"  # the key keyring_a_plant leaves (tests/redteam4/keyring_a_plant/_plant.py)
@@ -91,3 +98,154 @@ def test_a_later_submission_sees_nothing_an_earlier_one_left_in_the_kernel(pair_
         messages = [test["message"] for test in result["tests"] if test["message"]]
         assert result["score"] == result["max_score"] > 0, (student, messages[:1])
     assert left == [], f"keys left in the kernel by keyring_a_plant: {left}"
+
+
+# ------------------------------------------------------------------ a real worker and its children
+
+# The three calls with arguments that succeed without the filter (add_key to the process's
+# own keyring, so nothing outlives the probe; request_key with no call-out, ENOKEY at worst:
+# "succeeded" or another errno than EPERM means the call reached the kernel's key store).
+KEYS = """
+import ctypes, json, os, subprocess, sys
+
+NUMBERS = @NUMBERS@  # add_key, request_key, keyctl of this architecture
+KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_USER_KEYRING, KEYCTL_GET_KEYRING_ID = -2, -4, 0
+ARGS = ((b"user", b"convkit-keyring-probe", b"x", ctypes.c_long(1), ctypes.c_long(KEY_SPEC_PROCESS_KEYRING)),
+        (b"user", b"convkit-keyring-probe", None, ctypes.c_long(0)),
+        (ctypes.c_long(KEYCTL_GET_KEYRING_ID), ctypes.c_long(KEY_SPEC_USER_KEYRING), ctypes.c_long(0)))
+
+
+def errnos():
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    for number, args in zip(NUMBERS, ARGS):
+        ctypes.set_errno(0)
+        found.append(ctypes.get_errno() if libc.syscall(ctypes.c_long(number), *args) == -1 else "succeeded")
+    return found
+
+
+def attempt():
+    \"\"\"The errno of each call here, in a forked child and in a program the child executes.\"\"\"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(write, json.dumps(errnos()).encode())
+        os._exit(0)
+    os.close(write)
+    forked = json.loads(os.read(read, 4096))
+    os.waitpid(pid, 0)
+    executed = subprocess.run([sys.executable, __file__], capture_output=True, text=True, timeout=60)
+    return {"worker": errnos(), "forked": forked, "executed": executed.stdout.strip() or executed.stderr[-500:]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(errnos()))
+"""
+
+
+@pytest.fixture(params=["warm", "cold", "unsandboxed"])
+def start_mode(request, monkeypatch) -> str:
+    """How the worker starts: forked from the zygote, a fresh sandboxed interpreter, or no sandbox."""
+    if request.param == "warm" and bubblewrap.warm_support().mode != "warm":
+        pytest.skip(bubblewrap.warm_support().reason)
+    if request.param == "cold":
+        monkeypatch.setenv(bubblewrap.ENV_WARM, "off")
+    if request.param == "unsandboxed":
+        monkeypatch.setenv(bubblewrap.ENV_MODE, "off")
+        bubblewrap.probe.cache_clear()
+    yield request.param
+    bubblewrap.probe.cache_clear()
+
+
+def test_a_worker_and_every_process_it_starts_are_refused_the_key_store(tmp_path: Path, start_mode: str) -> None:
+    abi = seccomp.running_abi()
+    assert abi is not None, seccomp.unsupported()
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    (folder / "keys.py").write_text(KEYS.replace("@NUMBERS@", repr(abi.denied)))
+    worker = Worker(folder, Limits())
+    try:
+        assert worker.warm == (start_mode == "warm")
+        reply = worker.request({"cmd": "call", "module": "keys", "function": "attempt", "args": [], "kwargs": {},
+                                "guard": None}, timeout=120)
+    finally:
+        worker.stop()
+    assert "error" not in reply, reply
+    denied = [errno.EPERM] * 3
+    assert reply["result"] == {"worker": denied, "forked": denied, "executed": json.dumps(denied)}, reply["result"]
+
+
+# ------------------------------------------------------------------ the BPF program itself
+
+AUDIT_ARCH_I386 = 0x40000003  # a 32-bit call on a 64-bit kernel
+
+
+def run_filter(code: list[seccomp.Instruction], nr: int, arch: int) -> int:
+    """What the kernel's classic-BPF interpreter returns for a call ``nr`` of ``arch``
+    (only the instructions seccomp.program uses; any other fails the test)."""
+    data = {seccomp.NR_OFFSET: nr & 0xFFFFFFFF, seccomp.ARCH_OFFSET: arch}
+    accumulator, pc = 0, 0
+    while True:
+        op = code[pc]
+        if op.code == seccomp.RET_K:
+            return op.k
+        if op.code == seccomp.LD_W_ABS:
+            accumulator = data[op.k]
+            pc += 1
+            continue
+        assert op.code in (seccomp.JEQ_K, seccomp.JSET_K), op
+        holds = accumulator == op.k if op.code == seccomp.JEQ_K else bool(accumulator & op.k)
+        pc += 1 + (op.jt if holds else op.jf)
+
+
+@pytest.mark.parametrize("machine", sorted(seccomp.ABIS))
+def test_the_filter_denies_exactly_the_key_calls_of_its_architecture(machine: str) -> None:
+    abi = seccomp.ABIS[machine]
+    code = seccomp.program(abi)
+    decisions = {nr: run_filter(code, nr, abi.audit_arch) for nr in range(1024)}
+    assert {nr for nr, action in decisions.items() if action == seccomp.RET_EPERM} == set(abi.denied)
+    assert {action for nr, action in decisions.items() if nr not in abi.denied} == {seccomp.RET_ALLOW}
+    others = {AUDIT_ARCH_I386} | {other.audit_arch for other in seccomp.ABIS.values()} - {abi.audit_arch}
+    for arch in others:  # another ABI's numbers mean other calls: all of them refused
+        assert {run_filter(code, nr, arch) for nr in range(1024)} == {seccomp.RET_EPERM}
+    x32 = {run_filter(code, nr | seccomp.X32_BIT, abi.audit_arch) for nr in range(1024)}
+    assert x32 == ({seccomp.RET_EPERM} if abi.x32 else {seccomp.RET_ALLOW})
+
+
+def test_the_installed_filter_refuses_the_key_calls_and_allows_the_rest(tmp_path: Path) -> None:
+    """Installed in a fresh interpreter (never in this one: nothing removes a filter)."""
+    import subprocess
+    import sys
+
+    code = ("import ctypes, json, os; from grader.runtime import seccomp\n"
+            "installed = seccomp.deny_keyring()\n"
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "refused = [libc.syscall(ctypes.c_long(n), 0, 0, 0, 0, 0) == -1 and ctypes.get_errno() "
+            "for n in seccomp.running_abi().denied]\n"
+            "status = dict(line.split(':\\t') for line in open('/proc/self/status').read().splitlines() if ':\\t' in line)\n"
+            "print(json.dumps([installed, refused, os.getpid() == int(status['Pid']), "
+            "status['Seccomp'].strip(), status['NoNewPrivs'].strip()]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0, done.stderr
+    # Seccomp 2: filter mode; the process went on to read its status and print: other calls pass.
+    assert json.loads(done.stdout) == [True, [errno.EPERM] * 3, True, "2", "1"]
+
+
+def test_an_unknown_architecture_runs_unfiltered_and_the_start_up_line_says_so(monkeypatch) -> None:
+    assert seccomp.unsupported() is None
+    monkeypatch.setattr(bubblewrap, "_announced", type(bubblewrap._announced)())
+    here = io.StringIO()
+    bubblewrap.announce(here)
+    assert "key store" not in here.getvalue()
+
+    monkeypatch.setattr(platform, "machine", lambda: "riscv64")
+    assert seccomp.running_abi() is None and not seccomp.deny_keyring()
+    assert "riscv64" in seccomp.unsupported()
+    monkeypatch.setattr(bubblewrap, "_announced", type(bubblewrap._announced)())
+    there = io.StringIO()
+    bubblewrap.announce(there)
+    bubblewrap.announce(there)
+    lines = there.getvalue().splitlines()
+    assert len(lines) == 1 and "WARNING: the kernel's key store stays open to workers" in lines[0], lines
+    assert "riscv64" in lines[0]

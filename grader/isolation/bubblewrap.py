@@ -38,6 +38,7 @@ from grader.course.assignment import REPO
 from grader.isolation import cgroup
 from grader.isolation.limits import FOLDER_BYTES, SHM_BYTES, Limits, breached_limit, error_limit, preexec
 from grader.isolation.process import Capture, WorkerSpec
+from grader.runtime import seccomp
 
 # Where the submission appears inside the sandbox (also the worker's cwd).
 MOUNT = "/work"
@@ -181,6 +182,9 @@ def announce(stream=None) -> Probe:
         if found.isolated:
             start = warm_support()
             text += " " + messages.text(f"workers_{start.mode}", "en", why=start.reason)
+        keyring_gap = seccomp.unsupported()
+        if keyring_gap is not None:
+            text += " " + messages.text("keyring_open", "en", why=keyring_gap)
         print(text, file=stream or sys.stderr, flush=True)
     return found
 
