@@ -10,7 +10,10 @@ Where ``bwrap`` works (Linux with namespaces), a worker sees only:
   namespace (every descendant, daemonised or not, is killed when the worker ends or
   the grader dies), a new session;
 - as root, a private unprivileged uid with no capabilities; otherwise the caller's
-  own (already unprivileged) uid inside a user namespace.
+  own (already unprivileged) uid inside a user namespace;
+- no kernel key store: the worker installs a seccomp filter on itself before any student
+  code runs (grader/runtime/seccomp.py, in every mode), and :func:`announce` says where
+  this architecture has none.
 
 Elsewhere the grader falls back to process-level limits only and says so once
 (:func:`announce`). The rlimits of ``grader.isolation.launch.Limits`` apply in both modes.
