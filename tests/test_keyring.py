@@ -20,6 +20,7 @@ import io
 import json
 import platform
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,11 @@ from grader.isolation.limits import Limits
 from grader.runtime import seccomp
 
 ATTACKS = Path(__file__).resolve().parent / "redteam4"
-KEY_NAME = "convkit-rt4"  # the key keyring_a_plant leaves (tests/redteam4/keyring_a_plant/_plant.py)
+PLANTED = "convkit-rt4"  # the key keyring_a_plant leaves (tests/redteam4/keyring_a_plant/_plant.py)
+# The kernel's key list is the machine's: this run's copies use a name of their own, so a
+# concurrent run elsewhere (another branch grading the same attack) neither shows up here
+# nor loses its keys to this run's clean-up.
+KEY_NAME = f"{PLANTED}-{uuid.uuid4().hex[:12]}"
 # student -> the exercises it is graded on; graded one after the other, in this (id) order.
 PAIR = {
     "honest": ("output_size",),
@@ -80,6 +85,9 @@ def pair_class(tmp_path_factory) -> tuple[Run, list[str]]:
             shutil.copy(SOLUTIONS / "output_size.py", folders[student] / "output_size.py")
         else:
             shutil.copytree(ATTACKS / student, folders[student])
+            for source in folders[student].glob("*.py"):
+                source.write_text(source.read_text().replace(f'b"{PLANTED}"', f'b"{KEY_NAME}"'))
+            assert KEY_NAME in "".join(source.read_text() for source in folders[student].glob("*.py")), student
     forget_planted_keys()
     try:
         exercises = ("output_size", "im2col_conv", "maxpool", "backward")
