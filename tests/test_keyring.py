@@ -8,9 +8,12 @@ that makes add_key, request_key and keyctl fail with EPERM.
 - the red team's pair (tests/redteam4/keyring_*): keyring_a_plant stores a key under
   each worker uid it runs as; keyring_b_read, graded next by the same grading process,
   fails every call if its uid's keyring holds that key, and is the reference otherwise;
-- a real worker (warm and cold) and a child it forks get EPERM from all three calls;
+- a real worker (warm, cold and unsandboxed), a child it forks and a program that child
+  executes get EPERM from all three calls;
 - the BPF program itself, run by a small classic-BPF interpreter: it denies exactly the
-  three calls of the running architecture, any x32 call and any call of another ABI.
+  three calls of the running architecture, any x32 call and any call of another ABI;
+  installed for real in a fresh interpreter, it lets the other calls through;
+- an architecture without a filter is named in the run's start-up line.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ import io
 import json
 import platform
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -67,7 +72,7 @@ def planted_keys() -> list[str]:
 def forget_planted_keys() -> None:
     """Invalidate the keys a grader without the filter let the attack leave (KEYCTL_INVALIDATE)."""
     libc = ctypes.CDLL(None, use_errno=True)
-    keyctl, invalidate = 250, 21
+    keyctl, invalidate = seccomp.running_abi().denied[2], 21
     for line in planted_keys():
         libc.syscall(keyctl, invalidate, int(line.split()[0], 16))
 
@@ -220,20 +225,22 @@ def test_the_filter_denies_exactly_the_key_calls_of_its_architecture(machine: st
     assert x32 == ({seccomp.RET_EPERM} if abi.x32 else {seccomp.RET_ALLOW})
 
 
+INSTALL = """
+import ctypes, json, os
+from grader.runtime import seccomp
+
+installed = seccomp.deny_keyring()
+libc = ctypes.CDLL(None, use_errno=True)
+refused = [libc.syscall(ctypes.c_long(n), 0, 0, 0, 0, 0) == -1 and ctypes.get_errno()
+           for n in seccomp.running_abi().denied]
+status = dict(line.split(":\t") for line in open("/proc/self/status").read().splitlines() if ":\t" in line)
+print(json.dumps([installed, refused, os.getpid() == int(status["Pid"]), status["Seccomp"], status["NoNewPrivs"]]))
+"""
+
+
 def test_the_installed_filter_refuses_the_key_calls_and_allows_the_rest(tmp_path: Path) -> None:
     """Installed in a fresh interpreter (never in this one: nothing removes a filter)."""
-    import subprocess
-    import sys
-
-    code = ("import ctypes, json, os; from grader.runtime import seccomp\n"
-            "installed = seccomp.deny_keyring()\n"
-            "libc = ctypes.CDLL(None, use_errno=True)\n"
-            "refused = [libc.syscall(ctypes.c_long(n), 0, 0, 0, 0, 0) == -1 and ctypes.get_errno() "
-            "for n in seccomp.running_abi().denied]\n"
-            "status = dict(line.split(':\\t') for line in open('/proc/self/status').read().splitlines() if ':\\t' in line)\n"
-            "print(json.dumps([installed, refused, os.getpid() == int(status['Pid']), "
-            "status['Seccomp'].strip(), status['NoNewPrivs'].strip()]))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", INSTALL], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                           env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert done.returncode == 0, done.stderr
     # Seccomp 2: filter mode; the process went on to read its status and print: other calls pass.

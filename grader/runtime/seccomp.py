@@ -17,16 +17,15 @@ execve too, and nothing removes it. The worker installs it first thing
 The program denies, with EPERM:
 
 - add_key, request_key and keyctl of the running architecture;
-- on x86_64, every call of the x32 ABI (its numbers carry bit 30, and they are other
-  numbers for the same calls);
+- on x86_64, every call of the x32 ABI (its numbers carry bit 30: the same calls
+  under other numbers);
 - every call made through another ABI than the process's own (a 32-bit call on a
   64-bit kernel: ``int 0x80``, or a 32-bit program it executes), whose numbers differ.
 
 Everything else is allowed. Known: x86_64 and aarch64 (:data:`ABIS`), 64-bit
 processes. Elsewhere no filter can be built: :func:`unsupported` says why, the run's
 start-up line repeats it (``grader.isolation.bubblewrap.announce``) and workers run
-without it: the key store then stays a channel between submissions, as it is on main
-before this module.
+without it: the key store then stays a channel between submissions.
 """
 from __future__ import annotations
 
