@@ -414,6 +414,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "ATTENTION : pas de cgroup mémoire ({why}) ; la mémoire n'est limitée que par les rlimits, qui ne "
               "comptent ni la mémoire partagée (memfd, mmap partagé) ni les tmpfs.",
     },
+    "keyring_open": {
+        "en": "WARNING: the kernel's key store stays open to workers ({why}): a submission could leave "
+              "keys there for a later one graded under the same uid.",
+        "es": "AVISO: el almacén de claves del núcleo sigue abierto a los procesos ({why}): una entrega podría "
+              "dejar allí claves para otra posterior corregida con el mismo uid.",
+        "fr": "ATTENTION : le trousseau de clés du noyau reste ouvert aux processus ({why}) : un rendu pourrait "
+              "y laisser des clés pour un rendu ultérieur noté sous le même uid.",
+    },
     # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
     "mnist_size": {
         "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",

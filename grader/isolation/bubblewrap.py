@@ -10,7 +10,10 @@ Where ``bwrap`` works (Linux with namespaces), a worker sees only:
   namespace (every descendant, daemonised or not, is killed when the worker ends or
   the grader dies), a new session;
 - as root, a private unprivileged uid with no capabilities; otherwise the caller's
-  own (already unprivileged) uid inside a user namespace.
+  own (already unprivileged) uid inside a user namespace;
+- no kernel key store: the worker installs a seccomp filter on itself before any student
+  code runs (grader/runtime/seccomp.py, in every mode), and :func:`announce` says where
+  this architecture has none.
 
 Elsewhere the grader falls back to process-level limits only and says so once
 (:func:`announce`). The rlimits of ``grader.isolation.launch.Limits`` apply in both modes.
@@ -38,6 +41,7 @@ from grader.course.assignment import REPO
 from grader.isolation import cgroup
 from grader.isolation.limits import FOLDER_BYTES, SHM_BYTES, Limits, breached_limit, error_limit, preexec
 from grader.isolation.process import Capture, WorkerSpec
+from grader.runtime import seccomp
 
 # Where the submission appears inside the sandbox (also the worker's cwd).
 MOUNT = "/work"
@@ -181,6 +185,9 @@ def announce(stream=None) -> Probe:
         if found.isolated:
             start = warm_support()
             text += " " + messages.text(f"workers_{start.mode}", "en", why=start.reason)
+        keyring_gap = seccomp.unsupported()
+        if keyring_gap is not None:
+            text += " " + messages.text("keyring_open", "en", why=keyring_gap)
         print(text, file=stream or sys.stderr, flush=True)
     return found
 

@@ -44,7 +44,7 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.runtime import guard, lifetime, notebook_import
+from grader.runtime import guard, lifetime, notebook_import, seccomp
 
 # Modules whose ops are registered when present (the MNIST ops are optional).
 OP_MODULES: tuple[str, ...] = ("grader.runtime.conv_ops", "grader.runtime.mnist_ops")
@@ -215,6 +215,9 @@ def _apply_limits(limits: dict) -> None:
 
 def main(argv: list[str]) -> None:
     """``worker --fd N --limits JSON``: serve requests for the submission in the current folder."""
+    # First, while this is the only thread and no student code exists: the kernel's key
+    # store, shared by every worker of a uid, is closed to this process and all it starts.
+    seccomp.deny_keyring()
     fd = int(argv[argv.index("--fd") + 1])
     _apply_limits(json.loads(argv[argv.index("--limits") + 1]))
     lifetime.die_with_parent(signal.SIGKILL)
