@@ -18,6 +18,7 @@ Three class runs instead of one shared run, because the attacks need incompatibl
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ HOSTILE = {
     "unguard_request_decoder": ("im2col_conv",),
     "keyring_a_plant": ("im2col_conv", "maxpool", "backward"),  # many ruled calls: many fresh workers
     "keyring_b_read": ("output_size",),
+    "precomputed_answers": ("im2col_conv",),
 }
 STARVED = {"cpu_starve": ("output_size",), "honest_slow": ("loop_conv",)}
 LONG = {HONEST: ("output_size",), LONG_NAME: ("output_size",)}
@@ -62,8 +64,18 @@ def submission(folder: Path, student: str) -> Path:
     """``student``'s folder: the reference (honest, and the long name), or the attack's files."""
     if student in (HONEST, LONG_NAME):
         return reference(folder)
-    shutil.copytree(ATTACKS / student, folder)
+    shutil.copytree(ATTACKS / student, folder, ignore=shutil.ignore_patterns("answers.pt"))
+    if student == "precomputed_answers":
+        _precompute().build(folder, seed=0)  # the attacker's offline run: the documented default seed
     return folder
+
+
+def _precompute():
+    """tests/redteam4/_precompute.py (a script, not a package module)."""
+    spec = importlib.util.spec_from_file_location("redteam4_precompute", ATTACKS / "_precompute.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def grader_for(plan: dict[str, tuple[str, ...]]):
@@ -159,6 +171,14 @@ def test_patching_the_reply_encoder_forges_no_result(hostile_class):
     F.max_pool2d's values and indices in the reply after the guarded call: 12/15 (every
     test of maxpool2d_unfold) when this was written."""
     result = graded(hostile_class[0], "forge_reply_encoder", "maxpool")
+    assert result["score"] == 0, summary(result)
+
+
+def test_answers_precomputed_from_the_default_seed_score_nothing(hostile_class):
+    """The run seed defaults to 0 and a submission's seed mixes in only its (known) student
+    id: a table of F.unfold/F.conv2d answers recorded offline by running the hidden suite
+    under the same id scored 15/15 when this was written (0/15 with --seed 1)."""
+    result = graded(hostile_class[0], "precomputed_answers", "im2col_conv")
     assert result["score"] == 0, summary(result)
 
 
