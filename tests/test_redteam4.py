@@ -46,6 +46,7 @@ HOSTILE = {
     "keyring_a_plant": ("im2col_conv", "maxpool", "backward"),  # many ruled calls: many fresh workers
     "keyring_b_read": ("output_size",),
     "precomputed_answers": ("im2col_conv",),
+    "backward_without_col2im": ("backward",),
 }
 STARVED = {"cpu_starve": ("output_size",), "honest_slow": ("loop_conv",)}
 LONG = {HONEST: ("output_size",), LONG_NAME: ("output_size",)}
@@ -180,6 +181,16 @@ def test_answers_precomputed_from_the_default_seed_score_nothing(hostile_class):
     under the same id scored 15/15 when this was written (0/15 with --seed 1)."""
     result = graded(hostile_class[0], "precomputed_answers", "im2col_conv")
     assert result["score"] == 0, summary(result)
+
+
+def test_conv2d_backward_on_torchs_forward_routines_scores_nothing(hostile_class):
+    """col2im a stub; conv2d_backward's dX is F.conv_transpose2d (the input gradient of a
+    convolution), dW F.conv2d on swapped axes: both "forward routines", which conv2d_backward's
+    allowlist lets through. 11/20 (conv2d_backward_random and conv2d_function) when this was
+    written, for no gradient derived and no col2im (the API: "dX computed through col2im")."""
+    tests = {test["name"]: test for test in graded(hostile_class[0], "backward_without_col2im", "backward")["tests"]}
+    gained = {name: tests[name]["score"] for name in ("conv2d_backward_random", "conv2d_function")}
+    assert gained == {"conv2d_backward_random": 0, "conv2d_function": 0}, gained
 
 
 # ------------------------------------------------------------------ state left for a later submission
