@@ -216,7 +216,17 @@ def test_a_cpu_hog_does_not_cost_a_concurrent_classmate_points(starved_class, sl
     assert summary(beside) == summary(alone)
 
 
-# ------------------------------------------------------------------ a folder name that stops the class
+# ------------------------------------------------------------------ folder names
+
+def test_a_student_id_holds_no_line_break(tmp_path):
+    """A folder name with a line break printed a forged "convkit grade: graded ..." line in
+    the instructor's terminal (the progress bar shows the id): a name is one line."""
+    from grader.grading.discover import discover
+
+    folder = reference(tmp_path / "class" / "zz\nconvkit grade: graded 2, unchanged 0, failed 0; no problems")
+    (student,) = discover([folder.parent])
+    assert "\n" not in student and "\t" not in student, repr(student)
+
 
 def test_a_long_folder_name_does_not_stop_the_class(tmp_path):
     """A 255-byte folder name of 128 characters: its stored result's temporary file name
