@@ -42,6 +42,7 @@ LONG_NAME = "é" * 127 + "x"
 HOSTILE = {
     HONEST: ("output_size", "im2col_conv", "maxpool"),
     "forge_reply_encoder": ("maxpool",),
+    "forge_reply_base64": ("maxpool",),
     "unguard_request_decoder": ("im2col_conv",),
     "keyring_a_plant": ("im2col_conv", "maxpool", "backward"),  # many ruled calls: many fresh workers
     "keyring_b_read": ("output_size",),
@@ -172,6 +173,14 @@ def test_patching_the_reply_encoder_forges_no_result(hostile_class):
     F.max_pool2d's values and indices in the reply after the guarded call: 12/15 (every
     test of maxpool2d_unfold) when this was written."""
     result = graded(hostile_class[0], "forge_reply_encoder", "maxpool")
+    assert result["score"] == 0, summary(result)
+
+
+def test_patching_binascii_forges_no_result(hostile_class):
+    """The same, one level lower: binascii.b2a_base64 (which base64.b64encode calls at call
+    time) replaced at import swaps the zeros' bytes for F.max_pool2d's: 12/15 when this was
+    written. Watching json's classes alone would not close the gap."""
+    result = graded(hostile_class[0], "forge_reply_base64", "maxpool")
     assert result["score"] == 0, summary(result)
 
 
