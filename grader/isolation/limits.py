@@ -30,8 +30,9 @@ GROUP_HEADROOM_BYTES = 512 * MIB
 # Smaller, so a student gets about the same room in both modes.
 WARM_GROUP_HEADROOM_BYTES = 256 * MIB
 # Tasks of a worker's pids cgroup besides the student's: the sandbox's own processes (bwrap
-# and its pid 1, or a warm worker's first child and pid 1) and the interpreter's threads.
-# Above ``Limits.processes``, so RLIMIT_NPROC's EAGAIN comes first where it holds (not root).
+# and its pid 1, or a warm worker's first child and pid 1) and the interpreter's threads:
+# measured 3 tasks in all, warm or cold, with im2col_conv loaded. Above ``Limits.processes``,
+# so RLIMIT_NPROC's EAGAIN comes first where it holds (not root).
 GROUP_TASKS_HEADROOM = 16
 
 
