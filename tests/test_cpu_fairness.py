@@ -159,7 +159,18 @@ def test_many_sessions_in_one_group_get_no_more_cpu_than_one_process_in_another(
 # ------------------------------------------------------------------ the red team's scenario
 
 def test_a_cpu_hog_does_not_cost_a_concurrent_classmate_points(tmp_path: Path) -> None:
+    """honest_slow graded beside cpu_starve (two grading processes) keeps its per-test scores of alone.
+
+    On the grader without CPU groups its conv2d_loop_random timed out (the 60 sessions left
+    its worker about 1/60 of the machine) and the later conv2d_loop tests were not rerun.
+    With them the hog is one share among the machine's: honest_slow's slowest call took
+    4-6 s of its 10 s alone and 5-9 s beside the hog at load 7-15 from other jobs. The
+    runs are graded back to back so both see about the same load; a machine so loaded
+    that a fair share cannot run that call in 10 s fails the first assertion, which
+    says so, not the second.
+    """
     alone = summary(run_class(tmp_path / "alone", ["honest_slow"]), "honest_slow")
-    assert alone and all(status == "passed" for _, status, _ in alone), alone
+    assert alone and all(status == "passed" for _, status, _ in alone), \
+        f"honest_slow alone lost points: the machine is too loaded for its 10 s call limit (no hog yet): {alone}"
     beside = summary(run_class(tmp_path / "beside", ["cpu_starve", "honest_slow"]), "honest_slow")
     assert beside == alone
