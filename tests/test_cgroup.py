@@ -59,8 +59,8 @@ def test_every_process_is_in_every_group_before_it_runs_anything_and_the_groups_
             for controller, folder in group.paths.items():
                 key = "" if cgroup.support(controller).version == 2 else controller
                 assert where[key].endswith("/" + folder.name), (controller, line)
-        assert (group.paths["cpu"] / cgroup.CPU_WEIGHT[cgroup.support("cpu").version][0]).read_text().strip() \
-            == str(cgroup.CPU_WEIGHT[cgroup.support("cpu").version][1])
+        knob, weight = cgroup.CPU_WEIGHT[cgroup.support("cpu").version]
+        assert (group.paths["cpu"] / knob).read_text().strip() == str(weight)
     finally:
         group.remove()
     assert group.folders and not any(folder.exists() for folder in group.folders)
@@ -73,9 +73,8 @@ def test_the_pids_group_bounds_tasks_even_for_root() -> None:
              "        time.sleep(30)\n        os._exit(0)\n"
              "    made += 1\nprint(made, flush=True)\n")
     group = cgroup.WorkerGroup.create(256 * MIB, 8)
-    if not group.has("pids"):
-        pytest.fail(cgroup.support("pids").reason)
     try:
+        assert group.has("pids"), cgroup.support("pids").reason
         done = subprocess.run(group.enter_argv([sys.executable, "-c", forks]), capture_output=True, text=True,
                               timeout=30)
         assert done.returncode == 0, done.stderr
