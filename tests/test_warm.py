@@ -225,13 +225,13 @@ def test_a_warm_worker_runs_in_its_memory_cgroup_and_a_breach_is_named(tmp_path:
            "    os.write(fd, b'x' * (64 << 20))\n    fds.append(fd)\n")
     worker = Worker(submission(tmp_path / "hog", "hog", hog), Limits())
     assert worker.warm and worker.group is not None
-    procs = (worker.group.path / "cgroup.procs").read_text().split()
+    procs = (worker.group.paths["memory"] / "cgroup.procs").read_text().split()
     assert str(worker.process.pid) in procs, "the warm worker runs outside its memory cgroup"
     with pytest.raises(WorkerGone) as gone:
         load(worker, "hog")
     assert limits.limit_message("memory") in str(gone.value)
     worker.stop()
-    assert not worker.group.path.exists()
+    assert not any(folder.exists() for folder in worker.group.folders)
 
 
 def test_cpu_limit_is_named_in_a_warm_worker(tmp_path: Path) -> None:

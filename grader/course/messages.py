@@ -422,6 +422,36 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "ATTENTION : le trousseau de clés du noyau reste ouvert aux processus ({why}) : un rendu pourrait "
               "y laisser des clés pour un rendu ultérieur noté sous le même uid.",
     },
+    # ---- how a worker's CPU and tasks are shared and bounded (grader/isolation/cgroup.py), in the start-up line
+    "cpu_cgroup": {
+        "en": "CPU: each worker has its own CPU cgroup ({how}): all its processes, in however many sessions, "
+              "share one slice of the CPU, equal to every other worker's.",
+        "es": "CPU: cada proceso tiene su propio cgroup de CPU ({how}): todos sus procesos, en tantas sesiones "
+              "como sean, comparten una sola porción de la CPU, igual a la de cualquier otro proceso.",
+        "fr": "CPU : chaque processus a son propre cgroup CPU ({how}) : tous ses processus, quel que soit le "
+              "nombre de sessions, se partagent une seule part du CPU, égale à celle de chaque autre processus.",
+    },
+    "cpu_shared_only": {
+        "en": "WARNING: no CPU cgroup ({why}); a worker that starts many processes or sessions can take CPU "
+              "time from the workers graded beside it and push their tests past their time limits.",
+        "es": "AVISO: sin cgroup de CPU ({why}); un proceso que arranca muchos procesos o sesiones puede quitar "
+              "tiempo de CPU a los que se califican a la vez y hacer que sus pruebas superen el tiempo límite.",
+        "fr": "ATTENTION : pas de cgroup CPU ({why}) ; un processus qui lance beaucoup de processus ou de sessions "
+              "peut prendre du temps CPU à ceux notés en même temps et faire dépasser à leurs tests leur limite "
+              "de temps.",
+    },
+    "tasks_cgroup": {
+        "en": "Tasks: at most {tasks} per worker, whatever their user ({how}).",
+        "es": "Tareas: como máximo {tasks} por proceso, sea cual sea su usuario ({how}).",
+        "fr": "Tâches : au plus {tasks} par processus, quel que soit leur utilisateur ({how}).",
+    },
+    "tasks_rlimit_only": {
+        "en": "No pids cgroup ({why}); a worker's tasks are bounded by RLIMIT_NPROC only, which does not hold for root.",
+        "es": "Sin cgroup de pids ({why}); las tareas de un proceso solo se limitan con RLIMIT_NPROC, que no se "
+              "aplica a root.",
+        "fr": "Pas de cgroup pids ({why}) ; les tâches d'un processus ne sont bornées que par RLIMIT_NPROC, qui ne "
+              "s'applique pas à root.",
+    },
     # ---- the mnist exercise's hidden suite (grader/suites/test_mnist.py)
     "mnist_size": {
         "en": "{builder}(): {count:,} parameters with shapes {shapes}; expected {expected:,} with shapes {expected_shapes}",

@@ -160,7 +160,7 @@ def warm_support() -> Probe:
         return Probe("cold", "no sandbox")
     if not _is_root():
         return Probe("cold", "not root, so a forked worker could not get its own uid")
-    memory = cgroup.support()
+    memory = cgroup.support("memory")
     if not memory.available:
         return Probe("cold", f"no memory cgroup ({memory.reason})")
     return Probe("warm", "forked from a sandboxed zygote that imported torch once")
@@ -179,9 +179,13 @@ def announce(stream=None) -> Probe:
         else:
             text = (f"convkit: WARNING: no sandbox, workers run with process-level limits "
                     f"only ({found.reason}). See the README's threat model.")
-        memory = cgroup.support()
+        memory, cpu, pids = (cgroup.support(controller) for controller in ("memory", "cpu", "pids"))
         text += " " + (messages.text("memory_cgroup", "en", how=memory.reason) if memory.available
                        else messages.text("memory_rlimit_only", "en", why=memory.reason))
+        text += " " + (messages.text("cpu_cgroup", "en", how=cpu.reason) if cpu.available
+                       else messages.text("cpu_shared_only", "en", why=cpu.reason))
+        text += " " + (messages.text("tasks_cgroup", "en", tasks=Limits().group_tasks(), how=pids.reason)
+                       if pids.available else messages.text("tasks_rlimit_only", "en", why=pids.reason))
         if found.isolated:
             start = warm_support()
             text += " " + messages.text(f"workers_{start.mode}", "en", why=start.reason)

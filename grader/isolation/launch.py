@@ -11,9 +11,10 @@ Each worker gets, in a fresh private temporary folder:
 
 The worker runs in its own session (its process group is killed at the end), with
 rlimits on memory, address space, CPU time, processes and file size, set by the
-worker itself before any student code runs, and in its own memory cgroup where the
-machine has one (grader/isolation/cgroup.py: it counts shared memory and tmpfs pages,
-which RLIMIT_DATA does not). Its stdout and stderr go to pipes drained
+worker itself before any student code runs, and in its own cgroups where the machine
+has them (grader/isolation/cgroup.py: a memory group counts shared memory and tmpfs
+pages, which RLIMIT_DATA does not; a CPU group gives all its processes one share of the
+CPU, equal to every other worker's; a pids group bounds its tasks). Its stdout and stderr go to pipes drained
 by the grader, which keeps the first ``Limits.output_bytes`` of each and drops the
 rest. It dies with the grading process (PR_SET_PDEATHSIG).
 
@@ -140,9 +141,10 @@ class Worker:
         self.tmp: Path | None = None
         self.warm = bubblewrap.warm_support().mode == "warm" and not warm.given_up()
         # Made before the worker starts and entered before it runs anything (see cgroup.py).
-        self.group = cgroup.MemoryGroup.create(limits.group_bytes(self.warm))
+        self.group = cgroup.WorkerGroup.create(limits.group_bytes(self.warm), limits.group_tasks())
         try:
-            stdout, stderr = self._start_warm(src) if self.warm and self.group else self._start_cold(src)
+            warm_ready = self.warm and self.group is not None and self.group.has("memory")
+            stdout, stderr = self._start_warm(src) if warm_ready else self._start_cold(src)
         except BaseException:
             if self.group is not None:
                 self.group.remove()
@@ -182,7 +184,7 @@ class Worker:
         return proc.stdout, proc.stderr
 
     def _start_warm(self, src: Path) -> tuple[Any, Any]:
-        """A child of the zygote, confined to this submission's sandbox and memory cgroup."""
+        """A child of the zygote, confined to this submission's sandbox and cgroups."""
         contents, self.copied = submission_contents(src)
         files = [(os.fsencode(name), data) for name, data in contents]
         assert self.group is not None
@@ -255,7 +257,7 @@ class Worker:
 
 
 def remove_orphaned_folders(root: Path | None = None) -> list[Path]:
-    """Delete worker folders (and memory cgroups) left by grading processes that no longer exist (SIGKILL).
+    """Delete worker folders (and cgroups) left by grading processes that no longer exist (SIGKILL).
 
     Args:
         root: where worker folders are made (default: the temporary folder).

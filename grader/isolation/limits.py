@@ -29,6 +29,11 @@ GROUP_HEADROOM_BYTES = 512 * MIB
 # its own: measured 10 MiB in its group after loading im2col_conv, against 283 MiB cold.
 # Smaller, so a student gets about the same room in both modes.
 WARM_GROUP_HEADROOM_BYTES = 256 * MIB
+# Tasks of a worker's pids cgroup besides the student's: the sandbox's own processes (bwrap
+# and its pid 1, or a warm worker's first child and pid 1) and the interpreter's threads:
+# measured 3 tasks in all, warm or cold, with im2col_conv loaded. Above ``Limits.processes``,
+# so RLIMIT_NPROC's EAGAIN comes first where it holds (not root).
+GROUP_TASKS_HEADROOM = 16
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class Limits:
     mappings, where tensors live); address_space_bytes is a looser backstop
     (RLIMIT_AS) because importing torch alone maps over 3 GiB of shared libraries.
     Where the machine has a memory cgroup, ``group_bytes`` caps ALL the worker's memory,
-    shared memory and tmpfs included (grader/isolation/cgroup.py).
+    shared memory and tmpfs included; where it has a pids cgroup, ``group_tasks`` caps
+    all its tasks, whatever their uid (grader/isolation/cgroup.py).
     """
 
     memory_bytes: int = 2 << 30
@@ -54,6 +60,11 @@ class Limits:
         before any student code runs (less for a ``warm`` worker, which shares them with its
         zygote), so an ordinary large tensor still meets RLIMIT_DATA's clean MemoryError first."""
         return self.memory_bytes + (WARM_GROUP_HEADROOM_BYTES if warm else GROUP_HEADROOM_BYTES)
+
+    def group_tasks(self) -> int:
+        """The pids cgroup's limit: ``processes`` plus the tasks the sandbox and the interpreter
+        hold before any student code runs (GROUP_TASKS_HEADROOM)."""
+        return self.processes + GROUP_TASKS_HEADROOM
 
     def rlimits(self) -> dict[str, int]:
         """Resource names and values for the worker to apply to itself."""

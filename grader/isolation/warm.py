@@ -10,7 +10,7 @@ with only ``bubblewrap.ZYGOTE_CAPS``. For each submission (:func:`start`):
 1. the grading side sends the zygote the child's socket end and its stdout/stderr pipe
    ends (SCM_RIGHTS); the zygote forks a child, which keeps only those three;
 2. the child says hello; the kernel attaches its pid, translated into our PID namespace
-   (SCM_CREDENTIALS), and we move it into the submission's memory cgroup;
+   (SCM_CREDENTIALS), and we move it into the submission's cgroups (memory, CPU, pids);
 3. only then do we send its setup (uid, rlimits, environment, the submission's files);
    the child unshares its own mount, IPC, network and cgroup namespaces, mounts fresh
    tmpfs on /work, /tmp, /dev/shm and a /proc hiding other uids, drops every capability,
@@ -18,7 +18,7 @@ with only ``bubblewrap.ZYGOTE_CAPS``. For each submission (:func:`start`):
 
 The submission's files go straight to the child, never through the zygote, and nothing
 of a child flows back into the zygote: the zygote only forks, kills on request and
-reports wait statuses. Stopping a warm worker kills every process in its memory cgroup.
+reports wait statuses. Stopping a warm worker kills every process in its cgroups.
 If the zygote dies, the next start makes a new one. docs/threat-model.md ("Warm
 workers") says what is shared with the zygote and why that is safe.
 """
@@ -63,7 +63,7 @@ class Child:
 
     def __init__(self, zygote: Zygote, number: int):
         self.zygote, self.number = zygote, number
-        self.group: cgroup.MemoryGroup | None = None
+        self.group: cgroup.WorkerGroup | None = None
         self.pid = 0  # in our PID namespace, once the child said hello
         self._returncode: int | None = None
         self._ended = threading.Event()
@@ -293,7 +293,7 @@ def _hello_pid(sock: socket.socket, deadline: float) -> int:
     raise StartFailed("the warm worker's hello carried no pid")
 
 
-def start(files: list[tuple[bytes, bytes]], rlimits: dict[str, int], group: cgroup.MemoryGroup,
+def start(files: list[tuple[bytes, bytes]], rlimits: dict[str, int], group: cgroup.WorkerGroup,
           timeout: float = START_TIMEOUT_S) -> tuple[socket.socket, Child, BinaryIO, BinaryIO]:
     """A warm worker of the submission ``files`` (name, content), inside ``group`` before it runs anything.
 
@@ -315,7 +315,7 @@ def start(files: list[tuple[bytes, bytes]], rlimits: dict[str, int], group: cgro
 
 
 def _start_once(parent: Zygote, files: list[tuple[bytes, bytes]], rlimits: dict[str, int],
-                group: cgroup.MemoryGroup, timeout: float) -> tuple[socket.socket, Child, BinaryIO, BinaryIO]:
+                group: cgroup.WorkerGroup, timeout: float) -> tuple[socket.socket, Child, BinaryIO, BinaryIO]:
     """One attempt of :func:`start` with the zygote ``parent``."""
     deadline = time.monotonic() + timeout
     ours, theirs = socket.socketpair()
