@@ -41,14 +41,31 @@ def grade_own(folder: Path, student: str, **options):
     return grade_submission(folder, student, **{**options, "exercises": (PLAN[student],)})
 
 
+# The victim's innermost loop, one multiply-add per kernel element, made a sum per kernel
+# row: its calls take about a third as long (1-2 s of its 10 s limit alone), so other
+# tests running beside this one cannot push it past the limit, while 1/30 of a core (what
+# the hog left it before per-worker CPU groups) still does.
+PER_ELEMENT = """                        for ki in range(kH):
+                            for kj in range(kW):
+                                acc += float(patch[ci, ki, kj]) * float(weight[co, ci, ki, kj])
+"""
+PER_ROW = """                        for ki in range(kH):
+                            acc += float((patch[ci, ki] * weight[co, ci, ki]).sum())
+"""
+
+
 def submission(folder: Path, student: str) -> Path:
-    """``student``'s folder: the attack's files (the spin shortened), plus the reference modules it imports."""
+    """``student``'s folder: the attack's files (the spin shortened, the victim's loop
+    lighter), plus the reference modules it imports."""
     folder.mkdir(parents=True)
     for path in sorted((ATTACKS / student).iterdir()):
         text = path.read_text()
         if student == "cpu_starve":
             assert "SPIN_S = 45\n" in text
             text = text.replace("SPIN_S = 45\n", f"SPIN_S = {SPIN_S}\n")
+        if path.name == "loop_conv.py":
+            assert PER_ELEMENT in text
+            text = text.replace(PER_ELEMENT, PER_ROW)
         (folder / path.name).write_text(text)
     if not (folder / "output_size.py").exists():
         (folder / "output_size.py").write_text((SOLUTIONS / "output_size.py").read_text())
