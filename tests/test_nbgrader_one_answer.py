@@ -72,7 +72,7 @@ def course(tmp_path, jupyter_env, generated) -> Path:
 
 
 def convkit_nbgrader(course: Path, *flags: str) -> int:
-    args = command.parser().parse_args(["--nbgrader", str(course), "cnn", "--no-progress", *flags])
+    args = command.parser().parse_args(["--nbgrader", str(course), "cnn", "--no-progress", "--seed", "0", *flags])
     return command.run(args, grade_fn=fake_grading.grade_submission)
 
 
