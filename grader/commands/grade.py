@@ -23,8 +23,8 @@ submission whose student id is the folder's name; any other PATH is a folder of
 submissions, one per subfolder. Finished grades are kept in DIR/.results, so a re-run
 grades only what changed or was not finished. The random tests follow DIR's own secret
 run seed, drawn on its first run and kept in DIR (so a regrade gives the same grades),
-unless --seed is given. Grading one student into a class's DIR
-updates that student's row and keeps the others. DIR/report.html is the class report;
+unless --seed is given. Grading one student into a class's DIR updates that student's
+row and keeps the others. DIR/report.html is the class report;
 `convkit report DIR --lang L` re-renders feedback and report without regrading."""
 
 
