@@ -50,7 +50,7 @@ def build_class(folder: Path, exercise: str, ids: int, only: set[str] | None = N
 def grade(folder: Path, out: Path, exercise: str, jobs: int, lang: str) -> list[dict]:
     """Run convkit grade on the class; its grades.json submissions."""
     cmd = [sys.executable, "-m", "grader.commands.cli", "grade", str(folder), "--out", str(out),
-           "--jobs", str(jobs), "--exercises", exercise, "--no-progress", "--lang", lang]
+           "--jobs", str(jobs), "--exercises", exercise, "--no-progress", "--lang", lang, "--seed", "0"]
     subprocess.run(cmd, check=True, cwd=REPO)
     return json.loads((out / "grades.json").read_text())["submissions"]
 

@@ -78,7 +78,8 @@ def test_usage_errors_exit_2_and_grade_nothing(tmp_path, capsys):
 def test_outputs_follow_the_schema(tmp_path):
     make_class(tmp_path / "class", {"carl": {"maxpool.py": "1"}, "ana": {"output_size.py": "2", "maxpool.ipynb": "3"}})
     out = tmp_path / "out"
-    assert run_cli(str(tmp_path / "class"), "--out", str(out), "--exercises", "maxpool", "output_size", "--jobs", "2") == 0
+    assert run_cli(str(tmp_path / "class"), "--out", str(out), "--exercises", "maxpool", "output_size", "--jobs", "2",
+                   "--seed", "0") == 0
 
     document = json.loads((out / "grades.json").read_text(encoding="utf-8"))
     assert list(document) == SCHEMA_TOP and document["assignment"] == "cnn"
@@ -240,7 +241,8 @@ def _report_data_root(src, student, **kwargs):
 
 def test_data_root_option_reaches_the_grader(tmp_path, monkeypatch):
     monkeypatch.delenv("CONVKIT_DATA", raising=False)
-    args = command.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "mnist")])
+    args = command.parser().parse_args([str(tmp_path), "--out", str(tmp_path / "out"), "--data-root", str(tmp_path / "mnist"),
+                                        "--seed", "0"])
     settings = options.settings_from(args)
     assert settings.data_root == str((tmp_path / "mnist").resolve())
     monkeypatch.setenv("CONVKIT_DATA", "restored-after-the-test")

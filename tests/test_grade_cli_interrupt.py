@@ -32,7 +32,8 @@ def make_class(root: Path) -> Path:
 
 def start(root: Path, out: Path, sleep: float) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(REPO)]), "FAKE_GRADE_SLEEP": str(sleep)}
-    argv = [sys.executable, "-c", GRADE, str(root), "--out", str(out), "--jobs", "2", "--no-progress"]
+    # One seed for every output folder, so an interrupted run can be compared with a whole one.
+    argv = [sys.executable, "-c", GRADE, str(root), "--out", str(out), "--jobs", "2", "--no-progress", "--seed", "0"]
     return subprocess.Popen(argv, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -72,7 +72,7 @@ def course(tmp_path, jupyter_env, generated) -> Path:
 
 
 def convkit_nbgrader(course: Path, *flags: str) -> int:
-    args = command.parser().parse_args(["--nbgrader", str(course), "cnn", "--no-progress", *flags])
+    args = command.parser().parse_args(["--nbgrader", str(course), "cnn", "--no-progress", "--seed", "0", *flags])
     return command.run(args, grade_fn=fake_grading.grade_submission)
 
 
@@ -90,8 +90,8 @@ def autograde_writes(course: Path, student: str, exercise: str, score: float) ->
         gradebook.db.commit()
 
 
-def expected(course: Path, student: str) -> dict[str, float]:
-    result = fake_grading.grade_submission(course / "submitted" / student / "cnn", student, seed=0)
+def expected(course: Path, student: str, seed: int = 0) -> dict[str, float]:
+    result = fake_grading.grade_submission(course / "submitted" / student / "cnn", student, seed=seed)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="convkit") as gradebook:
         return {e: cell_score(result["exercises"][e], gradebook.find_grade(f"{e}_tests", e, "cnn", student).max_score)
                 for e in EXERCISES}
@@ -118,6 +118,21 @@ def test_convkit_does_not_overwrite_autograde_and_detects_the_reverse(course, ca
     err = capsys.readouterr().err
     assert "alice: gradebook scores changed after convkit recorded its scores" in err
     assert f"output_size 1 (convkit wrote {expected(course, 'alice')['output_size']:g})" in err
+
+
+def test_without_seed_the_course_folder_keeps_a_secret_one(course, capsys):
+    """The gradebook's scores come from convkit/cnn's own seed, drawn on the first run and reused."""
+    from grader.grading.run_seed import SEED_FILE, stored_seed
+
+    args = lambda: command.parser().parse_args(["--nbgrader", str(course), "cnn", "--no-progress"])  # noqa: E731
+    assert command.run(args(), grade_fn=fake_grading.grade_submission) == 0
+    out = course / "convkit" / "cnn"
+    seed = stored_seed(out)
+    assert seed not in (None, 0) and (out / SEED_FILE).stat().st_mode & 0o077 == 0
+    assert all(auto_scores(course, student) == expected(course, student, seed) for student in STUDENTS)
+    assert str(seed) not in capsys.readouterr().err
+    assert command.run(args(), grade_fn=fake_grading.grade_submission) == 0
+    assert f"graded 0, unchanged {len(STUDENTS)}" in capsys.readouterr().err and stored_seed(out) == seed
 
 
 def test_feedback_goes_where_release_feedback_takes_it(course, jupyter_env):

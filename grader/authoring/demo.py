@@ -49,7 +49,7 @@ def expected_totals(exercises: Sequence[str], cascade: bool = False) -> dict[str
 def grade_examples(examples: Path, out: Path, settings: Settings, *, jobs: int, progress: bool) -> tuple[Run, str]:
     """Grade the example submissions in ``examples`` into ``out``; the run and its score table.
 
-    With the bundled examples and the default seed and language, the table also shows
+    With the bundled examples and the default seed (0) and language, the table also shows
     each example's documented total (``--cascade``: its composed one) and whether it
     was reached.
     """

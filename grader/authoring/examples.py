@@ -97,7 +97,7 @@ def scores(*values: float) -> dict[str, float]:
     return dict(zip(DEMO_EXERCISES, map(float, values)))
 
 
-# The partial scores below are what the suites give with the default seed; the suites'
+# The partial scores below are what the suites give with seed 0 (the demo's default); the suites'
 # cases are stratified (docs/grading.md), so they are the same under every student id.
 FULL = scores(*(POINTS[exercise] for exercise in DEMO_EXERCISES))
 

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from grader.commands.options import add_grading_options, report, settings_from
+from grader.commands.options import DEFAULT_SEED, add_grading_options, report, settings_from
 from grader.course.assignment import EXAMPLES, REPO
 
 DEFAULT_OUT = REPO / "out" / "demo"
@@ -40,5 +40,5 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help=f"output folder, kept afterwards (default: {DEFAULT_OUT})")
     parser.add_argument("--examples", type=Path, default=EXAMPLES, help=f"the example submissions (default: {EXAMPLES})")
-    add_grading_options(parser, jobs=2)
+    add_grading_options(parser, jobs=2, seed=DEFAULT_SEED)  # the examples' documented scores' seed
     parser.set_defaults(run=run)

@@ -21,8 +21,10 @@ DESCRIPTION = """Grade a class, in parallel, resumably.
 A PATH holding exercise files directly (output_size.py, maxpool.ipynb, ...) is one
 submission whose student id is the folder's name; any other PATH is a folder of
 submissions, one per subfolder. Finished grades are kept in DIR/.results, so a re-run
-grades only what changed or was not finished. Grading one student into a class's DIR
-updates that student's row and keeps the others. DIR/report.html is the class report;
+grades only what changed or was not finished. The random tests follow DIR's own secret
+run seed, drawn on its first run and kept in DIR (so a regrade gives the same grades),
+unless --seed is given. Grading one student into a class's DIR updates that student's
+row and keeps the others. DIR/report.html is the class report;
 `convkit report DIR --lang L` re-renders feedback and report without regrading."""
 
 
@@ -51,11 +53,14 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     from grader.grading.outputs import OutputError
 
     try:
-        settings = settings_from(args)
         submissions = discover(args.paths, args.out)
+        settings = settings_from(args, args.out)  # last: a usage error stores no seed in --out
     except (UsageError, DiscoveryError) as error:
         print(f"convkit grade: {error}", file=sys.stderr)
         return 2
+    except OutputError as error:
+        print(f"convkit grade: {error}", file=sys.stderr)
+        return 1
     empty = ignored_subfolders(args.paths, args.out)
     for folder in empty:
         print(f"convkit grade: ignoring {folder}: no exercise files in it", file=sys.stderr)

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, grade_fn: Optional[Callable] = None) -> int:
     args.lang = args.lang or settings.lang
     out = args.out or course / OUT / assignment
     try:
-        grading = settings_from(args)
+        grading = settings_from(args, out)
         clashes = conflicts(course, settings.course_id, assignment, sorted(submissions), list(grading.exercises),
                             read_ledger(course, assignment))
         for student, why in sorted(clashes.items()):

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.commands.options import DEFAULT_SEED, UsageError, exercises
+from grader.commands.options import UsageError, exercises
 from grader.course.assignment import EXERCISES, LANGUAGES
 
 
@@ -63,7 +63,9 @@ def add_parser(subparsers, platform: Platform) -> None:
     build.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the feedback (default: en)")
     build.add_argument("--exercises", nargs="+", metavar="NAME",
                        help=f"grade only these exercises (default: all of {', '.join(EXERCISES)})")
-    build.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"run seed (default: {DEFAULT_SEED})")
+    build.add_argument("--seed", type=int, default=None,
+                       help="run seed of every submission graded by the package (default: a secret one drawn for "
+                            "this package and kept in its settings file)")
     build.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                        help="time budget per submission (default: the grader's)")
     build.add_argument(platform.option, default=platform.option_default, help=platform.option_help)
@@ -82,20 +84,25 @@ add_prairielearn_parser = functools.partial(add_parser, platform=PLATFORMS["prai
 
 def run_build(args: argparse.Namespace, platform: Platform) -> int:
     """Build the package; 2 for a usage error."""
-    from grader.platforms.autograder import PackageSettings
+    from grader.grading.run_seed import fresh_seed
+    from grader.platforms.autograder import SETTINGS, PackageSettings
 
     command = f"convkit {platform.name} build"
     own = {platform.option_dest: getattr(args, platform.option_dest)}
     build = importlib.import_module(f"grader.platforms.{platform.name}").build
+    # Each package its own secret seed: every submission to it is graded alike, and nobody
+    # without the package can replay the hidden suites' inputs (grader/grading/run_seed.py).
+    seed = fresh_seed() if args.seed is None else args.seed
     try:
-        settings = PackageSettings(lang=args.lang, exercises=exercises(args.exercises), seed=args.seed,
+        settings = PackageSettings(lang=args.lang, exercises=exercises(args.exercises), seed=seed,
                                    budget_s=args.budget, **(own if platform.option_in_settings else {}))
         count = build(args.out, settings, **({} if platform.option_in_settings else own))
     except (UsageError, ValueError) as error:
         print(f"{command}: {error}", file=sys.stderr)
         return 2
     print(f"{command}: wrote {args.out} ({count} kit files; exercises {', '.join(settings.exercises)}; "
-          f"language {settings.lang})", file=sys.stderr)
+          f"language {settings.lang}; run seed {'--seed' if args.seed is not None else 'secret'}, in its {SETTINGS})",
+          file=sys.stderr)
     return 0
 
 

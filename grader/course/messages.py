@@ -1089,6 +1089,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "no se pudo corregir a {student} (problema del corrector, vuelve a ejecutar para reintentar): {error}",
         "fr": "impossible de corriger {student} (problème du correcteur, relancez pour réessayer) : {error}",
     },
+    # The run seed of an output folder (grader/grading/run_seed.py): never the seed itself.
+    "seed_drawn": {
+        "en": "a secret run seed was drawn for {out} and stored in {file} (readable by you only); every later run "
+              "into this folder uses it, so a regrade gives the same grades (docs/instructors.md, \"Seed\")",
+        "es": "se generó una semilla secreta para {out}, guardada en {file} (solo tú puedes leerla); toda ejecución "
+              "posterior en esta carpeta la usa, así que volver a corregir da las mismas notas "
+              "(docs/instructors.md, \"Seed\")",
+        "fr": "une graine secrète a été tirée pour {out} et enregistrée dans {file} (lisible par vous seul) ; toute "
+              "exécution suivante dans ce dossier l'utilise, donc une nouvelle correction donne les mêmes notes "
+              "(docs/instructors.md, « Seed »)",
+    },
+    "seed_overrides": {
+        "en": "this run uses --seed, not the seed stored in {file}, which is kept: a run without --seed "
+              "uses it again (and grades every submission again)",
+        "es": "esta ejecución usa --seed y no la semilla guardada en {file}, que se conserva: una ejecución sin "
+              "--seed vuelve a usarla (y corrige de nuevo todas las entregas)",
+        "fr": "cette exécution utilise --seed et non la graine enregistrée dans {file}, qui est conservée : une "
+              "exécution sans --seed la réutilise (et corrige de nouveau tous les rendus)",
+    },
     # ---- `convkit course init` (grader/commands/course.py)
     "course_created": {
         "en": "course {course_id!r} ({language}) in {root}; exchange {exchange}",

@@ -24,6 +24,8 @@ from grader.isolation import submission_files
 from grader.grading.outputs import student_file, write_atomic
 
 RESULTS = ".results"
+# The API's seed and the kit's own runs' (demo, documented example scores, mutants, tests);
+# `convkit grade` has none by default: the output folder's secret one (run_seed.py).
 DEFAULT_SEED = 0
 # What can change a grade: authoring, platforms and commands are left out, so editing
 # the stub generator or a command's help does not regrade a class.

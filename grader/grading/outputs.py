@@ -68,19 +68,19 @@ class OutputError(OSError):
     """The output folder cannot be written; the message names the folder and the cause."""
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes, mode: int = _FILE_MODE) -> None:
     """Write ``path`` so that readers see the old content or the new one, never a mix.
 
     The data goes to a temporary file in the same folder, is flushed to disk, and then
     replaces ``path`` in one ``os.replace``; the folder is synced so the rename survives
-    a power cut.
+    a power cut. ``mode``: the file's permissions (default: the usual ones, under the umask).
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)
+            os.fchmod(handle.fileno(), mode)
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
@@ -115,8 +115,12 @@ def probe_writable(folder: Path, size: int = 256 * 1024) -> None:
         write_atomic(folder / ".convkit-write-probe", b"\0" * size)
         (folder / ".convkit-write-probe").unlink()
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise OutputError(f"output folder {folder} is not usable: {reason}; nothing was graded") from error
+        raise unusable(folder, error) from error
+
+
+def unusable(folder: Path, error: OSError) -> OutputError:
+    """The error saying why the output folder ``folder`` cannot be used (``error`` the cause)."""
+    return OutputError(f"output folder {folder} is not usable: {error.strerror or error}; nothing was graded")
 
 
 def typed(result: "SubmissionResult | Mapping", lang: str = "en") -> SubmissionResult:

@@ -32,8 +32,8 @@ _SKIPPED = ("__pycache__", ".pyc")
 
 @dataclass(frozen=True)
 class PackageSettings:
-    """How a package grades: language of the feedback, exercises, run seed, and (Gradescope)
-    when students see each test's details."""
+    """How a package grades: language of the feedback, exercises, run seed (secret: `convkit
+    <platform> build` draws one per package), and (Gradescope) when students see each test's details."""
 
     lang: str = "en"
     exercises: tuple[str, ...] = EXERCISES
