@@ -75,6 +75,30 @@ def test_the_wire_runs_only_on_what_the_guard_watches(gen):
     assert not strangers, f"the wire runs code the guard does not watch: {sorted(strangers)}"
 
 
+def test_the_integrity_check_sees_a_wire_dependency_replaced_but_not_a_builtin_added():
+    """Replacing a method of json's encoder, a binascii function or a builtin is tampering;
+    adding a name to builtins (honest code may, and it shadows nothing) is not."""
+    import binascii
+    import builtins
+    import json.encoder
+
+    _, check = guard.build([], [])
+    assert check() is None
+    builtins.convkit_added = True
+    try:
+        assert check() is None
+    finally:
+        del builtins.convkit_added
+    for owner, name in ((json.encoder.JSONEncoder, "encode"), (binascii, "b2a_base64"), (builtins, "len")):
+        original = getattr(owner, name)
+        setattr(owner, name, lambda *args, **kwargs: None)
+        try:
+            assert check() is not None and check().startswith("tampering:"), (owner, name)
+        finally:
+            setattr(owner, name, original)
+        assert check() is None
+
+
 def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():
     class Liar(torch.Tensor):
         def __eq__(self, other):

@@ -83,6 +83,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         rule: the call still runs with the result made plain). And ``check()`` -> None,
         or what was tampered with.
     """
+    import builtins
     import importlib
     import socket
     import threading
@@ -250,6 +251,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     # Not os/threading/subprocess: their namespaces change when honest code starts a process
     # at import; thread and process creation is watched by RLIMIT_NPROC and tasks() instead.
     watched_modules = [*watched, wire, *map(importlib.import_module, WIRE_MODULES)]
+    builtin_names = tuple(vars(builtins))
     # The classes those modules define (json's JSONEncoder and JSONDecoder: their methods
     # run on every frame), the socket the frames travel on, and torch's classes, whose
     # methods the wire and plain() call.
@@ -274,6 +276,11 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         parts: dict[str, tuple] = {}
         for owner, space in zip([*watched_modules, *watched_classes], tables()):
             name = owner.__name__ if owner in watched_modules else f"{owner.__module__}.{owner.__qualname__}"
+            if owner is builtins:
+                # A name added to builtins shadows nothing (it is looked up last), and honest
+                # code may add one; a builtin replaced or removed is a change.
+                parts[name] = tuple(id(space.get(key)) for key in builtin_names)
+                continue
             parts[name] = (id(owner), tuple(space), tuple(map(id, space.values())),
                            sys.modules.get(name) is owner if owner in watched_modules else True)
         parts["the grader's functions"] = tuple(map(code_of, own_functions))
