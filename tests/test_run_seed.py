@@ -167,7 +167,11 @@ def _precompute():
 def test_answers_precomputed_for_seed_0_score_nothing_under_the_default_command(tmp_path):
     """tests/redteam4/precomputed_answers answers exactly the inputs the im2col_conv suite
     draws for its student id under seed 0 (recorded offline with the real grader): 15/15
-    under the default command line when seed 0 was the default (and still under --seed 0)."""
+    under the default command line when seed 0 was the default (and still under --seed 0).
+    Only the course's own example may still match its table: that test scales the published
+    example by a seeded factor of 2-4 (ties kept), so a third of the seeds reuse seed 0's
+    factor, and the course publishes the example's numbers anyway; every test on drawn
+    inputs must score nothing."""
     folder = tmp_path / "class" / "mallory"
     shutil.copytree(TESTS / "redteam4" / "precomputed_answers", folder, ignore=shutil.ignore_patterns("answers.pt"))
     assert _precompute().build(folder, seed=0) > 0
@@ -176,4 +180,5 @@ def test_answers_precomputed_for_seed_0_score_nothing_under_the_default_command(
     assert command.run(args) == 0
     (submission,) = json.loads((out / "grades.json").read_text(encoding="utf-8"))["submissions"]
     exercise = submission["exercises"]["im2col_conv"]
-    assert exercise["max_score"] == 15 and exercise["score"] == 0, [(t["name"], t["score"]) for t in exercise["tests"]]
+    drawn = {t["name"]: t["score"] for t in exercise["tests"] if not t["name"].endswith("_course")}
+    assert exercise["max_score"] == 15 and len(drawn) >= 5 and set(drawn.values()) == {0}, exercise["tests"]
