@@ -4,15 +4,19 @@ Measured in one run, each part the median of ``--reps`` repetitions:
 
 - python: starting an interpreter (``python -c pass``);
 - torch import: ``import torch`` in a fresh interpreter, minus python;
+- two torch imports at once: two such interpreters started together, until both end,
+  minus python. A cold ``convkit grade`` pays this before its first test: its grading
+  process and its zygote (or cold worker) each import torch, side by side;
 - grading-process imports: importing the grader, pytest and every suite (with torch),
   minus python: what a grading process pays once before its first submission;
-- worker start: a cold sandboxed worker (the submission copied, bubblewrap, the memory
-  cgroup, the worker importing torch) up to its first answer (``CONVKIT_WARM=off``);
+- worker start: a cold sandboxed worker (the submission copied, bubblewrap, its memory,
+  CPU and pids cgroups, the worker importing torch) up to its first answer
+  (``CONVKIT_WARM=off``);
 - zygote start: the first warm worker of a process, the zygote's start (bubblewrap,
   importing torch; not torch._dynamo, which it imports only for a run grading mnist)
   included: paid once per grading process, overlapping its imports;
 - warm worker start: a worker forked from the already running zygote into its own
-  sandbox and memory cgroup, up to its first answer: paid per submission in warm mode;
+  sandbox and cgroups, up to its first answer: paid per submission in warm mode;
 - warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a
   process that has graded once already: the worker start (warm where the machine allows
   it) plus the suites;
@@ -54,8 +58,13 @@ def median_seconds(action: Callable[[], object], reps: int) -> float:
     return statistics.median(times)
 
 
-def python(code: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
+def python(code: str, copies: int = 1) -> Callable[[], object]:
+    """Run ``code`` in ``copies`` fresh interpreters started together; return when all ended."""
+    def run() -> None:
+        started = [subprocess.Popen([sys.executable, "-c", code], env=ENV) for _ in range(copies)]
+        if any([process.wait() for process in started]):  # a list: wait for every one
+            raise SystemExit(f"bench_overhead: python -c {code!r} failed")
+    return run
 
 
 def start_worker(src: Path) -> None:
@@ -86,6 +95,7 @@ def main() -> int:
         parts: dict[str, float] = {}
         parts["python"] = median_seconds(python("pass"), args.reps)
         parts["torch import"] = median_seconds(python("import torch"), args.reps) - parts["python"]
+        parts["two torch imports at once"] = median_seconds(python("import torch", 2), args.reps) - parts["python"]
         parts["grading-process imports"] = median_seconds(
             python(f"import grader.grading.submission, grader.suites.conftest, {suites}"), args.reps) - parts["python"]
         from grader.grading.submission import grade_submission
@@ -115,7 +125,7 @@ def main() -> int:
         parts["convkit grade"] = median_seconds(command, args.reps)
     whole = parts["convkit grade"]
     for name, seconds in parts.items():
-        print(f"{name:>24}: {seconds:6.2f} s  {seconds / whole:6.1%} of convkit grade")
+        print(f"{name:>26}: {seconds:6.2f} s  {seconds / whole:6.1%} of convkit grade")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 
