@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from host_processes import host_processes_with
 
 from grader.course.assignment import SOLUTIONS
 from grader.grading.cache import Settings
@@ -101,18 +102,6 @@ subprocess.Popen(["/bin/sh", "-c", "sleep 120; : @TOKEN@"], start_new_session=Tr
 """
 
 
-def host_pids_with(token: str) -> list[int]:
-    """Host pids of the processes whose command line holds ``token``."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if token.encode() in entry.read_bytes():
-                found.append(int(entry.parent.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.mark.parametrize("start", ["warm", "cold"])
 def test_a_workers_forked_setsid_child_is_in_its_cpu_group_which_goes_with_it(start, tmp_path, monkeypatch) -> None:
     if start == "cold":
@@ -130,9 +119,9 @@ def test_a_workers_forked_setsid_child_is_in_its_cpu_group_which_goes_with_it(st
         reply = worker.request({"cmd": "load", "module": "child", "standins": []}, timeout=120)
         assert "error" not in reply, reply
         deadline = time.monotonic() + 10
-        while not host_pids_with(token) and time.monotonic() < deadline:
+        while not host_processes_with(token) and time.monotonic() < deadline:
             time.sleep(0.05)
-        (child,) = host_pids_with(token)
+        (child,) = host_processes_with(token)
         for controller, path in worker.group.paths.items():
             procs = {int(pid) for pid in (path / "cgroup.procs").read_text().split()}
             assert child in procs, f"the worker's setsid child is outside its {controller} group"
@@ -140,7 +129,7 @@ def test_a_workers_forked_setsid_child_is_in_its_cpu_group_which_goes_with_it(st
     finally:
         worker.stop()
     assert not any(path.exists() for path in worker.group.folders)
-    assert host_pids_with(token) == [], "the worker's child outlived the worker"
+    assert host_processes_with(token) == [], "the worker's child outlived the worker"
 
 
 SPIN = "import time, sys\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n" \

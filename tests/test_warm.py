@@ -23,6 +23,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from host_processes import host_processes_with
 
 from grader.course import assignment
 from grader.course.assignment import EXERCISES, REPO, SOLUTIONS
@@ -159,17 +160,6 @@ def wait_for(condition, seconds: float = 10.0) -> bool:
             return False
         time.sleep(0.05)
     return True
-
-
-def host_processes_with(token: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if token.encode() in entry.read_bytes():
-                found.append(int(entry.parent.name))
-        except OSError:
-            continue
-    return found
 
 
 def test_a_warm_worker_holds_no_state_of_the_previous_submission(tmp_path: Path) -> None:
