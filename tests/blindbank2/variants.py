@@ -78,6 +78,10 @@ VARIANTS: list[Variant] = [
     V("lc_maxpool1d_inplace", "loop_conv", "a",
       [("best = torch.maximum(best, x[:, :, offset:end:q])", "torch.maximum(best, x[:, :, offset:end:q], out=best)")],
       "MaxPool1D keeps the running max in a view of x, updated in place: right values, mutated input"),
+    V("lc_conv2d_linear_no_bias", "loop_conv", "a",
+      [("self.kernel = nn.Linear(in_channels * kernel_size ** 2, out_channels)",
+        "self.kernel = nn.Linear(in_channels * kernel_size ** 2, out_channels, bias=False)")],
+      "Conv2D's Linear has no bias (bias=False): outputs still equal F.conv2d with kernel.bias (None)"),
     # ---------------------------------------------------------------- im2col_conv
     V("ic_row_stride_unpadded", "im2col_conv", "a",
       [("idx = flat_window_index(k, s, d, out, Wp)", "idx = flat_window_index(k, s, d, out, W)")],
@@ -121,6 +125,9 @@ VARIANTS: list[Variant] = [
       [("return (value[0], value[-1])\n    raise ValueError(f\"maxpool2d_unfold:",
         "return (value[0], value[0])\n    raise ValueError(f\"maxpool2d_unfold:")],
       "a (height, width) kernel or stride tuple is read as its first entry twice"),
+    V("mp_view_needs_contiguous", "maxpool", "a",
+      [("flat = H.reshape(N, C, height * width)", "flat = H.view(N, C, height * width)")],
+      "flattens the planes with .view: a non-contiguous H (a transposed or channels-last tensor) raises"),
     # ---------------------------------------------------------------- backward
     V("bw_col2im_row_stride_unpadded", "backward", "a",
       [("image.index_add_(2, _positions(k, s, d, out, Wp), cols.reshape(N, C, taps * L))",
@@ -149,6 +156,10 @@ VARIANTS: list[Variant] = [
     V("bw_col2im_span_uses_kh", "backward", "b",
       [("span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1", "span_h, span_w = dh * (kh - 1) + 1, dw * (kh - 1) + 1")],
       "col2im's window width uses kH (square kernel assumed)"),
+    V("bw_dout_view", "backward", "a",
+      [("dH = dout.reshape(N, C_out, -1)                                   # N x C_out x L",
+        "dH = dout.view(N, C_out, -1)")],
+      "conv2d_backward flattens dout with .view: a non-contiguous dout raises"),
     # ---------------------------------------------------------------- worked_example
     V("we_flatten_channels_last", "worked_example", "a",
       [("    M, _ = maxpool2d_unfold(H, 2)\n    f = M.reshape(M.shape[0], -1)",
@@ -169,6 +180,9 @@ VARIANTS: list[Variant] = [
       [("grad_fc_bias = torch.full((outputs,), float(batch), dtype=fc_bias.dtype)",
         "grad_fc_bias = torch.tensor(float(batch), dtype=fc_bias.dtype)")],
       "fc_bias gradient as a 0-dim scalar instead of shape (outputs,)"),
+    V("we_fc_bias_first_only", "worked_example", "a",
+      [("return f @ fc_weight + fc_bias", "return f @ fc_weight + fc_bias[0]")],
+      "tiny_forward adds fc_bias[0] to every output (one output assumed, as in the course)"),
 ]
 
 
