@@ -70,6 +70,8 @@ CASES = [
     ("lc_loop_cin_for_cout", "conv2d_loop(ones(1, 1, 1, 1), ones(2, 1, 1, 1)) (channel 1 is never written)", cin_cout),
     ("ic_span_dk", "im2col(ones(1, 1, 3, 1), (2, 1), dilation=(2, 1)).shape",
      lambda m: tuple(m.im2col(torch.ones(1, 1, 3, 1), (2, 1), dilation=(2, 1)).shape)),
+    ("ic_row_stride_unpadded", "im2col(arange(2.).view(1, 1, 2, 1), 1, padding=(0, 1))",
+     lambda m: m.im2col(torch.arange(2.).view(1, 1, 2, 1), 1, padding=(0, 1)).flatten().tolist()),
     ("mp_backward_float32", "maxpool2d_backward(ones(1, 1, 1, 1, float64), zeros(1, 1, 1, 1, long), (1, 1, 1, 1))",
      lambda m: m.maxpool2d_backward(torch.ones(1, 1, 1, 1, dtype=torch.float64),
                                     torch.zeros(1, 1, 1, 1, dtype=torch.long), (1, 1, 1, 1)).dtype),
