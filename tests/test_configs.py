@@ -6,6 +6,7 @@ on the input), and the cases a test draws together must cover every feature it t
 """
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -13,7 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from grader.suites import configs
-from grader.suites.configs import CONV_STRATA, POOL_STRATA, floor_matters, out_size, pair, reaches_both_pads
+from grader.suites.configs import (CONV_STRATA, POOL_STRATA, ends_flush, floor_matters, out_size, pair, reaches_both_pads,
+                                   span_matters)
 
 SEEDS = range(200)
 
@@ -38,10 +40,16 @@ def conv_features(case: configs.ConvCase) -> set[str]:
         found.add("batch")
     if case.X.shape[1] >= 2 and case.weight.shape[0] >= 2:
         found.add("channels")
+    if case.X.shape[1] != case.weight.shape[0]:
+        found.add("C_in != C_out")
     if min(kh, kw) >= 2 and kh != kw:
         found.add("non-square kernel")
     if h != w:
         found.add("non-square input")
+    if out_size(*dims[0]) != out_size(*dims[1]):
+        found.add("non-square output")
+    if min(ph, pw) >= 1:
+        found.add("padding on both axes")
     if any(floor_matters(*dim) for dim in dims):
         found.add("stride where floor, ceil and h // s differ")
     if all(floor_matters(*dim) for dim in dims):
@@ -64,6 +72,8 @@ def conv_features(case: configs.ConvCase) -> set[str]:
     if any(d > 1 for *_, d in dims) and all(out_size(n, k, s, p, d) != out_size(n, k, s, p, 1)
                                             for n, k, s, p, d in dims if d > 1):
         found.add("leaving out the dilation changes the output size")
+    if any(d > 1 for *_, d in dims) and all(span_matters(*dim) for dim in dims if dim[4] > 1):
+        found.add("a span d*k instead of d*(k-1)+1 changes the dilated axis's output")
     if all(s != d for _, _, s, _, d in dims):
         found.add("stride and dilation differ on every axis")
     if all(out_size(n, k, s, p, d) != out_size(n, k, d, p, s) for n, k, s, p, d in dims):
@@ -77,10 +87,12 @@ STRATUM_FEATURES = {
     "padded_dilated": {"padding reaching both sides", "asymmetric dilation", "a different padding per axis",
                        "a different stride per axis", "h // s wrong on both axes",
                        "leaving out the dilation changes the output size", "stride and dilation differ on every axis",
+                       "a span d*k instead of d*(k-1)+1 changes the dilated axis's output", "padding on both axes",
                        "swapping stride and dilation changes the output size on every axis"},
     "int_settings": {"stride where floor, ceil and h // s differ"},
 }
-EVERY_CONV = {"batch", "channels", "non-square kernel", "non-square input", "several windows per axis"}
+EVERY_CONV = {"batch", "channels", "C_in != C_out", "non-square kernel", "non-square input", "non-square output",
+              "several windows per axis"}
 
 
 @pytest.mark.parametrize("stratum", CONV_STRATA)
@@ -151,46 +163,60 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
             assert has_tie(case), where
 
 
+def test_channel_counts_differ_for_every_seed():
+    for seed in SEEDS:
+        for most_out in (3, 4):
+            c_in, c_out = configs.in_out_channels(random.Random(seed), most_out)
+            assert c_in != c_out and 2 <= min(c_in, c_out) and max(c_in, c_out) <= most_out, (seed, c_in, c_out)
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 def test_output_size_settings_make_floor_matter_on_every_axis():
-    from grader.suites.test_output_size import padding_matters, random_setting, span_matters
+    from grader.suites.test_output_size import padding_matters, random_setting
 
     for seed in SEEDS:
         rng = random.Random(seed)
-        for n in (1, 2, 3):
-            for padded in (False, True):
-                shape, k, s, d, p = random_setting(rng, n, padded)
-                dims = list(zip(shape[2:], k, s, p, d))
-                assert all(floor_matters(*dim) for dim in dims), (seed, shape, k, s, d, p)
-                # the dilated axis tells d*(k-1)+1 from d*k (size, k, s, p, d order as floor_matters)
-                assert all(span_matters(*dim) for dim in dims if dim[4] > 1), (seed, shape, k, s, d, p)
-                if n > 1:
-                    assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [3]
-                    # the first axis's size on any other axis gives another output ("square input")
-                    assert all(out_size(shape[2], *dim[1:]) != out_size(*dim) for dim in dims[1:]), (seed, shape)
-                if padded:
-                    # padding one side only changes the output somewhere (p = 1 cannot: see padding_matters)
-                    assert min(p) >= 1 and any(dim[3] >= 2 and padding_matters(*dim) for dim in dims), (seed, shape, p)
+        for n, padded, flush in itertools.product((1, 2, 3), (False, True), (False, True)):
+            shape, k, s, d, p = random_setting(rng, n, padded, flush)
+            dims = list(zip(shape[2:], k, s, p, d))
+            # floor matters on every axis; with flush, one axis ends flush instead (s >= 2
+            # divides the room: (room + 1) // s, the formula's -1 and +1 folded, is wrong there)
+            flush_axes = [dim for dim in dims if ends_flush(*dim)]
+            assert len(flush_axes) == int(flush), (seed, shape, k, s, d, p, flush)
+            assert all(floor_matters(*dim) for dim in dims if not ends_flush(*dim)), (seed, shape, k, s, d, p)
+            assert all((n_ + 2 * p_ - d_ * (k_ - 1) - 1 + 1) // s_ != out_size(n_, k_, s_, p_, d_)
+                       for n_, k_, s_, p_, d_ in flush_axes), (seed, shape)
+            # the dilated axis tells d*(k-1)+1 from d*k (size, k, s, p, d order as floor_matters)
+            assert all(span_matters(*dim) for dim in dims if dim[4] > 1), (seed, shape, k, s, d, p)
+            if n > 1:
+                assert len(set(k)) == n and len(set(shape[2:])) == n and sorted(d) == [1] * (n - 1) + [3]
+                # the first axis's size on any other axis gives another output ("square input")
+                assert all(out_size(shape[2], *dim[1:]) != out_size(*dim) for dim in dims[1:]), (seed, shape)
+            if padded:
+                # padding one side only changes the output somewhere (p = 1 cannot: see padding_matters)
+                assert min(p) >= 1 and any(dim[3] >= 2 and padding_matters(*dim) for dim in dims), (seed, shape, p)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 def test_output_size_settings_tell_each_axis_from_the_others():
-    """A stride or dilation taken from another axis (the first one, say) changes an output."""
+    """A stride, dilation or padding taken from another axis (the first one, or the tuple read
+    in reverse) changes an output; strides and paddings differ on every axis."""
     from grader.suites.test_output_size import random_setting
 
     for seed in SEEDS:
         rng = random.Random(seed)
-        for n in (2, 3):
-            for padded in (False, True):
-                shape, k, s, d, p = random_setting(rng, n, padded)
-                assert len(set(s)) == n, (seed, s)
-                for axis, size in enumerate(shape[2:]):
-                    true = out_size(size, k[axis], s[axis], p[axis], d[axis])
-                    for other in range(n):
-                        if s[other] != s[axis]:
-                            assert out_size(size, k[axis], s[other], p[axis], d[axis]) != true, (seed, shape, s)
-                        if d[other] != d[axis]:
-                            assert out_size(size, k[axis], s[axis], p[axis], d[other]) != true, (seed, shape, d)
+        for n, padded, flush in itertools.product((2, 3), (False, True), (False, True)):
+            shape, k, s, d, p = random_setting(rng, n, padded, flush)
+            assert len(set(s)) == n and len(set(p)) == n, (seed, s, p)
+            for axis, size in enumerate(shape[2:]):
+                true = out_size(size, k[axis], s[axis], p[axis], d[axis])
+                for other in range(n):
+                    if s[other] != s[axis]:
+                        assert out_size(size, k[axis], s[other], p[axis], d[axis]) != true, (seed, shape, s)
+                    if d[other] != d[axis]:
+                        assert out_size(size, k[axis], s[axis], p[axis], d[other]) != true, (seed, shape, d)
+                    if p[other] != p[axis]:
+                        assert out_size(size, k[axis], s[axis], p[other], d[axis]) != true, (seed, shape, p)
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
@@ -223,6 +249,9 @@ def test_output_size_bad_arguments_are_refused_by_their_own_check_only():
         negative = bad["case_negative_padding"]
         k, p = pair(negative["k_size"]), pair(negative["padding"])
         assert min(p) < 0 and all(out_size(n, k_, 1, p_, 1) >= 1 for n, k_, p_ in zip((h, w), k, p)), seed
+        # a kernel size of 0 alone is wrong: its output sizes would be >= 1
+        zero = pair(bad["case_k_size_zero"]["k_size"])
+        assert min(zero) == 0 and all(out_size(n, k_, 1, 0, 1) >= 1 for n, k_ in zip((h, w), zero)), seed
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
@@ -251,6 +280,13 @@ def test_worked_example_inputs_have_a_batch_several_outputs_and_a_dropped_row_or
             assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
             assert fc_weight.shape[1] >= 2 and fc_bias.shape == (fc_weight.shape[1],), (seed, stratum)
             assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)
+            # integer data: some 2x2 pooling window of the conv output has a tied maximum in every
+            # sample and channel (a gradient routed to every tied maximum shows)
+            X, weight, bias, _, _ = random_inputs(*draw(seed), stratum, integers=True)
+            conv = F.conv2d(X, weight, bias)
+            windows = F.unfold(conv.flatten(0, 1).unsqueeze(1), 2, stride=2)  # N*C_out x 4 x L
+            tied = (windows == windows.max(1, keepdim=True).values).sum(1) >= 2  # N*C_out x L
+            assert tied.any(1).all(), (seed, stratum)
 
 
 def test_every_conv_stratum_draws_a_case_for_every_seed():

@@ -115,7 +115,7 @@ EXAMPLE_LIST: tuple[Example, ...] = (
                      "math.ceil((size + 2 * p - d * (k - 1) - 1) / s) + 1"),
         ),
         scores(1, 19, 14, 14, 19, 13),
-        cascade=scores(1, 4, 3, 4, 0, 5),
+        cascade=scores(1, 5, 1, 4, 0, 5),
     ),
     Example(
         "window_indices",

@@ -189,6 +189,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "case_stride_zero": {"en": "stride 0", "es": "stride 0", "fr": "pas 0"},
     "case_negative_padding": {"en": "negative padding", "es": "padding negativo", "fr": "remplissage négatif"},
     "case_dilation_zero": {"en": "dilation 0", "es": "dilation 0", "fr": "dilatation 0"},
+    "case_k_size_zero": {"en": "k_size 0", "es": "k_size 0", "fr": "k_size 0"},
     "case_padding_minus_one": {"en": "padding -1", "es": "padding -1", "fr": "remplissage -1"},
     "case_channel_mismatch": {"en": "a weight with a different channel count than X", "es": "un weight con un número de canales distinto del de X", "fr": "un weight dont le nombre de canaux diffère de celui de X"},
     "case_kernel_size_zero": {"en": "kernel_size 0", "es": "kernel_size 0", "fr": "kernel_size 0"},

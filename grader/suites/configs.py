@@ -2,9 +2,10 @@
 
 Same code, same grade: a test's cases are built from a fixed list of *strata*, one
 case per stratum, each forcing the features a plausible bug needs in order to show
-(several channels and a batch, a non-square kernel >= 2 and a non-square input, a stride
->= 2 whose output ``h // stride`` and rounding up both get wrong, padding reaching both
-sides, asymmetric dilation on a kernel dimension >= 2, pooling ties and overlapping
+(a batch and several channels, C_in != C_out, a non-square kernel >= 2, a non-square input
+and output, a stride >= 2 whose output ``h // stride`` and rounding up both get wrong,
+padding reaching both sides, asymmetric dilation on a kernel dimension >= 2 whose span
+``d*k`` would drop a window, pooling ties and overlapping
 windows sharing an argmax). Only the sizes within a stratum and every value are drawn
 from the test's ``rng`` (``random.Random``) and ``gen`` (``torch.Generator``), so they
 change with the run seed and the student id and hard-coding fails, while every seed
@@ -72,6 +73,18 @@ def floor_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
     return s >= 2 and numerator % s != 0 and out_size(size, k, s, p, d) != size // s
 
 
+def ends_flush(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether the stride (>= 2) divides the room exactly: the last window ends flush with the
+    padded input. The other side of floor from ``floor_matters``: folding the formula's
+    ``- 1`` and ``+ 1`` into one division, ``(room + 1) // s``, is wrong only here."""
+    return s >= 2 and (size + 2 * p - d * (k - 1) - 1) % s == 0
+
+
+def span_matters(size: int, k: int, s: int, p: int, d: int) -> bool:
+    """Whether a dilated kernel's true span d*(k-1)+1 and the tempting d*k give different outputs."""
+    return (size + 2 * p - d * (k - 1) - 1) // s != (size + 2 * p - d * k) // s
+
+
 class NoSize(ValueError):
     """No size meets a stratum's conditions for the drawn settings: draw them again."""
 
@@ -124,6 +137,13 @@ class ConvCase:
         return pair(self.stride), pair(self.padding), pair(self.dilation)
 
 
+def in_out_channels(rng: random.Random, most_out: int) -> Pair:
+    """(C_in, C_out): C_in 2 or 3, C_out from 2 to ``most_out``, never equal (a loop over
+    the input channels where the output channels belong, or a reshape by the wrong one, shows)."""
+    c_in = rng.randint(2, 3)
+    return c_in, rng.choice([c for c in range(2, most_out + 1) if c != c_in])
+
+
 def _kernel(rng: random.Random) -> Pair:
     """A non-square kernel, each side >= 2 (a swapped kH/kW loop then shows)."""
     kh, kw = rng.sample([2, 3, 4], 2) if rng.random() < 0.3 else rng.sample([2, 3], 2)
@@ -141,15 +161,19 @@ def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Sett
         return stride, padding, (1, 1), [floor_matters, floor_matters]
     if stratum == "padded_dilated":
         # Paddings 1 and 2, each reaching both sides, with an output h // stride gets wrong;
-        # dilation 2 on one axis only, with a size whose output leaving the dilation out
-        # gets wrong. Stride 2 on the undilated axis and 1 or 3 on the dilated one: stride
-        # and dilation differ on every axis (swapping them moves the taps) and the output
-        # size swapping them gives is wrong too.
+        # dilation 2 on one axis only, with a size whose output leaving the dilation out gets
+        # wrong, and whose output the tempting span d*k (not d*(k-1)+1) gets wrong. Stride 2
+        # on the undilated axis and 1 on the dilated one: stride and dilation differ on every
+        # axis (swapping them moves the taps) and the output size swapping them gives is wrong
+        # too. (Stride 3 on the dilated axis admits both size conditions only for k = 4: the
+        # span needs the stride to divide the room, and then a kernel <= 3 without its
+        # dilation gives the same output.)
         dilated = rng.randrange(2)
         dilation = tuple(2 if axis == dilated else 1 for axis in range(2))
-        stride = tuple(rng.choice([1, 3]) if axis == dilated else 2 for axis in range(2))
+        stride = tuple(1 if axis == dilated else 2 for axis in range(2))
         wanted = lambda n, k, s, p, d: (reaches_both_pads(n, k, s, p, d) and out_size(n, k, s, p, d) != n // s  # noqa: E731
-                                        and dilation_matters(n, k, s, p, d) and swap_matters(n, k, s, p, d))
+                                        and dilation_matters(n, k, s, p, d) and swap_matters(n, k, s, p, d)
+                                        and (d == 1 or span_matters(n, k, s, p, d)))
         return stride, tuple(rng.sample([1, 2], 2)), dilation, [wanted] * 2
     if stratum == "int_settings":
         # Settings as plain ints, as most students call: stride 3 that floor matters for, padding 1.
@@ -162,18 +186,22 @@ def _conv_settings(rng: random.Random, stratum: str, kernel: Pair) -> tuple[Sett
 def conv_case(rng: random.Random, gen: torch.Generator, stratum: str = "strided", *,
               dtype: torch.dtype = torch.float32, bias: Optional[bool] = True) -> ConvCase:
     """One convolution of ``stratum`` (see ``CONV_STRATA``): batch >= 2, several channels
-    in and out, a non-square kernel >= 2 and a non-square input; ``bias=None`` draws it."""
+    in and out (C_in != C_out), a non-square kernel >= 2, a non-square input and a
+    non-square output; ``bias=None`` draws it."""
     def draw() -> tuple:
         kernel = _kernel(rng)
         stride, padding, dilation, wanted = _conv_settings(rng, stratum, kernel)
         sizes: list[int] = []
+        outs: list[int] = []
         for axis, (k, s, p, d) in enumerate(zip(kernel, pair(stride), pair(padding), pair(dilation))):
+            # A non-square input and a non-square output (an index built with the wrong side shows).
             sizes.append(pick_size(rng, k, s, p, d, lambda n, w=wanted[axis]: w(n, k, s, p, d)
-                                   and (not sizes or n != sizes[0])))
+                                   and (not sizes or (n != sizes[0] and out_size(n, k, s, p, d) != outs[0]))))
+            outs.append(out_size(sizes[-1], k, s, p, d))
         return kernel, stride, padding, dilation, sizes
 
     kernel, stride, padding, dilation, sizes = redraw(draw)
-    n, c_in, c_out = rng.randint(2, 3), rng.randint(2, 3), rng.randint(2, 3)
+    n, (c_in, c_out) = rng.randint(2, 3), in_out_channels(rng, 3)
     X = torch.randn(n, c_in, *sizes, generator=gen, dtype=dtype)
     weight = torch.randn(c_out, c_in, *kernel, generator=gen, dtype=dtype)
     has_bias = rng.random() < 0.7 if bias is None else bias

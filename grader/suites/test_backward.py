@@ -139,6 +139,7 @@ def test_no_mutation(student, check, rng, gen):
 @pytest.mark.points(1)
 def test_composition(student, check, rng, gen):
     # The student's own functions together: conv2d_backward on their col2im, im2col, calculate_out.
+    # Strided (floor matters) and padded_dilated (padding on both axes: col2im's padded row length shows).
     with student.composed():
-        case = conv_case(rng, gen, "strided", dtype=torch.float64)
-        check_conv2d_backward(student, check, case, random_dout(case, gen))
+        for case in conv_cases(rng, gen, ("strided", "padded_dilated"), dtype=torch.float64):
+            check_conv2d_backward(student, check, case, random_dout(case, gen))

@@ -8,7 +8,7 @@
 | conv2d_unfold_dtype_bias   | 2      | float64 keeps its dtype; bias None                              |
 | bad_input                  | 1      | valid calls are right, then ValueError for bad settings         |
 | no_mutation                | 2      | right results and the inputs come back unchanged                |
-| composition                | 1      | conv2d_unfold with the student's own im2col and calculate_out     |
+| composition                | 1      | conv2d_unfold on the student's own im2col and calculate_out (strided, padded_dilated) |
 
 ``im2col`` may not use F.unfold; ``conv2d_unfold`` may not use F.conv2d. Every test but
 ``composition`` runs with a correct stand-in of ``calculate_out`` (see docs/grading.md).
@@ -98,6 +98,8 @@ def test_no_mutation(student, check, rng, gen):
 
 @pytest.mark.points(1)
 def test_composition(student, check, rng, gen):
-    # The student's own functions together: conv2d_unfold on their im2col and calculate_out.
+    # The student's own functions together: conv2d_unfold on their im2col and calculate_out;
+    # strided (floor matters) and padded_dilated (padding on both axes, a dilation).
     with student.composed():
-        check_conv2d_unfold(student, check, conv_case(rng, gen, "strided"))
+        for case in conv_cases(rng, gen, ("strided", "padded_dilated")):
+            check_conv2d_unfold(student, check, case)

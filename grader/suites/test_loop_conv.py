@@ -33,6 +33,7 @@ from grader.suites.configs import (
     course_data,
     scaled_course_data,
     floor_matters,
+    in_out_channels,
     pick_size,
     redraw,
 )
@@ -117,7 +118,7 @@ def conv1d_setting(rng: random.Random, stratum: str) -> tuple[int, int, int, int
 @pytest.mark.points(3)
 def test_conv1d_module(student, check, rng, gen):
     for stratum in ("strided", "flush"):
-        c_in, c_out = rng.randint(2, 3), rng.randint(2, 4)
+        c_in, c_out = in_out_channels(rng, 4)
         k, stride, padding, length = conv1d_setting(rng, stratum)
         x = torch.randn(rng.randint(2, 3), c_in, length, generator=gen)
         state = {"kernel.weight": torch.randn(c_out, k * c_in, generator=gen),
@@ -130,7 +131,7 @@ def test_conv1d_module(student, check, rng, gen):
 def check_conv2d_module(student, check, rng, gen, padded: bool) -> None:
     """Conv2D with stride 2 and a non-square input whose output floor, rounding up and
     ``h // stride`` disagree on in both dimensions; ``padded``: padding 1 (else 0)."""
-    c_in, c_out, stride, padding = rng.randint(2, 3), rng.randint(2, 4), 2, int(padded)
+    (c_in, c_out), stride, padding = in_out_channels(rng, 4), 2, int(padded)
     # k = 3 unpadded or k = 2 padded: the only kernels where both can go wrong at stride 2.
     k = 2 if padded else 3
     h = pick_size(rng, k, stride, padding, 1, lambda n: floor_matters(n, k, stride, padding, 1))

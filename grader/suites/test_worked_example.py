@@ -5,7 +5,7 @@
 | tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]; the same scaled by a seeded k  |
 | tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
 | tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc); scaled by k too |
-| tiny_backward_random | 4      | random integer-valued data, vs autograd of the same network            |
+| tiny_backward_random | 4      | random integer-valued data with a tied pooling window, vs autograd     |
 | no_mutation          | 1      | right result, and the inputs of both functions come back unchanged     |
 | composition          | 2      | forward and backward built on the student's own earlier functions      |
 
@@ -46,15 +46,21 @@ def random_inputs(rng, gen, stratum: int = 0, integers: bool = False) -> tuple[t
     right); stratum 0 has two input channels and a conv output of odd height (the pooling
     drops its last row), stratum 1 one input channel and an odd width. ``integers`` draws small whole
     numbers, as in the course, so the conv is exact on both sides and every pooling argmax
-    (ties go to the first) is the same for the student and for autograd."""
+    (ties go to the first) is the same for the student and for autograd; it also plants a
+    tie, as the course's example has: a constant 4x4 patch of X at a random pooling window
+    makes that window's four conv outputs equal in every sample and channel, so only the
+    first-maximum rule routes its gradient right."""
     n, c_in, c_out, outputs = rng.randint(2, 3), 2 - stratum, rng.randint(2, 3), rng.randint(2, 3)
     odd, even = rng.choice([7, 9]), rng.choice([6, 8])
     size = (odd, even) if stratum == 0 else (even, odd)
     features = c_out * ((size[0] - 2) // 2) * ((size[1] - 2) // 2)
     shapes = ((n, c_in, *size), (c_out, c_in, 3, 3), (c_out,), (features, outputs), (outputs,))
-    if integers:
-        return tuple(torch.randint(-4, 5, shape, generator=gen).float() for shape in shapes)
-    return tuple(torch.randn(*shape, generator=gen) for shape in shapes)
+    if not integers:
+        return tuple(torch.randn(*shape, generator=gen) for shape in shapes)
+    X, *parameters = (torch.randint(-4, 5, shape, generator=gen).float() for shape in shapes)
+    row, col = 2 * rng.randrange((size[0] - 2) // 2), 2 * rng.randrange((size[1] - 2) // 2)
+    X[..., row:row + 4, col:col + 4] = X[..., row:row + 1, col:col + 1].clone()
+    return (X, *parameters)
 
 
 def check_forward(student, check, inputs) -> None:
