@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from host_processes import host_processes_with
 
 from grader.course.assignment import REPO, SOLUTIONS
 from grader.isolation import bubblewrap as sandbox
@@ -31,21 +32,9 @@ def run(snippet: str, workdir: Path, limits: Limits = Limits()) -> sandbox.Resul
     return sandbox.run([sys.executable, "-c", snippet], workdir, limits=limits, timeout=30)
 
 
-def processes_with(token: str) -> list[int]:
-    """Host pids whose command line contains ``token``."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if token.encode() in cmdline.read_bytes():
-                found.append(int(cmdline.parent.name))
-        except OSError:
-            continue
-    return found
-
-
 def gone(token: str, within: float = 5.0) -> bool:
     deadline = time.monotonic() + within
-    while processes_with(token):
+    while host_processes_with(token):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -153,7 +142,7 @@ time.sleep(0.3)
 print("worker done")
 """, workdir)
     assert result.stdout.strip() == "worker done"
-    assert gone(token), processes_with(token)
+    assert gone(token), host_processes_with(token)
 
 
 def test_everything_dies_when_the_grader_kills_the_sandbox(workdir: Path) -> None:
@@ -171,7 +160,7 @@ time.sleep(60)
     process.kill()  # only bwrap itself: --die-with-parent and the PID namespace do the rest
     process.wait()
     process.stdout.close()
-    assert gone(token), processes_with(token)
+    assert gone(token), host_processes_with(token)
 
 
 @pytest.mark.parametrize("kind, snippet", [
