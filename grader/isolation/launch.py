@@ -14,9 +14,9 @@ rlimits on memory, address space, CPU time, processes and file size, set by the
 worker itself before any student code runs, and in its own cgroups where the machine
 has them (grader/isolation/cgroup.py: a memory group counts shared memory and tmpfs
 pages, which RLIMIT_DATA does not; a CPU group gives all its processes one share of the
-CPU, equal to every other worker's; a pids group bounds its tasks). Its stdout and stderr go to pipes drained
-by the grader, which keeps the first ``Limits.output_bytes`` of each and drops the
-rest. It dies with the grading process (PR_SET_PDEATHSIG).
+CPU, equal to every other worker's; a pids group bounds its tasks). Its stdout and
+stderr go to pipes drained by the grader, which keeps the first ``Limits.output_bytes``
+of each and drops the rest. It dies with the grading process (PR_SET_PDEATHSIG).
 
 ``build_spec`` returns a ``WorkerSpec`` (argv, cwd, env, pass_fds, the folders the
 worker needs) and ``bubblewrap.wrap_spec`` sandboxes it when the machine allows it.
