@@ -99,6 +99,25 @@ def test_the_integrity_check_sees_a_wire_dependency_replaced_but_not_a_builtin_a
         assert check() is None
 
 
+def test_the_integrity_check_sees_a_closure_cell_of_the_guards_replaced_or_emptied():
+    """The guard's own functions keep state in closure cells (a sealed dispatch-stack
+    function holds the original): refilling or emptying one is tampering, named as such."""
+    import torch
+
+    _, check = guard.build([], [])
+    sealed = torch._C._pop_torch_dispatch_stack
+    cell = next(c for c in sealed.__closure__ if callable(guard.cell_contents(c)) and c.cell_contents is not sealed)
+    original = cell.cell_contents
+    cell.cell_contents = lambda *args, **kwargs: None
+    try:
+        assert check() == "tampering:the grader's functions"
+        del cell.cell_contents
+        assert check() == "tampering:the grader's functions"
+    finally:
+        cell.cell_contents = original
+    assert check() is None
+
+
 def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():
     class Liar(torch.Tensor):
         def __eq__(self, other):

@@ -35,13 +35,15 @@ refuses files that reach for those, and docs/threat-model.md says what is left.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import resource
 import site
 import sys
 import sysconfig
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 
 class Trip(BaseException):
@@ -60,6 +62,8 @@ EARLIER = "spawn:earlier"
 LIBRARIES: frozenset[str] = frozenset({"torch", "numpy", "grader", "typing_extensions"})
 # ...except these parts of them: convolution and FFT routines outside torch's dispatcher.
 LIBRARY_ROUTINES: tuple[str, ...] = ("numpy.fft", "numpy.convolve", "numpy.correlate")
+
+IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: a type whose attributes cannot be set (int, TensorBase)
 
 # The modules whose code reads a request and writes a reply, besides the wire itself
 # (tests/test_guard_allowlist.py traces both and finds no other). Student code runs in the
@@ -105,6 +109,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid = os.listdir, os.getpid
     set_trace, get_trace = sys.settrace, sys.gettrace
+    chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
+    code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
+    contents = operator.attrgetter("cell_contents")
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
     names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
@@ -158,6 +165,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     sealed = [(owner, name) for owner, names in sealed_names.items() for name in names if hasattr(owner, name)]
     for owner, name in sealed:
         setattr(owner, name, seal(getattr(owner, name)))
+    sealed_owners, sealed_attributes = [owner for owner, _ in sealed], [name for _, name in sealed]
 
     # ------------------------------------------------------------ spawn blocking
     def no_spawn(*args: Any, **kwargs: Any) -> Any:
@@ -258,40 +266,56 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     own_classes = [*classes_of(watched_modules), Tripwire, socket.socket]
     watched_classes = [*own_classes, torch.Tensor, torch._C.TensorBase, torch.nn.Module, TorchDispatchMode]
 
-    def tables() -> list[dict]:
-        """The namespaces watched: the modules' and classes' dicts (each compared by identity)."""
-        return [vars(module) for module in watched_modules] + [vars(cls) for cls in watched_classes]
-
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
         found += [trip, plain, no_spawn, tasks, library, watch, *functions, *(getattr(o, n) for o, n in sealed)]
         return [f for f in found if type(f) is types.FunctionType]
 
-    def code_of(function: types.FunctionType) -> tuple:
-        cells = tuple(id(cell.cell_contents) if _filled(cell) else None for cell in function.__closure__ or ())
-        return id(function.__code__), id(function.__defaults__), id(function.__kwdefaults__), cells
-
-    def fingerprint() -> dict[str, tuple]:
-        """What is watched, by name: a namespace's keys and value identities, code, modules."""
-        parts: dict[str, tuple] = {}
-        for owner, space in zip([*watched_modules, *watched_classes], tables()):
-            name = owner.__name__ if owner in watched_modules else f"{owner.__module__}.{owner.__qualname__}"
+    def parts() -> list[tuple[str, Callable[[], Iterable[Any]]]]:
+        """What is watched, by name: each part's objects, in an order that does not change
+        unless the part does (dicts keep insertion order)."""
+        found: list[tuple[str, Callable[[], Iterable[Any]]]] = []
+        for owner in dict.fromkeys([*watched_modules, *watched_classes]):  # once each (OSError is IOError)
+            if isinstance(owner, type) and owner.__flags__ & IMMUTABLE_TYPE:
+                # int's or TensorBase's namespace cannot be changed short of reaching its dict
+                # through gc or ctypes, and code that can would rewrite this check's baseline.
+                continue
+            space = vars(owner)
             if owner is builtins:
                 # A name added to builtins shadows nothing (it is looked up last), and honest
                 # code may add one; a builtin replaced or removed is a change.
-                parts[name] = tuple(id(space.get(key)) for key in builtin_names)
-                continue
-            parts[name] = (id(owner), tuple(space), tuple(map(id, space.values())),
-                           sys.modules.get(name) is owner if owner in watched_modules else True)
-        parts["the grader's functions"] = tuple(map(code_of, own_functions))
-        parts["torch's dispatch-stack functions"] = tuple(id(getattr(owner, name, None)) for owner, name in sealed)
-        return parts
+                found.append((owner.__name__, lambda space=space: map(space.get, builtin_names)))
+            elif owner in watched_modules:
+                found.append((owner.__name__, lambda space=space, name=owner.__name__:
+                              chain(space, space.values(), (modules.get(name),))))
+            else:
+                found.append((f"{owner.__module__}.{owner.__qualname__}",
+                              lambda space=space: chain(space, space.values())))
+        # The code, defaults and closure cells of every Python function of the grader's (a
+        # cell's contents can be replaced; an emptied cell makes its getter raise).
+        found.append(("the grader's functions", lambda: chain(chain.from_iterable(map(code_parts, own_functions)),
+                                                              map(contents, filled_cells),
+                                                              map(cell_contents, empty_cells))))
+        found.append(("torch's dispatch-stack functions", lambda: map(getattr, sealed_owners, sealed_attributes,
+                                                                      repeat(None))))
+        return found
+
+    def same(now: tuple, then: tuple) -> bool:
+        """Element by element by identity: no object's own __eq__ runs (student code could)."""
+        return len(now) == len(then) and all(map(is_, now, then))
+
+    def snapshot(observe: Callable[[], Iterable[Any]]) -> tuple:
+        try:
+            return tuple(observe())
+        except ValueError:  # a closure cell of the grader's was emptied
+            return ()
 
     def check() -> str | None:
-        now = fingerprint()
-        changed = [name for name in baseline if now.get(name) != baseline[name]]
-        if changed:
-            return f"tampering:{changed[0]}"
+        # One flat comparison by identity after every request (a few thousand objects);
+        # the parts are compared one by one only to name what changed.
+        if not same(snapshot(lambda: chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
+            return "tampering:" + next((name for name, observe in watched_parts
+                                        if not same(snapshot(observe), baseline[name])), "the grader's machinery")
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
         if get_trace() is not None:
@@ -353,7 +377,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     # The code of every Python function of the watched modules and of their classes
     # (torch's classes' methods are mostly C, and the wire calls none of its Python ones).
     own_functions = functions_of([vars(owner) for owner in [*watched_modules, *own_classes]])
-    baseline = fingerprint()
+    cells = [cell for function in own_functions for cell in function.__closure__ or ()]
+    filled_cells = [cell for cell in cells if cell_contents(cell) is not _EMPTY]
+    empty_cells = [cell for cell in cells if cell_contents(cell) is _EMPTY]
+    watched_parts = parts()
+    baseline = {name: tuple(observe()) for name, observe in watched_parts}
+    baseline_flat = tuple(chain.from_iterable(baseline.values()))
     baseline_tasks = tasks()
     return run_guarded, check
 
@@ -369,9 +398,12 @@ def classes_of(modules: list[types.ModuleType]) -> list[type]:
             if isinstance(value, type) and value.__module__ == module.__name__]
 
 
-def _filled(cell: Any) -> bool:
+_EMPTY = object()  # what an empty closure cell holds, for the integrity check
+
+
+def cell_contents(cell: Any) -> Any:
+    """What a closure cell holds (``_EMPTY`` for a cell not yet filled)."""
     try:
-        cell.cell_contents
+        return cell.cell_contents
     except ValueError:
-        return False
-    return True
+        return _EMPTY
