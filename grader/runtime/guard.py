@@ -330,7 +330,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return "ok", (result, extra() if extra else None)
         if tasks() > baseline_tasks:
             return "forbidden", EARLIER  # the grading side retries once in a fresh worker
-        state["allowed"], state["autograd"] = frozenset(spec["allowed"]), bool(spec["autograd"])
+        state["allowed"], state["autograd"] = frozenset(spec["allowed"].split()), bool(spec["autograd"])
         state["hits"] = hits = []
         saved_nproc = getrlimit(nproc)
         outcome: tuple[str, Any] = ("ok", None)
