@@ -86,7 +86,15 @@ def _parse(source: str | bytes) -> ast.Module:
     return tree
 
 
-def source_trees(path: Path) -> list[ast.Module]:
+@dataclass(frozen=True)
+class Source:
+    """A file's parsed code, and the names its imports and module-level assignments alias."""
+
+    trees: tuple[ast.Module, ...]
+    aliases: dict[str, str]  # local name -> dotted name (see _aliases); only read
+
+
+def source(path: Path) -> Source:
     """The parsed source of a ``.py`` file, or of each parsable code cell of a notebook.
 
     Only a regular file is read (never through a link), at most ``MAX_SOURCE_BYTES`` of
@@ -106,25 +114,30 @@ def source_trees(path: Path) -> list[ast.Module]:
         raise Uncheckable("size")
     data = read_regular(path, limit)
     if data is None:
-        return []
-    return list(_trees(data, notebook) if len(data) > CACHED_BYTES else _cached_trees(data, notebook))
+        return Source((), {})
+    return _source(data, notebook) if len(data) > CACHED_BYTES else _cached_source(data, notebook)
 
 
 # A submission's file is checked for each ruled function it defines and for tampering
-# (14 checks of 5 files for a whole submission): parsed once per content (the bytes are
+# (14 checks of 5 files for a whole submission): parsed, and its aliases found, once per content (the bytes are
 # the key, so changed code is parsed again). Only files of honest size are kept, so the
 # cache holds little memory whatever a submission holds.
 CACHED_BYTES = 64 << 10
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_trees(data: bytes, notebook: bool) -> tuple[ast.Module, ...]:
-    """:func:`_trees`, remembered."""
-    return _trees(data, notebook)
+def _cached_source(data: bytes, notebook: bool) -> Source:
+    """:func:`_source`, remembered."""
+    return _source(data, notebook)
+
+
+def _source(data: bytes, notebook: bool) -> Source:
+    trees = _trees(data, notebook)
+    return Source(trees, _aliases(trees))
 
 
 def _trees(data: bytes, notebook: bool) -> tuple[ast.Module, ...]:
-    """:func:`source_trees` of a file holding ``data`` (the trees are only read, never changed)."""
+    """The trees of :func:`source` for a file holding ``data`` (the trees are only read, never changed)."""
     try:
         if not notebook:
             return (_parse(data),)
@@ -167,8 +180,8 @@ def static_check(path: Path, function: str, rule: Rule | None) -> Finding | None
 
 
 def _check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding | None:
-    trees = source_trees(path)
-    aliases = _aliases(trees)
+    parsed = source(path)
+    trees, aliases = parsed.trees, parsed.aliases
     definitions = {
         node.name: node for tree in trees for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
@@ -188,7 +201,7 @@ def _check(path: Path, function: str, routines: tuple[Routine, ...]) -> Finding 
     return None
 
 
-def _aliases(trees: list[ast.Module]) -> dict[str, str]:
+def _aliases(trees: tuple[ast.Module, ...]) -> dict[str, str]:
     """Local name -> dotted name it stands for, from imports anywhere and module-level assignments."""
     aliases: dict[str, str] = {}
     for tree in trees:
@@ -269,8 +282,8 @@ TAMPERING_ATTRIBUTES: frozenset[str] = frozenset({
 def tampering(path: Path) -> Finding | None:
     """The first place in ``path`` (the whole file: code at import runs too) that reaches
     into the grader's guard or torch's dispatch internals, as a Finding of ``TAMPERING``."""
-    trees = source_trees(path)
-    aliases = _aliases(trees)
+    parsed = source(path)
+    trees, aliases = parsed.trees, parsed.aliases
     for tree in trees:
         for node in ast.walk(tree):
             line = getattr(node, "lineno", 0)
