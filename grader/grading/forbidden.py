@@ -119,9 +119,9 @@ def source(path: Path) -> Source:
 
 
 # A submission's file is checked for each ruled function it defines and for tampering
-# (14 checks of 5 files for a whole submission): parsed, and its aliases found, once per content (the bytes are
-# the key, so changed code is parsed again). Only files of honest size are kept, so the
-# cache holds little memory whatever a submission holds.
+# (14 checks of 5 files for a whole submission): parsed, and its aliases found, once per
+# content (the bytes are the key, so changed code is parsed again). Only files of honest
+# size are kept, so the cache holds little memory whatever a submission holds.
 CACHED_BYTES = 64 << 10
 
 
