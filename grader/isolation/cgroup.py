@@ -40,6 +40,7 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 PREFIX = "convkit-"
 # "off": no cgroup at all, rlimits only; "memory,cpu": only those controllers (to measure or test the fallbacks)
@@ -256,8 +257,15 @@ class WorkerGroup:
             _remove(folder)
 
 
+def _pauses(tries: int = 50, first: float = 0.001, longest: float = 0.02) -> Iterator[float]:
+    """Waits between tries, doubling from ``first`` up to ``longest``: a group empties within a
+    millisecond or two of its processes' death, and every worker's stop waits for it."""
+    for attempt in range(tries):
+        yield min(first * 2 ** attempt, longest)
+
+
 def _kill_all(path: Path) -> bool:
-    for _ in range(50):
+    for pause in _pauses():
         try:
             pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
         except FileNotFoundError:
@@ -271,12 +279,12 @@ def _kill_all(path: Path) -> bool:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        time.sleep(0.005)
+        time.sleep(pause)
     return False
 
 
 def _remove(path: Path) -> bool:
-    for _ in range(50):
+    for pause in _pauses():
         _kill_all(path)
         try:
             path.rmdir()
@@ -284,7 +292,7 @@ def _remove(path: Path) -> bool:
         except FileNotFoundError:
             return True
         except OSError:
-            time.sleep(0.02)  # EBUSY until the killed processes are reaped
+            time.sleep(pause)  # EBUSY until the killed processes are reaped
     return False
 
 
