@@ -301,3 +301,14 @@ def test_drawn_biases_include_one_and_none_for_every_seed():
         rng, gen = draw(seed)
         cases = configs.conv_cases(rng, gen, bias=None)
         assert cases[0].bias is not None and cases[1].bias is None, seed
+
+
+def test_every_window_sees_input_is_its_definition():
+    """The closed form agrees with the definition (some tap of each window inside the
+    input) on every small setting, so every drawn case stays what it was."""
+    from grader.suites.configs import every_window_sees_input, out_size
+
+    for size, k, s, p, d in itertools.product(range(1, 13), range(1, 6), range(1, 4), range(0, 4), range(1, 4)):
+        windows = range(max(out_size(size, k, s, p, d), 0))
+        defined = all(any(0 <= o * s - p + d * t < size for t in range(k)) for o in windows)
+        assert every_window_sees_input(size, k, s, p, d) == defined, (size, k, s, p, d)
