@@ -17,6 +17,11 @@ Measured in one run, each part the median of ``--reps`` repetitions:
   included: paid once per grading process, overlapping its imports;
 - warm worker start: a worker forked from the already running zygote into its own
   sandbox and cgroups, up to its first answer: paid per submission in warm mode;
+- fork of a torch process: ``os.fork()``, the child's exit and its reaping, in an
+  interpreter that imported torch (the median of 15 in one interpreter). Copying the
+  page tables of torch's private memory makes it cost what a small program's start
+  does, and a warm worker's start forks three times (the zygote's child, pid 1 of the
+  submission's PID namespace, the worker);
 - warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a
   process that has graded once already: the worker start (warm where the machine allows
   it) plus the suites;
@@ -67,6 +72,26 @@ def python(code: str, copies: int = 1) -> Callable[[], object]:
     return run
 
 
+FORK = """
+import os, statistics, time
+import torch
+def fork():
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return time.perf_counter() - start
+print(statistics.median(fork() for _ in range(15)))
+"""
+
+
+def fork_seconds() -> float:
+    """The median fork of an interpreter that imported torch (measured inside it)."""
+    out = subprocess.run([sys.executable, "-c", FORK], env=ENV, check=True, capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
 def start_worker(src: Path) -> None:
     """A worker for ``src`` up to its answer to loading output_size, then stopped."""
     from grader.isolation.launch import Worker
@@ -96,6 +121,7 @@ def main() -> int:
         parts["python"] = median_seconds(python("pass"), args.reps)
         parts["torch import"] = median_seconds(python("import torch"), args.reps) - parts["python"]
         parts["two torch imports at once"] = median_seconds(python("import torch", 2), args.reps) - parts["python"]
+        parts["fork of a torch process"] = statistics.median(fork_seconds() for _ in range(args.reps))
         parts["grading-process imports"] = median_seconds(
             python(f"import grader.grading.submission, grader.suites.conftest, {suites}"), args.reps) - parts["python"]
         from grader.grading.submission import grade_submission
