@@ -5,19 +5,23 @@ unguarded and guarded (dispatch mode, spawn blocking, plain result), their ratio
 the time of the integrity check that follows every request. Ratios are measured in one
 run (min of medians), as the project's benchmarks do.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_guard.py
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_guard.py
 """
 from __future__ import annotations
 
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from grader.course import rules
-from grader.grading.reference import load
-from grader.runtime import guard, wire
+# This checkout's grader, not the one the venv installed (it may be another checkout's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from grader.course import rules  # noqa: E402
+from grader.grading.reference import load  # noqa: E402
+from grader.runtime import guard, wire  # noqa: E402
 
 
 def timed(fn, repeats: int = 5, number: int = 20) -> float:

@@ -13,10 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-from grader.course.assignment import SOLUTIONS
-from grader.isolation import bubblewrap as sandbox
-from grader.isolation.launch import Worker
-from grader.isolation.limits import Limits
+# This checkout's grader, not the one the venv installed (it may be another checkout's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from grader.course.assignment import SOLUTIONS  # noqa: E402
+from grader.isolation import bubblewrap as sandbox  # noqa: E402
+from grader.isolation.launch import Worker  # noqa: E402
+from grader.isolation.limits import Limits  # noqa: E402
 
 GOAL_S = 0.5
 
@@ -43,10 +46,16 @@ def _worker_start(submission: Path) -> float:
 
 
 def grader_overhead(repeats: int = 5, submission: Path = SOLUTIONS) -> dict[str, float]:
-    """Median worker start time with and without the sandbox, and the difference (s)."""
+    """Median worker start time with and without the sandbox, and the difference (s).
+
+    Both are cold starts (a fresh interpreter importing torch): without the sandbox there
+    is no warm worker to compare with, and a warm start is bench_overhead.py's business.
+    """
     if not sandbox.probe().isolated:
         raise RuntimeError(f"bench_sandbox: no sandbox on this machine ({sandbox.probe().reason})")
     times: dict[bool, list[float]] = {True: [], False: []}
+    warm = os.environ.get(sandbox.ENV_WARM)
+    os.environ[sandbox.ENV_WARM] = "off"
     try:
         for i in range(repeats):
             for isolated in ((True, False) if i % 2 == 0 else (False, True)):
@@ -54,6 +63,10 @@ def grader_overhead(repeats: int = 5, submission: Path = SOLUTIONS) -> dict[str,
                 times[isolated].append(_worker_start(submission))
     finally:
         _set_mode(True)
+        if warm is None:
+            os.environ.pop(sandbox.ENV_WARM)
+        else:
+            os.environ[sandbox.ENV_WARM] = warm
     sandboxed, plain = statistics.median(times[True]), statistics.median(times[False])
     return {"sandboxed_s": sandboxed, "plain_s": plain, "added_s": sandboxed - plain}
 

@@ -23,7 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.course.assignment import EXERCISES, solution_path
+# This checkout's grader, not the one the venv installed (it may be another checkout's).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from grader.course.assignment import EXERCISES, solution_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
