@@ -299,9 +299,18 @@ VARIANTS: list[Variant] = [
 ]
 
 
+# The unedited honest submission, graded beside the variants as the control.
+CONTROLS: list[Variant] = [Variant("honest", "", [], "the unedited honest submission")]
+
+
+def honest_folder(variant: Variant) -> Path:
+    """The honest submission a variant edits (this bank has one)."""
+    return HONEST
+
+
 def apply_variant(variant: Variant) -> str:
     """The honest ``<exercise>.py`` with the variant's edits applied (each old text must occur once)."""
-    source = (HONEST / f"{variant.exercise}.py").read_text()
+    source = (honest_folder(variant) / f"{variant.exercise}.py").read_text()
     for old, new in variant.edits:
         count = source.count(old)
         if count != 1:

@@ -186,9 +186,18 @@ VARIANTS: list[Variant] = [
 ]
 
 
+# The two unedited honest submissions, graded beside the variants as controls.
+CONTROLS: list[Variant] = [V("honest_a", "", "a", [], "honest A"), V("honest_b", "", "b", [], "honest B")]
+
+
+def honest_folder(variant: Variant) -> Path:
+    """The honest submission a variant edits: honest_a/ or honest_b/."""
+    return HERE / f"honest_{variant.base}"
+
+
 def apply_variant(variant: Variant) -> str:
     """The base folder's ``<exercise>.py`` with the variant's edits applied (each old text must occur once)."""
-    source = (HERE / f"honest_{variant.base}" / f"{variant.exercise}.py").read_text()
+    source = (honest_folder(variant) / f"{variant.exercise}.py").read_text()
     for old, new in variant.edits:
         count = source.count(old)
         if count != 1:
