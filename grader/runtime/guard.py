@@ -111,7 +111,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     set_trace, get_trace = sys.settrace, sys.gettrace
     chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
     code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
-    contents = operator.attrgetter("cell_contents")
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
     names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
 
@@ -292,10 +291,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
                 found.append((f"{owner.__module__}.{owner.__qualname__}",
                               lambda space=space: chain(space, space.values())))
         # The code, defaults and closure cells of every Python function of the grader's (a
-        # cell's contents can be replaced; an emptied cell makes its getter raise).
+        # cell's contents can be replaced or emptied).
         found.append(("the grader's functions", lambda: chain(chain.from_iterable(map(code_parts, own_functions)),
-                                                              map(contents, filled_cells),
-                                                              map(cell_contents, empty_cells))))
+                                                              map(cell_contents, cells))))
         found.append(("torch's dispatch-stack functions", lambda: map(getattr, sealed_owners, sealed_attributes,
                                                                       repeat(None))))
         return found
@@ -304,18 +302,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         """Element by element by identity: no object's own __eq__ runs (student code could)."""
         return len(now) == len(then) and all(map(is_, now, then))
 
-    def snapshot(observe: Callable[[], Iterable[Any]]) -> tuple:
-        try:
-            return tuple(observe())
-        except ValueError:  # a closure cell of the grader's was emptied
-            return ()
-
     def check() -> str | None:
         # One flat comparison by identity after every request (a few thousand objects);
         # the parts are compared one by one only to name what changed.
-        if not same(snapshot(lambda: chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
+        if not same(tuple(chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
             return "tampering:" + next((name for name, observe in watched_parts
-                                        if not same(snapshot(observe), baseline[name])), "the grader's machinery")
+                                        if not same(tuple(observe()), baseline[name])), "the grader's machinery")
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
         if get_trace() is not None:
@@ -378,8 +370,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     # (torch's classes' methods are mostly C, and the wire calls none of its Python ones).
     own_functions = functions_of([vars(owner) for owner in [*watched_modules, *own_classes]])
     cells = [cell for function in own_functions for cell in function.__closure__ or ()]
-    filled_cells = [cell for cell in cells if cell_contents(cell) is not _EMPTY]
-    empty_cells = [cell for cell in cells if cell_contents(cell) is _EMPTY]
     watched_parts = parts()
     baseline = {name: tuple(observe()) for name, observe in watched_parts}
     baseline_flat = tuple(chain.from_iterable(baseline.values()))
