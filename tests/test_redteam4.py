@@ -2,27 +2,23 @@
 
 Each ``tests/redteam4/<attack>/`` is a submission folder, graded here with ``convkit
 grade``'s own class-run code (outputs written) on the exercises it attacks, beside an
-honest classmate. Every test asserts the grade an instructor must get; each failed on the
-grader this round was written against (the README says which defence was missing). The
-round's other attacks are tested where their defence lives: the kernel key store in
-tests/test_keyring.py, the CPU hog in tests/test_cpu_fairness.py, answers precomputed for
-a known seed in tests/test_run_seed.py, long and multi-line folder names in
-tests/test_grade_cli.py.
+honest classmate (tests/hostile_class.py). Every test asserts the grade an instructor
+must get; each failed on the grader this round was written against (the README says
+which defence was missing). The round's other attacks are tested where their defence
+lives: the kernel key store in tests/test_keyring.py, the CPU hog in
+tests/test_cpu_fairness.py, answers precomputed for a known seed in
+tests/test_run_seed.py, long and multi-line folder names in tests/test_grade_cli.py.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from grader.course.assignment import EXERCISES, SOLUTIONS
-from grader.grading.cache import Settings
-from grader.grading.class_run import Run, grade_class
-from grader.isolation import bubblewrap as sandbox
+from grader.grading.class_run import Run
+from hostile_class import HONEST, grade_hostile_class, graded, sandboxed, summary  # noqa: F401 (sandboxed: autouse)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam4"
-HONEST = "honest"
 
 # student -> the exercises it is graded on (the attack's, or those its classmates are graded on)
 HOSTILE = {
@@ -34,50 +30,9 @@ HOSTILE = {
 }
 
 
-def submission(folder: Path, student: str) -> Path:
-    """``student``'s folder: the reference solution of every exercise, or the attack's files."""
-    if student != HONEST:
-        return Path(shutil.copytree(ATTACKS / student, folder))
-    folder.mkdir(parents=True)
-    for name in EXERCISES:
-        if (SOLUTIONS / f"{name}.py").exists():
-            shutil.copy(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
-    return folder
-
-
-class _GradeOwn:
-    """The class run's grade_fn (picklable: the grading processes are spawned): the real
-    grader, each student on its own exercises."""
-
-    def __init__(self, plan: dict[str, tuple[str, ...]]):
-        self.plan = plan
-
-    def __call__(self, folder: Path, student: str, **options):
-        from grader.grading.submission import grade_submission
-
-        return grade_submission(folder, student, **{**options, "exercises": self.plan[student]})
-
-
 @pytest.fixture(scope="session")
 def hostile_class(tmp_path_factory) -> Run:
-    root = tmp_path_factory.mktemp("redteam4")
-    folders = {student: submission(root / "class" / student, student) for student in HOSTILE}
-    exercises = tuple(e for e in EXERCISES if any(e in own for own in HOSTILE.values()))
-    return grade_class(folders, root / "out", Settings(exercises=exercises), jobs=2, grade_fn=_GradeOwn(HOSTILE),
-                       progress=False)
-
-
-@pytest.fixture(autouse=True)
-def sandboxed():
-    assert sandbox.probe().isolated, sandbox.probe().reason
-
-
-def graded(run: Run, student: str, exercise: str) -> dict:
-    return run.results[student]["exercises"][exercise]
-
-
-def summary(result: dict) -> list[tuple]:
-    return [(test["name"], test["status"], test["score"]) for test in result["tests"]]
+    return grade_hostile_class(tmp_path_factory.mktemp("redteam4"), ATTACKS, HOSTILE)
 
 
 # ------------------------------------------------------------------ guard escapes through json's classes

@@ -1,0 +1,68 @@
+"""A red-team round's attacks and an honest classmate, graded in one class run.
+
+Shared by tests/test_redteam4.py and tests/test_redteam5.py. Each attack is a submission
+folder ``<round>/<attack>/``; the honest classmate is the reference solution of every
+exercise. :func:`grade_hostile_class` grades them all with ``convkit grade``'s own
+class-run code (``--jobs 2``, outputs written), each student on its own exercises only
+(its ``plan``), so a round's file needs just its plan, one session fixture and its tests.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Mapping
+
+import pytest
+
+from grader.course.assignment import EXERCISES, SOLUTIONS
+from grader.grading.cache import Settings
+from grader.grading.class_run import Run, grade_class
+from grader.isolation import bubblewrap as sandbox
+
+HONEST = "honest"
+
+
+def submission(attacks: Path, folder: Path, student: str) -> Path:
+    """``student``'s folder: the reference solution of every exercise, or the attack's files from ``attacks``."""
+    if student != HONEST:
+        return Path(shutil.copytree(attacks / student, folder))
+    folder.mkdir(parents=True)
+    for name in EXERCISES:
+        if (SOLUTIONS / f"{name}.py").exists():
+            shutil.copy(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
+    return folder
+
+
+class _GradeOwn:
+    """The class run's grade_fn (picklable: the grading processes are spawned): the real
+    grader, each student on its own exercises."""
+
+    def __init__(self, plan: Mapping[str, tuple[str, ...]]):
+        self.plan = dict(plan)
+
+    def __call__(self, folder: Path, student: str, **options):
+        from grader.grading.submission import grade_submission
+
+        return grade_submission(folder, student, **{**options, "exercises": self.plan[student]})
+
+
+def grade_hostile_class(root: Path, attacks: Path, plan: Mapping[str, tuple[str, ...]]) -> Run:
+    """Every student of ``plan`` (student -> the exercises it is graded on) in ONE class run under ``root``."""
+    folders = {student: submission(attacks, root / "class" / student, student) for student in plan}
+    exercises = tuple(e for e in EXERCISES if any(e in own for own in plan.values()))
+    return grade_class(folders, root / "out", Settings(exercises=exercises), jobs=2, grade_fn=_GradeOwn(plan),
+                       progress=False)
+
+
+@pytest.fixture(autouse=True)
+def sandboxed():
+    """Import it into a test module: the attacks are graded only where the sandbox isolates."""
+    assert sandbox.probe().isolated, sandbox.probe().reason
+
+
+def graded(run: Run, student: str, exercise: str) -> dict:
+    return run.results[student]["exercises"][exercise]
+
+
+def summary(result: dict) -> list[tuple]:
+    return [(test["name"], test["status"], test["score"]) for test in result["tests"]]
