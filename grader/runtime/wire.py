@@ -61,6 +61,8 @@ _HEADER = struct.Struct(">I")
 # Bound here, at import, before any student code runs in the worker: the guard watches
 # this module's names, not torch's (honest code adds names to torch's namespace).
 _empty, _frombuffer = torch.empty, torch.frombuffer
+# A class's own name, read without its metaclass (whose __name__ property is student code).
+_type_name = vars(type)["__name__"].__get__
 _SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\udce9" escapes decode to lone surrogates
 
 
@@ -106,7 +108,7 @@ def encode(value: Any, depth: int = 0) -> Any:
         if "$t" in value:
             return _opaque(value)
         return {k: encode(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, Opaque):
+    if type(value) is Opaque:
         return {"$t": "opaque", "type": value.type, "repr": value.repr}
     return _opaque(value)
 
@@ -116,7 +118,7 @@ def _opaque(value: Any) -> dict:
         text = object.__repr__(value)
     except Exception:
         text = "?"
-    return {"$t": "opaque", "type": str(type(value).__name__)[:100], "repr": text[:200]}
+    return {"$t": "opaque", "type": _type_name(type(value))[:100], "repr": text[:200]}
 
 
 def _encode_tensor(t: torch.Tensor) -> dict:
@@ -200,13 +202,22 @@ def _decode_tensor(data: dict) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------- frames on a socket
-def send(sock: socket.socket, message: Any) -> None:
-    """Send one message (any value ``encode`` accepts) as a frame."""
+def frame(message: Any) -> bytes:
+    """One message (any value ``encode`` accepts) as the bytes of a frame.
+
+    >>> frame([1, "a"])
+    b'\\x00\\x00\\x00\\x07[1,"a"]'
+    """
     body = json.dumps(encode(message), allow_nan=False, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_FRAME_BYTES:
         body = json.dumps(encode({"error": {"type": "WireError", "mro": ["WireError"],
                                             "message": f"reply of {len(body)} bytes is too large", "trace": []}})).encode()
-    sock.sendall(_HEADER.pack(len(body)) + body)
+    return _HEADER.pack(len(body)) + body
+
+
+def send(sock: socket.socket, message: Any) -> None:
+    """Send one message as a frame."""
+    sock.sendall(frame(message))
 
 
 def receive(sock: socket.socket, deadline: float | None = None, max_bytes: int = MAX_FRAME_BYTES) -> Any:

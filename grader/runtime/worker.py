@@ -202,6 +202,19 @@ def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, An
     return reply
 
 
+def _forbidden_frame(rid: Any, what: str) -> bytes:
+    """The frame of a ``forbidden`` reply, built without json: it is sent when the check
+    found the machinery changed, and json's encoder is part of it.
+
+    >>> _forbidden_frame(7, 'tampering:json')[4:]
+    b'{"id":7,"forbidden":"tampering:json","notes":[]}'
+    """
+    number = str(int.__index__(rid)) if type(rid) is int else "null"
+    text = "".join(c if c.isalnum() or c in " :._-'" else "?" for c in str.__str__(what))
+    body = ('{"id":' + number + ',"forbidden":"' + text + '","notes":[]}').encode("ascii", "replace")
+    return len(body).to_bytes(4, "big") + body
+
+
 def _apply_limits(limits: dict) -> None:
     """Lower this process's rlimits before any student code runs (see grader/isolation/launch.py)."""
     for name, value in limits.items():
@@ -243,27 +256,31 @@ def main(argv: list[str]) -> None:
     run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
                                       *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
                                      list(ops.values()))
-    serve, send, receive, notes, exit_now = handle, wire.send, wire.receive, _NOTES, os._exit
+    serve, frame, receive, notes, exit_now, forbidden_frame = handle, wire.frame, wire.receive, _NOTES, os._exit, _forbidden_frame
+    send_bytes = sock.sendall
     while True:
         try:
             request = receive(sock)
         except EOFError:
             return
         reply = serve(request, folder, run_guarded, ops)
-        tampered = check()
-        if tampered:
-            reply = {"id": reply.get("id"), "forbidden": tampered}
         reply["notes"] = notes[:]
         notes.clear()
+        # The reply becomes bytes BEFORE the check, and only bytes move after it: no code of
+        # the student's (a __class__ property, a patched encoder that puts itself back) runs
+        # between the check and the grading side.
         try:
-            send(sock, reply)
+            data = frame(reply)
         except Exception as exc:  # noqa: BLE001 - a returned object that breaks encoding
-            send(sock, {"id": reply.get("id"), "notes": [], "error": {
+            data = frame({"id": reply.get("id"), "notes": [], "error": {
                 "type": "UnencodableResult", "mro": ["UnencodableResult"],
                 "message": f"the returned value could not be sent back ({type(exc).__name__})", "trace": []}})
+        tampered = check()
+        if tampered:
+            data = forbidden_frame(reply.get("id"), tampered)
+        send_bytes(data)
         if tampered:
             exit_now(0)  # a worker whose machinery was changed never answers again
-
 
 if __name__ == "__main__":
     main(sys.argv)
