@@ -136,7 +136,9 @@ def forbidden_reply(function: str, raw: Any) -> ForbiddenCall:
         routine = rules.routine_of(detail)
         if routine is not None:
             return ForbiddenCall("forbidden_runtime", function=function, routine=routine.name)
-        return ForbiddenCall("forbidden_operator", function=function, operator=f"aten.{detail}")
+        # torch's own operators arrive as "im2col", an operator the submission defined as "ns::name"
+        name = detail if "::" in detail else f"aten.{detail}"
+        return ForbiddenCall("forbidden_operator", function=function, operator=name)
     if kind == "library":
         return ForbiddenCall("forbidden_library", function=function, library=detail)
     if kind == "autograd":

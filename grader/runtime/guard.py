@@ -7,12 +7,24 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   function's allowlist (so private aliases trip too: ``torch._C._nn.im2col``, a 3-D
   pooling on depth 1, an internal slow convolution), on any operator run by the
   autograd engine when the rule forbids autograd (however the engine was reached:
-  ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), and on any
-  tensor subclass with its own dispatch (whose handler would run outside the mode);
+  ``.backward()``, ``torch.autograd.grad``, ``Variable._execution_engine``), on any
+  operator torch does not define, and on any tensor subclass with its own dispatch
+  (whose handler would run outside the mode). The mode knows an operator by the
+  identity of the object torch hands it and runs it through the entry point read
+  before any student code (:func:`operator_table`), so a renamed schema or a replaced
+  ``_op`` changes nothing; Python code that runs inside an operator (a kernel
+  registered over torch's) trips;
+- below the mode, the kernels of the forbidden routines' operators (convolutions,
+  ``im2col``, ``col2im``, max pooling, the FFTs) check the same allowlist: a path around
+  the mode (``torch.Tensor.__torch_dispatch__``, a redispatch below the Python key)
+  still meets it. torch's functions that step around the mode are sealed wherever a
+  module holds them, and no kernel can be registered for torch's operators any more;
 - trips when code of another library runs (``scipy.signal.correlate``, ``cv2.filter2D``:
   their work runs no aten operator, so the dispatch mode cannot see it): a trace
-  hook on Python function calls lets through the submission's own code, the standard library, torch, numpy
-  (but its FFTs and ``convolve``/``correlate``) and the grader's stand-ins;
+  hook on Python function calls lets through the submission's own code, the standard
+  library, torch, numpy (but its FFTs and ``convolve``/``correlate``) and the grader's
+  stand-ins, and a library called by an import only when trusted code alone stands
+  between it and the import system;
 - blocks thread and process creation: Python's entry points are replaced by
   tripwires, and (where the worker is not root, as in the sandbox) RLIMIT_NPROC's soft
   limit drops to 0 so the kernel refuses any new task, however it is asked for;
@@ -22,19 +34,24 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
 
 After EVERY request (:func:`Guard.check`) the worker compares a fingerprint of its
 own machinery (this module, the wire, the worker and op modules, and ``WIRE_MODULES``,
-the standard library that reads requests and writes replies: their namespaces, the
-classes they define and those classes' namespaces, the code and closures of every Python
-function in them; ``torch.Tensor``'s methods) and torch's dispatch-mode stacks against the one taken before any
-student code ran; a difference is reported as ``forbidden`` ("tampering") and the
-worker exits, so the next request gets a fresh one.
+the standard library that reads requests and writes replies: their namespaces and
+classes, the classes they define and those classes' namespaces, the code and closures
+of every Python function in them; ``torch.Tensor``'s methods; the sealed functions)
+and torch's dispatch-mode stacks against the one taken before any student code ran; a
+difference is reported as ``forbidden`` ("tampering") and the worker exits, so the
+next request gets a fresh one. The worker turns its reply into bytes before the
+check, so no student code runs between the check and the grading side.
 
-State lives in closures made by :func:`build`, not in module globals. None of this can
-stop code that runs in the same interpreter from undoing it with enough
+Every function :func:`build` makes looks its names up in private copies of this
+module's namespace and of builtins, and reads no module attribute when it runs
+(tests/test_guard_layers.py checks the bytecode). State lives in their closures. None
+of this can stop code that runs in the same interpreter from undoing it with enough
 introspection (frames, ``gc``, ``ctypes``): the static check (grader/grading/forbidden.py)
 refuses files that reach for those, and docs/threat-model.md says what is left.
 """
 from __future__ import annotations
 
+import builtins
 import itertools
 import operator
 import os
@@ -43,6 +60,7 @@ import site
 import sys
 import sysconfig
 import types
+import warnings
 from typing import Any, Callable, Iterable
 
 
@@ -63,6 +81,28 @@ LIBRARIES: frozenset[str] = frozenset({"torch", "numpy", "grader", "typing_exten
 # ...except these parts of them: convolution and FFT routines outside torch's dispatcher.
 LIBRARY_ROUTINES: tuple[str, ...] = ("numpy.fft", "numpy.convolve", "numpy.correlate")
 
+# torch's functions that pop, push or step around the dispatch-mode stack, or change
+# which dispatch keys are on: sealed (a tripwire during a ruled call) wherever a module
+# holds them. tests/test_guard_allowlist.py reviews every name of torch._C that touches
+# dispatch keys or modes, so a torch upgrade that adds one fails until it is sorted here.
+SEALED_C: tuple[str, ...] = (
+    "_DisablePythonDispatcher", "_DisableTorchDispatch", "_EnablePreDispatch", "_EnablePythonDispatcher",
+    "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard", "_ForceDispatchKeyGuard",
+    "_SetExcludeDispatchKeyGuard", "_RestorePythonTLSSnapshot", "_dispatch_tls_set_dispatch_key_excluded",
+    "_dispatch_tls_set_dispatch_key_included", "_dynamo_restore_local_dispatch_key_set", "_pop_torch_dispatch_stack",
+    "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode", "_set_meta_in_tls_dispatch_include",
+    "_dispatch_call_boxed", "_AutoDispatchBelowADInplaceOrView", "_AutoDispatchBelowAutograd",
+    "_functionalization_reapply_views_tls", "_vmapmode_increment_nesting", "_vmapmode_decrement_nesting",
+    "_dispatch_get_computed_kernel_for_dispatch_key", "_dispatch_find_schema_or_throw")
+SEALED_PYTHON_DISPATCH: tuple[str, ...] = (
+    "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack", "_pop_mode", "_push_mode", "_pop_mode_temporarily",
+    "_disable_current_modes", "_unset_infra_mode", "_disable_infra_mode")
+
+# The dispatch keys whose kernels of a tripwired operator are wrapped: the runtime keys of
+# CPU tensors (a composite kernel is what such a key computes to).
+KERNEL_KEYS: tuple[str, ...] = ("CPU", "MkldnnCPU", "QuantizedCPU", "SparseCPU")
+EXPLICIT_KEYS: tuple[str, ...] = ("CompositeExplicitAutograd", "CompositeExplicitAutogradNonFunctional")
+
 IMMUTABLE_TYPE = 1 << 8  # Py_TPFLAGS_IMMUTABLETYPE: a type whose attributes cannot be set (int, TensorBase)
 
 # The modules whose code reads a request and writes a reply, besides the wire itself
@@ -73,13 +113,15 @@ WIRE_MODULES: tuple[str, ...] = ("grader.runtime.sockets", "json", "json.decoder
                                  "base64", "binascii", "struct", "math", "builtins")
 
 
-def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], tripwired: Iterable[str] = ()
           ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
     """Make the guard for this worker; call once, before any student code runs.
 
     Args:
         watched: the worker's own modules (worker, wire, op modules, this one).
         functions: the worker's ops (their code and closures are watched too).
+        tripwired: aten names (the forbidden routines' operators, rules.KERNEL_TRIPWIRES)
+            whose kernels check the allowlist too, below every way around the mode.
 
     Returns:
         ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
@@ -87,7 +129,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         rule: the call still runs with the result made plain). And ``check()`` -> None,
         or what was tampered with.
     """
-    import builtins
     import importlib
     import socket
     import threading
@@ -100,19 +141,21 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
 
     from grader.runtime import wire
 
-    plain_tensor, parameter = torch.Tensor, torch.nn.Parameter
+    plain_tensor, parameter, size_type = torch.Tensor, torch.nn.Parameter, torch.Size
     clone, detach = torch.Tensor.clone, torch.Tensor.detach
     current_node = torch._C._current_autograd_node
     dispatch_depth, function_depth = torch._C._len_torch_dispatch_stack, torch._C._len_torch_function_stack
     dispatch_keys, python_key = torch._C._dispatch_keys, torch._C.DispatchKey.Python
-    opaque = wire.Opaque
+    opaque, max_depth = wire.Opaque, wire.MAX_DEPTH
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
-    listdir, getpid = os.listdir, os.getpid
-    set_trace, get_trace = sys.settrace, sys.gettrace
+    listdir, getpid, geteuid = os.listdir, os.getpid, os.geteuid
+    set_trace, get_trace, get_profile = sys.settrace, sys.gettrace, sys.getprofile
     chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
     code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
-    state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False}
-    names: dict[Any, str] = {}  # operator overload -> aten name (reading the schema each time is slow)
+    open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
+    type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
+    operators = operator_table()  # id(overload) -> (aten name, its C++ entry point), read before any student code
+    state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": ""}
 
     def trip(what: str) -> None:
         state["hits"].append(what)
@@ -124,47 +167,80 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return False  # the default wraps the handler in a lazy torch._dynamo import (over 1 s)
 
         def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-            if state["active"]:
-                if types:
-                    trip(f"subclass:{types[0].__name__}")
-                name = names.get(func)
-                if name is None:
-                    name = names[func] = func._schema.name.split("::")[-1]
-                # Autograd first: a backward pass reaches operators off the list too, and
-                # "you used autograd" is the lesson, not the operator's name.
-                if not state["autograd"] and current_node() is not None:
-                    trip("autograd:")
-                if name not in state["allowed"]:
-                    trip(f"operator:{name}")
-            return func(*args, **(kwargs or {}))
+            # Known by identity, run through the entry point read at start: renaming an
+            # operator's schema or replacing its ``_op`` changes neither.
+            name, run = operators.get(id(func), ("", None))
+            if not state["active"]:
+                return (run or func)(*args, **(kwargs or {}))
+            if types:
+                trip(f"subclass:{type_name(types[0])}")
+            if run is None:
+                trip(f"operator:{foreign_name(func)}")
+            # Autograd first: a backward pass reaches operators off the list too, and
+            # "you used autograd" is the lesson, not the operator's name.
+            if not state["autograd"] and current_node() is not None:
+                trip("autograd:")
+            if name not in state["allowed"]:
+                trip(f"operator:{name}")
+            # Below this point torch runs its C++ kernel: any Python code that runs now is a
+            # kernel registered over torch's own (the trace hook trips on it).
+            state["inside"] = name
+            try:
+                return run(*args, **(kwargs or {}))
+            finally:
+                state["inside"] = ""
+
+    # ------------------------------------------------------------ the routines' kernels
+    # A second check, below the mode: the kernels of the routines' operators are wrapped
+    # in one that checks the allowlist itself, so a path that steps around the mode
+    # (``torch.Tensor.__torch_dispatch__``, a redispatch below the Python key, a C function
+    # calling another) still meets it. Registered before the registration seal below.
+    def kernel_tripwire(name: str, original: Any) -> Callable[..., Any]:
+        def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
+            if state["active"] and name not in state["allowed"]:
+                trip(f"operator:{name}")
+            return original.call_boxed(keyset, *args, **kwargs)
+        return kernel
+
+    sites = seal_sites()
+    register_library = next(original for space, name, original in sites
+                            if space is vars(torch._C) and name == "_dispatch_library")
+    kernels = register_library("IMPL", "aten", "", __file__, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
+        for overload, name, key, original in kernel_targets(tripwired):
+            kernels.impl(overload, key, kernel_tripwire(name, original), True)
+    kernel_code = kernel_tripwire("", None).__code__
+    state["kernels"] = kernels  # registrations last as long as their Library object
 
     # ------------------------------------------------------------ the dispatch stack, sealed
     # Replaced before any student code runs, so student code only ever sees the sealed
     # versions: popping the mode, disabling dispatch or excluding the Python key trips.
-    import torch.utils._python_dispatch as python_dispatch
-
-    sealed_names = {
-        torch._C: ("_DisablePythonDispatcher", "_DisableTorchDispatch", "_EnablePreDispatch", "_EnablePythonDispatcher",
-                   "_ExcludeDispatchKeyGuard", "ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard",
-                   "_SetExcludeDispatchKeyGuard", "_dispatch_tls_set_dispatch_key_excluded",
-                   "_dispatch_tls_set_dispatch_key_included", "_pop_torch_dispatch_stack",
-                   "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode"),
-        python_dispatch: ("_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
-                          "_pop_mode", "_push_mode", "_pop_mode_temporarily", "_disable_current_modes",
-                          "_unset_infra_mode", "_disable_infra_mode"),
-    }
-
     def seal(original: Any) -> Callable[..., Any]:
+        what = f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})"
+
         def sealed(*args: Any, **kwargs: Any) -> Any:
             if state["active"]:
-                trip("tampering:torch's dispatch-mode stack")
+                trip(what)
             return original(*args, **kwargs)
         return sealed
 
-    sealed = [(owner, name) for owner, names in sealed_names.items() for name in names if hasattr(owner, name)]
-    for owner, name in sealed:
-        setattr(owner, name, seal(getattr(owner, name)))
-    sealed_owners, sealed_attributes = [owner for owner, _ in sealed], [name for _, name in sealed]
+    def registration(kind: str, namespace: str, *args: Any, **kwargs: Any) -> Any:
+        """torch._C._dispatch_library, sealed for torch's own operators at all times: a
+        kernel registered over ``aten::fmin`` would run whatever it likes under an allowed name."""
+        if namespace == "aten":
+            state["hits"].append("tampering:a kernel registered for torch's operators")
+            raise PermissionError(f"convkit: a submission may not register kernels for torch's own operators ({namespace})")
+        return register_library(kind, namespace, *args, **kwargs)
+
+    replacement = {id(original): registration if original is register_library else seal(original)
+                   for _, _, original in sites}
+    for space, name, original in sites:
+        space[name] = replacement[id(original)]
+    # An operator handle's redispatch_boxed runs a kernel below the mode (OpOverload.redispatch).
+    handle_type = torch._C._DispatchOperatorHandle
+    handle_type.redispatch_boxed = seal(vars(handle_type)["redispatch_boxed"])
+    sealed_spaces, sealed_names = [space for space, _, _ in sites], [name for _, name, _ in sites]
 
     # ------------------------------------------------------------ spawn blocking
     def no_spawn(*args: Any, **kwargs: Any) -> Any:
@@ -184,23 +260,38 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         return count
 
     # ------------------------------------------------------------ other libraries
-    # Installed libraries live in site-packages; the submission's code, the standard
-    # library and the grader's runtime copy do not. A function's library is read from its
-    # code's file name, which student code cannot change (a module's __name__ or __file__
-    # it can). Decided once per code object.
-    sites = tuple(os.path.join(os.path.realpath(p), "") for p in {*site.getsitepackages(), site.getusersitepackages(),
-                                                                  *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))})
+    def real_path(path: str) -> str:
+        """``path`` with its symlinks resolved by the kernel (os.path.realpath is Python
+        code that reads the module's globals when it runs); ``path`` if it cannot be opened."""
+        try:
+            fd = open_path(path, O_PATH)
+        except (OSError, ValueError):
+            return path
+        try:
+            return read_link(f"/proc/self/fd/{fd}")
+        finally:
+            close(fd)
+
+    # Installed libraries live in site-packages; the submission's code does not. A
+    # function's library is read from its code's file name, which student code cannot
+    # change (a module's __name__ or __file__ it can), resolved by the kernel (a symlink
+    # to site-packages is no disguise). Decided once per code object.
+    sites = tuple({real_path(p) + sep for p in {*site.getsitepackages(), site.getusersitepackages(),
+                                                *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))}})
+    # Where trusted code lives: the standard library, installed packages, the grader's runtime.
+    trusted = tuple({real_path(p) + sep for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"],
+                                                  os.path.dirname(os.path.dirname(os.path.dirname(__file__))))}) + sites
     verdicts: dict[Any, str | None] = {}  # code object -> the forbidden library it belongs to
-    own_folder = os.path.join(os.getcwd(), "")  # the worker runs in the submission's folder
+    places: dict[str, bool] = {}  # file name -> whether it is a trusted place
 
     def library(code: Any) -> str | None:
         """The forbidden library (or routine) the function of ``code`` is part of, or None."""
-        path = os.path.realpath(code.co_filename)
+        path = real_path(code.co_filename)
         root = next((site_dir for site_dir in sites if path.startswith(site_dir)), None)
         # Module bodies run at import (torch importing lazily); their functions are still watched.
         if root is None or code.co_name == "<module>":
             return None
-        module = os.path.splitext(path[len(root):])[0].replace(os.sep, ".").removesuffix(".__init__")
+        module = path[len(root):].rpartition(".")[0].replace(sep, ".").removesuffix(".__init__")
         top = module.partition(".")[0]
         if top not in LIBRARIES:
             return module
@@ -212,6 +303,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         of C calls: a global trace function costs far less than a profile hook, and another
         library's work starts in its Python code). Returns None: no line events."""
         code = frame.f_code
+        if state["inside"] and code is not kernel_code:
+            trip(f"tampering:a Python kernel registered for torch's aten.{state['inside']}")
         verdict = verdicts.get(code, "")
         if verdict == "":
             verdict = verdicts[code] = library(code)
@@ -221,15 +314,19 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     def importing(caller: Any) -> bool:
         """Whether a library function runs for the import system (it calls every installed
         meta-path finder, setuptools' among them; torch imports sympy lazily): the import
-        machinery is reached, going up the callers, before any code of the submission."""
+        machinery is reached, going up the callers, through trusted code only. Code from
+        anywhere else (the submission, a file it wrote, a string it ran) asked for it."""
         for _ in range(200):
             if caller is None:
                 return False
             name = caller.f_code.co_filename
             if name.startswith("<frozen importlib"):
                 return True
-            if name.startswith(own_folder) or ".ipynb, cell " in name:
-                return False  # the submission's own code asked for it, whatever came in between
+            known = places.get(name)
+            if known is None:
+                known = places[name] = not name.startswith("<") and real_path(name).startswith(trusted)
+            if not known:
+                return False
             caller = caller.f_back
         return False
 
@@ -240,19 +337,19 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             return value
         if kind is plain_tensor or kind is parameter:
             if dispatch_keys(value).has(python_key):
-                trip(f"subclass:{kind.__name__}")
+                trip(f"subclass:{type_name(kind)}")
             return clone(detach(value))
-        if isinstance(value, plain_tensor):
-            trip(f"subclass:{kind.__name__}"[:120])
-        if depth > wire.MAX_DEPTH:
-            return opaque(kind.__name__[:100], "")
-        if kind is tuple or kind is torch.Size:
+        if issubclass(kind, plain_tensor):
+            trip(f"subclass:{type_name(kind)}"[:120])
+        if depth > max_depth:
+            return opaque(type_name(kind)[:100], "")
+        if kind is tuple or kind is size_type:
             return tuple(plain(item, depth + 1) for item in tuple.__iter__(value))
         if kind is list:
             return [plain(item, depth + 1) for item in list.__iter__(value)]
         if kind is dict:
             return {key: plain(item, depth + 1) for key, item in dict.items(value) if type(key) is str}
-        return opaque(kind.__name__[:100], object.__repr__(value)[:200])
+        return opaque(type_name(kind)[:100], object.__repr__(value)[:200])
 
     # ------------------------------------------------------------ integrity
     # Not os/threading/subprocess: their namespaces change when honest code starts a process
@@ -263,11 +360,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     # run on every frame), the socket the frames travel on, and torch's classes, whose
     # methods the wire and plain() call.
     own_classes = [*classes_of(watched_modules), Tripwire, socket.socket]
-    watched_classes = [*own_classes, torch.Tensor, torch._C.TensorBase, torch.nn.Module, TorchDispatchMode]
+    watched_classes = [*own_classes, torch.Tensor, torch._C.TensorBase, torch.nn.Module, TorchDispatchMode, handle_type]
 
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, library, watch, *functions, *(getattr(o, n) for o, n in sealed)]
+        found += [trip, plain, no_spawn, tasks, library, watch, *functions, registration,
+                  *(space[name] for space, name in zip(sealed_spaces, sealed_names))]
         return [f for f in found if type(f) is types.FunctionType]
 
     def parts() -> list[tuple[str, Callable[[], Iterable[Any]]]]:
@@ -285,8 +383,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
                 # code may add one; a builtin replaced or removed is a change.
                 found.append((owner.__name__, lambda space=space: map(space.get, builtin_names)))
             elif owner in watched_modules:
-                found.append((owner.__name__, lambda space=space, name=owner.__name__:
-                              chain(space, space.values(), (modules.get(name),))))
+                # A module's class too: a ModuleType subclass with its own __getattribute__
+                # would answer for names its namespace still holds.
+                found.append((owner.__name__, lambda space=space, name=owner.__name__, owner=owner:
+                              chain(space, space.values(), (modules.get(name), type(owner)))))
             else:
                 found.append((f"{owner.__module__}.{owner.__qualname__}",
                               lambda space=space: chain(space, space.values())))
@@ -294,7 +394,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         # cell's contents can be replaced or emptied).
         found.append(("the grader's functions", lambda: chain(chain.from_iterable(map(code_parts, own_functions)),
                                                               map(cell_contents, cells))))
-        found.append(("torch's dispatch-stack functions", lambda: map(getattr, sealed_owners, sealed_attributes,
+        found.append(("torch's dispatch-stack functions", lambda: map(dict.get, sealed_spaces, sealed_names,
                                                                       repeat(None))))
         return found
 
@@ -310,8 +410,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
                                         if not same(tuple(observe()), baseline[name])), "the grader's machinery")
         if state["active"] or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
-        if get_trace() is not None:
-            return "tampering:a trace hook was left installed"
+        if get_trace() is not None or get_profile() is not None:
+            return "tampering:a trace or profile hook was left installed"
         return None
 
     # ------------------------------------------------------------ the guarded call
@@ -329,7 +429,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         error: BaseException | None = None
         for owner, name, _ in spawn_points:
             setattr(owner, name, no_spawn)
-        lowered = os.geteuid() != 0  # root ignores RLIMIT_NPROC; the Python tripwires remain
+        lowered = geteuid() != 0  # root ignores RLIMIT_NPROC; the Python tripwires remain
         if lowered:
             setrlimit(nproc, (0, saved_nproc[1]))
         raised = False
@@ -377,6 +477,119 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     return run_guarded, check
 
 
+_OPERATORS: dict[int, tuple[str, Any]] = {}
+
+
+def operator_table() -> dict[int, tuple[str, Any]]:
+    """Every aten operator overload torch defines: ``id(overload) -> (name, entry point)``.
+
+    Read once per process, before any student code exists (the zygote reads it for all
+    its workers): the mode knows an operator by the identity of the object torch hands
+    it, and runs it through the C++ entry point read here, so neither the overload's
+    ``_schema`` nor its ``_op``, both plain attributes, can be changed under it. The
+    overloads stay alive in the table's values' owner, ``_KEEP``.
+
+    >>> import torch
+    >>> operator_table()[id(torch.ops.aten.view.default)][0]
+    'view'
+    """
+    if not _OPERATORS:
+        import torch
+
+        for qualified in torch._C._dispatch_get_all_op_names():
+            namespace, _, rest = qualified.partition("::")
+            name, _, overload = rest.partition(".")
+            if namespace != "aten":
+                continue
+            try:
+                found = getattr(getattr(torch.ops.aten, name), overload or "default")
+            except (AttributeError, RuntimeError):
+                continue
+            _KEEP.append(found)
+            _OPERATORS[id(found)] = (name, found._op)
+    return _OPERATORS
+
+
+_KEEP: list[Any] = []
+
+
+_SITES: list[tuple[dict, str, Any]] = []
+
+
+def seal_sites() -> list[tuple[dict, str, Any]]:
+    """Every place that holds one of the functions ``build`` seals: ``(namespace, name,
+    original)``. Found once per process, before any student code exists (the zygote finds
+    them for all its workers):
+
+    - the functions named in ``SEALED_C`` and ``SEALED_PYTHON_DISPATCH`` in every module
+      that holds them (``from torch._C import _ForceDispatchKeyGuard`` keeps its own);
+    - ``torch._C._dispatch_library``, which registers kernels.
+
+    (An overload's own ``_op_dk`` also runs it from a given dispatch key down: the
+    routines' kernels, wrapped by ``build``, meet such a call.)
+
+    >>> import torch
+    >>> any(name == "_ForceDispatchKeyGuard" and space is vars(torch._C) for space, name, _ in seal_sites())
+    True
+    """
+    if not _SITES:
+        import torch
+        import torch.utils._python_dispatch as python_dispatch
+
+        named = ((torch._C, SEALED_C + ("_dispatch_library",)),
+                 (python_dispatch, SEALED_PYTHON_DISPATCH))
+        originals = {id(value): value for owner, names in named
+                     for name in names if (value := getattr(owner, name, None)) is not None}
+        for module in list(sys.modules.values()):
+            space = getattr(module, "__dict__", None)
+            if type(space) is dict:
+                _SITES.extend((space, key, value) for key, value in list(space.items())
+                              if id(value) in originals and originals[id(value)] is value)
+    return _SITES
+
+
+_KERNELS: dict[tuple[str, ...], list[tuple[str, str, str, Any]]] = {}
+
+
+def kernel_targets(names: Iterable[str]) -> list[tuple[str, str, str, Any]]:
+    """The CPU kernels of the aten operators ``names`` (all their overloads):
+    ``(overload name, operator name, dispatch key, kernel)``, read once per process before
+    any student code exists (the zygote reads them for all its workers).
+
+    >>> import torch
+    >>> sorted({key for _, name, key, _ in kernel_targets(["im2col"])})
+    ['CPU']
+    """
+    key_names = tuple(sorted(set(names)))
+    if key_names not in _KERNELS:
+        import torch
+
+        found = []
+        for qualified in torch._C._dispatch_get_all_op_names():
+            namespace, _, rest = qualified.partition("::")
+            if namespace != "aten" or rest.partition(".")[0] not in key_names:
+                continue
+            # A composite-implicit operator (conv2d, max_pool2d) only calls others, which
+            # are wrapped; a kernel of its own would change how autograd sees it.
+            own = [key for key in (*KERNEL_KEYS, *EXPLICIT_KEYS) if torch._C._dispatch_has_kernel_for_dispatch_key(
+                qualified, key)]
+            found += [(rest, rest.partition(".")[0], key, torch._C._dispatch_get_computed_kernel_for_dispatch_key(
+                          qualified, key))
+                      for key in KERNEL_KEYS if own and torch._C._dispatch_has_computed_kernel_for_dispatch_key(
+                          qualified, key)]
+        _KERNELS[key_names] = found
+    return _KERNELS[key_names]
+
+
+def foreign_name(func: Any) -> str:
+    """The name an operator torch does not define gives itself ("ns::name"): for its
+    message only, since it trips whatever it says."""
+    try:
+        return str(func._schema.name)[:80]
+    except Exception:  # noqa: BLE001 - it is the student's object
+        return "?"
+
+
 def classes_of(modules: list[types.ModuleType]) -> list[type]:
     """The classes each of ``modules`` defines (not those it imports), in order.
 
@@ -397,3 +610,15 @@ def cell_contents(cell: Any) -> Any:
         return cell.cell_contents
     except ValueError:
         return _EMPTY
+
+
+def _private(function: types.FunctionType) -> types.FunctionType:
+    """``function`` over private copies of this module's namespace and of builtins, taken
+    at import, before any student code exists. Every function ``build`` makes looks its
+    global names up there: rebinding ``builtins.all`` or ``guard.len`` changes nothing it does."""
+    space = dict(globals())
+    space["__builtins__"] = dict(vars(builtins))
+    return types.FunctionType(function.__code__, space, function.__name__, function.__defaults__, function.__closure__)
+
+
+build = _private(build)
