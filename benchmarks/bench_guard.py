@@ -2,8 +2,11 @@
 
 Prints, for ruled reference functions on small and medium inputs, the time of a call
 unguarded and guarded (dispatch mode, spawn blocking, plain result), their ratio, and
-the time of the integrity check that follows every request. Ratios are measured in one
-run (min of medians), as the project's benchmarks do.
+the time of the integrity check that follows every request, and what wrapping the
+routines' kernels (``rules.KERNEL_TRIPWIRES``) costs a routine called outside a ruled
+call (MNIST training's convolutions and poolings): ``F.conv2d`` and ``F.max_pool2d``
+before the guard is built and after. Ratios are measured in one run (min of medians),
+as the project's benchmarks do.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_guard.py
 """
@@ -38,9 +41,13 @@ def timed(fn, repeats: int = 5, number: int = 20) -> float:
 
 def main() -> None:
     torch.set_num_threads(1)
-    run_guarded, check = guard.build([guard, wire], [])
-    conv, loop, pool = load("im2col_conv"), load("loop_conv"), load("maxpool")
     gen = torch.Generator().manual_seed(0)
+    X, W = torch.randn(8, 16, 32, 32, generator=gen), torch.randn(8, 16, 3, 3, generator=gen)
+    routines = {"F.conv2d 8x16x32x32 k3": lambda: torch.nn.functional.conv2d(X, W),
+                "F.max_pool2d 8x16x32x32 k2": lambda: torch.nn.functional.max_pool2d(X, 2)}
+    before = {name: timed(fn) for name, fn in routines.items()}
+    run_guarded, check = guard.build([guard, wire], [], rules.KERNEL_TRIPWIRES)
+    conv, loop, pool = load("im2col_conv"), load("loop_conv"), load("maxpool")
     cases = {
         "im2col 2x3x16x16 k3": (("im2col_conv", "im2col"), conv.im2col, (torch.randn(2, 3, 16, 16, generator=gen), 3)),
         "im2col 8x16x64x64 k3": (("im2col_conv", "im2col"), conv.im2col, (torch.randn(8, 16, 64, 64, generator=gen), 3)),
@@ -59,6 +66,10 @@ def main() -> None:
         assert run_guarded(spec, lambda: fn(*args))[0] == "ok"
         print(f"{name:38} {plain * 1e3:9.3f} {guarded * 1e3:11.3f} {guarded / plain:6.2f}")
     print(f"integrity check after each request: {timed(check) * 1e3:.3f} ms")
+    print(f"{'routine outside a ruled call':38} {'before ms':>9} {'wrapped ms':>11} {'ratio':>6}")
+    for name, fn in routines.items():
+        after = timed(fn)
+        print(f"{name:38} {before[name] * 1e3:9.3f} {after * 1e3:11.3f} {after / before[name]:6.2f}")
 
 
 if __name__ == "__main__":
