@@ -3,7 +3,7 @@
 Prints, for ruled reference functions on small and medium inputs, the time of a call
 unguarded and guarded (dispatch mode, spawn blocking, plain result), their ratio, and
 the time of the integrity check that follows every request, and what wrapping the
-routines' kernels (``rules.KERNEL_TRIPWIRES``) costs a routine called outside a ruled
+kernels below the mode (``guard.KERNEL_PATTERN``) costs a routine called outside a ruled
 call (MNIST training's convolutions and poolings): ``F.conv2d`` and ``F.max_pool2d``
 before the guard is built and after. Ratios are measured in one run (min of medians),
 as the project's benchmarks do.
@@ -46,7 +46,7 @@ def main() -> None:
     routines = {"F.conv2d 8x16x32x32 k3": lambda: torch.nn.functional.conv2d(X, W),
                 "F.max_pool2d 8x16x32x32 k2": lambda: torch.nn.functional.max_pool2d(X, 2)}
     before = {name: timed(fn) for name, fn in routines.items()}
-    run_guarded, check = guard.build([guard, wire], [], rules.KERNEL_TRIPWIRES)
+    run_guarded, check = guard.build([guard, wire], [])
     conv, loop, pool = load("im2col_conv"), load("loop_conv"), load("maxpool")
     cases = {
         "im2col 2x3x16x16 k3": (("im2col_conv", "im2col"), conv.im2col, (torch.randn(2, 3, 16, 16, generator=gen), 3)),

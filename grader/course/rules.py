@@ -210,12 +210,6 @@ def guard(rule: Rule | None) -> dict | None:
     return {"allowed": " ".join(sorted(rule.allowed)), "autograd": rule.autograd}
 
 
-# Operators whose kernels the worker's guard wraps in a second allowlist check, below its
-# dispatch mode: every forbidden routine's, and the FFTs (a convolution by the FFT).
-KERNEL_TRIPWIRES: tuple[str, ...] = tuple(sorted({name for routine in ROUTINES for name in routine.aten}
-                                                 | {"_fft_r2c", "_fft_c2r", "_fft_c2c"}))
-
-
 def routine_of(operator: str) -> Routine | None:
     """The forbidden routine an aten operator belongs to, to name a trip (None: just an operator)."""
     return next((r for r in ROUTINES if operator in r.aten), None)

@@ -8,9 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.course import rules
-from grader.runtime.worker import KERNEL_TRIPWIRES_ENV
-
 # The worker's code: the grader.runtime package, copied whole into a private runtime folder.
 RUNTIME_DIR = Path(__file__).resolve().parents[1] / "runtime"
 FOLDER_PREFIX = "convkit-worker-"  # then the grading process's pid, so orphans can be told apart
@@ -42,7 +39,6 @@ def worker_env(home: str) -> dict[str, str]:
         "CONVKIT_GRADING": "1",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
-        KERNEL_TRIPWIRES_ENV: " ".join(rules.KERNEL_TRIPWIRES),
     }
 
 

@@ -14,11 +14,12 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   before any student code (:func:`operator_table`), so a renamed schema or a replaced
   ``_op`` changes nothing; Python code that runs inside an operator (a kernel
   registered over torch's) trips;
-- below the mode, the kernels of the forbidden routines' operators (convolutions,
-  ``im2col``, ``col2im``, max pooling, the FFTs) check the same allowlist: a path around
-  the mode (``torch.Tensor.__torch_dispatch__``, a redispatch below the Python key)
-  still meets it. torch's functions that step around the mode are sealed wherever a
-  module holds them, and no kernel can be registered for torch's operators any more;
+- below the mode, every kernel that can do a routine's work (``KERNEL_PATTERN``:
+  convolutions, poolings, folds, FFTs, their derivatives) trips when a ruled call
+  reaches it around the mode (``torch.Tensor.__torch_dispatch__``, a redispatch below
+  the Python key, ``_op_dk``). torch's functions that step around the mode are sealed
+  wherever a module holds them, and no kernel can be registered for torch's operators
+  any more;
 - trips when code of another library runs (``scipy.signal.correlate``, ``cv2.filter2D``:
   their work runs no aten operator, so the dispatch mode cannot see it): a trace
   hook on Python function calls lets through the submission's own code, the standard
@@ -55,6 +56,7 @@ import builtins
 import itertools
 import operator
 import os
+import re
 import resource
 import site
 import sys
@@ -98,6 +100,13 @@ SEALED_PYTHON_DISPATCH: tuple[str, ...] = (
     "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack", "_pop_mode", "_push_mode", "_pop_mode_temporarily",
     "_disable_current_modes", "_unset_infra_mode", "_disable_infra_mode")
 
+# Operators whose kernels can do a routine's work (a convolution, a pooling, a fold, an
+# FFT, a derivative of one of them) and the namespaces of oneDNN's and quantized kernels:
+# their kernels are wrapped by build() (about 1,000 of them; 0.2 s to find, once per process).
+KERNEL_PATTERN = re.compile(r"conv|pool|im2col|col2im|fold|fft|stft|_backward|mkldnn|onednn|quantized|cudnn|"
+                            r"miopen|nnpack|thnn|slow_|depthwise|tbc")
+KERNEL_NAMESPACES: tuple[str, ...] = ("mkldnn", "onednn", "quantized", "_quantized", "mkldnn_prepacked")
+
 # The dispatch keys whose kernels of a tripwired operator are wrapped: the runtime keys of
 # CPU tensors (a composite kernel is what such a key computes to).
 KERNEL_KEYS: tuple[str, ...] = ("CPU", "MkldnnCPU", "QuantizedCPU", "SparseCPU")
@@ -113,15 +122,13 @@ WIRE_MODULES: tuple[str, ...] = ("grader.runtime.sockets", "json", "json.decoder
                                  "base64", "binascii", "struct", "math", "builtins")
 
 
-def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], tripwired: Iterable[str] = ()
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
           ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
     """Make the guard for this worker; call once, before any student code runs.
 
     Args:
         watched: the worker's own modules (worker, wire, op modules, this one).
         functions: the worker's ops (their code and closures are watched too).
-        tripwired: aten names (the forbidden routines' operators, rules.KERNEL_TRIPWIRES)
-            whose kernels check the allowlist too, below every way around the mode.
 
     Returns:
         ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
@@ -190,28 +197,31 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             finally:
                 state["inside"] = ""
 
-    # ------------------------------------------------------------ the routines' kernels
-    # A second check, below the mode: the kernels of the routines' operators are wrapped
-    # in one that checks the allowlist itself, so a path that steps around the mode
-    # (``torch.Tensor.__torch_dispatch__``, a redispatch below the Python key, a C function
-    # calling another) still meets it. Registered before the registration seal below.
+    # ------------------------------------------------------------ kernels below the mode
+    # A second check, below the mode: every kernel that can do a routine's work
+    # (KERNEL_PATTERN) is wrapped in one that trips when a ruled call reaches it while no
+    # operator the mode let through is running, i.e. around the mode
+    # (``torch.Tensor.__torch_dispatch__``, an overload's ``_op_dk``, a C function calling
+    # another). Registered before the registration seal below.
     def kernel_tripwire(name: str, original: Any) -> Callable[..., Any]:
         def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
-            if state["active"] and name not in state["allowed"]:
-                trip(f"operator:{name}")
+            if state["active"] and not state["inside"]:
+                trip(f"tampering:torch's {name} ran around the dispatch mode")
             return original.call_boxed(keyset, *args, **kwargs)
         return kernel
 
     sites = seal_sites()
     register_library = next(original for space, name, original in sites
                             if space is vars(torch._C) and name == "_dispatch_library")
-    kernels = register_library("IMPL", "aten", "", __file__, 0)
+    libraries: dict[str, Any] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
-        for overload, name, key, original in kernel_targets(tripwired):
-            kernels.impl(overload, key, kernel_tripwire(name, original), True)
+        for namespace, overload, name, key, original in kernel_targets():
+            if namespace not in libraries:
+                libraries[namespace] = register_library("IMPL", namespace, "", __file__, 0)
+            libraries[namespace].impl(overload, key, kernel_tripwire(f"{namespace}.{name}", original), True)
     kernel_code = kernel_tripwire("", None).__code__
-    state["kernels"] = kernels  # registrations last as long as their Library object
+    state["kernels"] = libraries  # registrations last as long as their Library objects
 
     # ------------------------------------------------------------ the dispatch stack, sealed
     # Replaced before any student code runs, so student code only ever sees the sealed
@@ -548,37 +558,35 @@ def seal_sites() -> list[tuple[dict, str, Any]]:
     return _SITES
 
 
-_KERNELS: dict[tuple[str, ...], list[tuple[str, str, str, Any]]] = {}
+_KERNELS: list[tuple[str, str, str, str, Any]] = []
 
 
-def kernel_targets(names: Iterable[str]) -> list[tuple[str, str, str, Any]]:
-    """The CPU kernels of the aten operators ``names`` (all their overloads):
-    ``(overload name, operator name, dispatch key, kernel)``, read once per process before
-    any student code exists (the zygote reads them for all its workers).
+def kernel_targets() -> list[tuple[str, str, str, str, Any]]:
+    """The CPU kernels of every operator ``KERNEL_PATTERN`` names, in every namespace:
+    ``(namespace, overload name, operator name, dispatch key, kernel)``, read once per
+    process before any student code exists (the zygote reads them for all its workers).
 
-    >>> import torch
-    >>> sorted({key for _, name, key, _ in kernel_targets(["im2col"])})
+    >>> sorted({key for namespace, _, name, key, _ in kernel_targets() if name == "im2col"})
     ['CPU']
     """
-    key_names = tuple(sorted(set(names)))
-    if key_names not in _KERNELS:
+    if not _KERNELS:
         import torch
 
-        found = []
         for qualified in torch._C._dispatch_get_all_op_names():
-            namespace, _, rest = qualified.partition("::")
-            if namespace != "aten" or rest.partition(".")[0] not in key_names:
+            namespace, _, overload = qualified.partition("::")
+            name = overload.partition(".")[0]
+            if not (KERNEL_PATTERN.search(name) or namespace in KERNEL_NAMESPACES):
                 continue
             # A composite-implicit operator (conv2d, max_pool2d) only calls others, which
             # are wrapped; a kernel of its own would change how autograd sees it.
-            own = [key for key in (*KERNEL_KEYS, *EXPLICIT_KEYS) if torch._C._dispatch_has_kernel_for_dispatch_key(
-                qualified, key)]
-            found += [(rest, rest.partition(".")[0], key, torch._C._dispatch_get_computed_kernel_for_dispatch_key(
-                          qualified, key))
-                      for key in KERNEL_KEYS if own and torch._C._dispatch_has_computed_kernel_for_dispatch_key(
-                          qualified, key)]
-        _KERNELS[key_names] = found
-    return _KERNELS[key_names]
+            if not any(torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key)
+                       for key in (*KERNEL_KEYS, *EXPLICIT_KEYS)):
+                continue
+            _KERNELS.extend((namespace, overload, name, key,
+                             torch._C._dispatch_get_computed_kernel_for_dispatch_key(qualified, key))
+                            for key in KERNEL_KEYS if torch._C._dispatch_has_computed_kernel_for_dispatch_key(
+                                qualified, key))
+    return _KERNELS
 
 
 def foreign_name(func: Any) -> str:

