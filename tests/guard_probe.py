@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
+import gc
 import json
 import os
 import sys
@@ -73,7 +75,29 @@ def ways_around_the_mode() -> dict[str, Callable[[], Any]]:
             X, W, None, [0, 0], [1, 1], [1, 1], 1, "none", [], "")),
         "a time-batch-channel convolution": lambda: dispatch(torch.ops.aten.conv_tbc.default, (
             torch.randn(6, 1, 2), torch.randn(3, 2, 3), torch.zeros(3), 0)),
+        "a finalizer run by the collector inside an allowed operator": finalizer_inside_an_operator,
     }
+
+
+class _Bomb:
+    """Cyclic garbage whose finalizer is C code (no Python frame): it runs max pooling."""
+
+    __del__ = functools.partial(list.extend, [], map(torch.max_pool2d, [X], [2]))
+
+
+def finalizer_inside_an_operator() -> Any:
+    """Collection on (the guard turns it off for the call), then garbage collected while
+    unbind, an allowed operator, makes 3,000 tensors: the finalizer runs inside it."""
+    gc.enable()
+    try:
+        big = torch.zeros(3000)
+        torch.unbind(big)
+        bomb = _Bomb()
+        bomb.me = bomb
+        del bomb
+        return torch.unbind(big)[0]
+    finally:
+        gc.disable()
 
 
 def dispatch(op: Any, args: tuple) -> Any:
