@@ -22,10 +22,15 @@ from grader.isolation import bubblewrap as sandbox
 HONEST = "honest"
 
 
-def submission(attacks: Path, folder: Path, student: str) -> Path:
-    """``student``'s folder: the reference solution of every exercise, or the attack's files from ``attacks``."""
+def submission(attacks: Path, folder: Path, student: str, helpers: tuple[str, ...] = ()) -> Path:
+    """``student``'s folder: the reference solution of every exercise, or the attack's files
+    from ``attacks`` with the reference modules ``helpers`` it imports but does not hold."""
     if student != HONEST:
-        return Path(shutil.copytree(attacks / student, folder))
+        shutil.copytree(attacks / student, folder)
+        for name in helpers:
+            if not (folder / f"{name}.py").exists():
+                shutil.copy(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
+        return folder
     folder.mkdir(parents=True)
     for name in EXERCISES:
         if (SOLUTIONS / f"{name}.py").exists():
@@ -46,9 +51,11 @@ class _GradeOwn:
         return grade_submission(folder, student, **{**options, "exercises": self.plan[student]})
 
 
-def grade_hostile_class(root: Path, attacks: Path, plan: Mapping[str, tuple[str, ...]]) -> Run:
-    """Every student of ``plan`` (student -> the exercises it is graded on) in ONE class run under ``root``."""
-    folders = {student: submission(attacks, root / "class" / student, student) for student in plan}
+def grade_hostile_class(root: Path, attacks: Path, plan: Mapping[str, tuple[str, ...]],
+                        helpers: tuple[str, ...] = ()) -> Run:
+    """Every student of ``plan`` (student -> the exercises it is graded on) in ONE class run
+    under ``root``; each attack gets the reference ``helpers`` it lacks (see :func:`submission`)."""
+    folders = {student: submission(attacks, root / "class" / student, student, helpers) for student in plan}
     exercises = tuple(e for e in EXERCISES if any(e in own for own in plan.values()))
     return grade_class(folders, root / "out", Settings(exercises=exercises), jobs=2, grade_fn=_GradeOwn(plan),
                        progress=False)

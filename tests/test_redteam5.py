@@ -24,6 +24,8 @@ from grader.grading.class_run import Run
 from hostile_class import HONEST, grade_hostile_class, graded, sandboxed, summary  # noqa: F401 (sandboxed: autouse)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam5"
+# Reference modules every attack imports (argument checks, output sizes): added, not kept in each folder.
+HELPERS = ("conv_args", "output_size")
 
 # attack -> the exercise it attacks (the README's table)
 ATTACKED = {
@@ -47,7 +49,7 @@ PLAN = {HONEST: ("loop_conv", "im2col_conv", "maxpool", "backward"),
 
 @pytest.fixture(scope="session")
 def hostile_class(tmp_path_factory) -> Run:
-    return grade_hostile_class(tmp_path_factory.mktemp("redteam5"), ATTACKS, PLAN)
+    return grade_hostile_class(tmp_path_factory.mktemp("redteam5"), ATTACKS, PLAN, HELPERS)
 
 
 def scores_nothing(run: Run, attack: str) -> dict:
