@@ -122,7 +122,8 @@ def _borrowed(pool: Any) -> torch.Tensor:
 def shared_reads(run: Callable, check: Callable) -> list[str]:
     """What the guard's functions read, when they run, from a namespace student code can
     write: a module's or builtins' own, or an attribute of a module."""
-    found, todo, seen = [], [run, check, *(space[name] for space, name, _ in guard.seal_sites())], set()
+    sealed = [getattr(torch._C, name) for name in guard.SEALED_C if hasattr(torch._C, name)]
+    found, todo, seen = [], [run, check, *sealed], set()
     while todo:
         item = todo.pop()
         if isinstance(item, type) and item.__module__ == guard.__name__ and id(item) not in seen:
@@ -150,6 +151,53 @@ def shared_reads(run: Callable, check: Callable) -> list[str]:
             if isinstance(value, types.ModuleType) and then.opname in ("LOAD_ATTR", "LOAD_METHOD"):
                 found.append(f"{function.__qualname__}: {load.argval}.{then.argval}")
     return sorted(found)
+
+
+def reachable_originals(tables: guard.Tables, depth: int = 6) -> list[str]:
+    """Where a submission that imports modules finds one of torch's originals that the
+    guard replaced (a sealed function, a CPU kernel it wrapped): every module's namespace,
+    and the dicts, lists, tuples and classes in it, ``depth`` levels down."""
+    originals = {id(original): name for _, name, original in tables.sites if type(original) is not tuple}
+    kernel_type = type(torch._C._dispatch_get_computed_kernel_for_dispatch_key("aten::im2col", "CPU"))
+    found: list[str] = []
+    seen = {id(tables)}
+    todo = [(name, vars(module), depth) for name, module in list(sys.modules.items())
+            if type(getattr(module, "__dict__", None)) is dict]
+    while todo:
+        path, value, left = todo.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if id(value) in originals or type(value) is kernel_type:
+            found.append(f"{path}: {originals.get(id(value), 'an original kernel')}")
+            continue
+        if left == 0:
+            continue
+        if type(value) is dict:
+            todo += [(f"{path}[{key!r}]", item, left - 1) for key, item in list(value.items())]
+        elif type(value) in (list, tuple, set, frozenset):
+            todo += [(f"{path}[{index}]", item, left - 1) for index, item in enumerate(list(value))]
+        elif isinstance(value, type):
+            todo += [(f"{path}.{key}", item, left - 1) for key, item in list(vars(value).items())]
+    return sorted(found)
+
+
+def rule_for_the_guards_mode() -> Any:
+    """A torch_dispatch rule registered for the guard's own mode class, which torch would
+    run instead of the mode, with the mode off: it pools around the mode if it runs."""
+    mode = torch.utils._python_dispatch._get_current_dispatch_mode()
+    pooled = []
+
+    def rule(mode: Any, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        pooled.append(torch.ops.aten.max_pool2d_with_indices.default(X, [2, 2])[0])
+        return func(*args, **(kwargs or {}))
+
+    # Straight into torch's table of rules: torch.library.register_torch_dispatch would
+    # also register a kernel for aten, which the guard refuses.
+    registry = torch._library.simple_registry.singleton
+    registry.find("aten::neg.default").torch_dispatch_rules.register(type(mode), rule)
+    torch.neg(X)
+    return len(pooled)
 
 
 def tampered(check: Callable, change: Callable[[], Callable[[], None]]) -> str | None:
@@ -206,8 +254,11 @@ def main() -> None:
     import scipy.signal  # imported before the guard, as torch is: the call is what is ruled
 
     report: dict[str, Any] = {}
-    run, check = guard.build([guard, wire], [])
+    tables = guard.prepare()
+    run, check = guard.build([guard, wire], [], tables)
     report["shared reads"] = shared_reads(run, check)
+    report["reachable originals"] = reachable_originals(tables)
+    report["rule for the guard's mode"] = run(SPEC, rule_for_the_guards_mode)
     report["ways around"] = {name: list(run(SPEC, way)) for name, way in ways_around_the_mode().items()}
     status, value = run(SPEC, lambda: pooled_honestly(X))
     report["honest"] = [status, status == "ok" and bool(torch.equal(value[0], F.max_pool2d(X, 2)))]

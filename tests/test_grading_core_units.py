@@ -75,14 +75,21 @@ def test_the_wire_runs_only_on_what_the_guard_watches(gen):
     assert not strangers, f"the wire runs code the guard does not watch: {sorted(strangers)}"
 
 
-def test_the_integrity_check_sees_a_wire_dependency_replaced_but_not_a_builtin_added():
+@pytest.fixture(scope="module")
+def guard_check():
+    """One guard's integrity check for this module's tests: a process builds one guard
+    (guard.prepare() refuses to run after a build has sealed torch)."""
+    return guard.build([], [])[1]
+
+
+def test_the_integrity_check_sees_a_wire_dependency_replaced_but_not_a_builtin_added(guard_check):
     """Replacing a method of json's encoder, a binascii function or a builtin is tampering;
     adding a name to builtins (honest code may, and it shadows nothing) is not."""
     import binascii
     import builtins
     import json.encoder
 
-    _, check = guard.build([], [])
+    check = guard_check
     assert check() is None
     builtins.convkit_added = True
     try:
@@ -99,12 +106,12 @@ def test_the_integrity_check_sees_a_wire_dependency_replaced_but_not_a_builtin_a
         assert check() is None
 
 
-def test_the_integrity_check_sees_a_closure_cell_of_the_guards_replaced_or_emptied():
+def test_the_integrity_check_sees_a_closure_cell_of_the_guards_replaced_or_emptied(guard_check):
     """The guard's own functions keep state in closure cells (a sealed dispatch-stack
     function holds the original): refilling or emptying one is tampering, named as such."""
     import torch
 
-    _, check = guard.build([], [])
+    check = guard_check
     sealed = torch._C._pop_torch_dispatch_stack
     cell = next(c for c in sealed.__closure__ if callable(guard.cell_contents(c)) and c.cell_contents is not sealed)
     original = cell.cell_contents

@@ -90,6 +90,20 @@ def test_every_way_around_the_dispatch_mode_is_forbidden(probe):
     assert ways["a custom operator named view"][1] == "operator:convkit_probe::view"
 
 
+def test_no_module_holds_an_original_the_guard_replaced(probe):
+    """A submission imports what it likes: no module, nor a list, dict or class in one,
+    hands it a sealed function's original or a wrapped kernel's (the guard's own tables
+    did: their max pooling kernel ran with nothing watching; torch.jit's table of
+    builtins still holds ExcludeDispatchKeyGuard)."""
+    assert probe["reachable originals"] == []
+
+
+def test_a_rule_registered_for_the_guards_mode_never_runs(probe):
+    """torch runs a torch_dispatch rule registered for a mode's class instead of the
+    mode, with the mode off; none ever stands in for the guard's."""
+    assert probe["rule for the guard's mode"] == ["ok", [0, None]]
+
+
 def test_honest_pooling_passes_under_the_same_rule(probe):
     assert probe["honest"] == ["ok", True]
 

@@ -11,7 +11,7 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   operator torch does not define, and on any tensor subclass with its own dispatch
   (whose handler would run outside the mode). The mode knows an operator by the
   identity of the object torch hands it and runs it through the entry point read
-  before any student code (:func:`operator_table`), so a renamed schema or a replaced
+  before any student code (:func:`prepare`), so a renamed schema or a replaced
   ``_op`` changes nothing; Python code that runs inside an operator (a kernel
   registered over torch's) trips;
 - below the mode, every kernel that can do a routine's work (``KERNEL_PATTERN``:
@@ -64,7 +64,7 @@ import sys
 import sysconfig
 import types
 import warnings
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 
 class Trip(BaseException):
@@ -123,13 +123,15 @@ WIRE_MODULES: tuple[str, ...] = ("grader.runtime.sockets", "json", "json.decoder
                                  "base64", "binascii", "struct", "math", "builtins")
 
 
-def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], tables: Tables | None = None
           ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
     """Make the guard for this worker; call once, before any student code runs.
 
     Args:
         watched: the worker's own modules (worker, wire, op modules, this one).
         functions: the worker's ops (their code and closures are watched too).
+        tables: :func:`prepare`'s, when a parent process (the zygote) prepared them for
+            all its workers; read here otherwise.
 
     Returns:
         ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
@@ -163,7 +165,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
-    operators = operator_table()  # id(overload) -> (aten name, its C++ entry point), read before any student code
+    tables = prepare() if tables is None else tables
+    operators = tables.operators  # id(overload) -> (aten name, its C++ entry point), read before any student code
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": ""}
 
     def trip(what: str) -> None:
@@ -199,43 +202,60 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
             finally:
                 state["inside"] = ""
 
+    # ------------------------------------------------------------ rules registered for a mode
+    # Before each operator reaches a mode, torch's C++ asks torch._library.simple_registry
+    # for a rule registered for that mode's class (torch.library.register_torch_dispatch)
+    # and runs it *instead of* the mode, with the mode off the stack. It reads the finder
+    # once per process, at the first dispatch to any mode, so the guard's is put there and
+    # read now, before any student code exists: no rule ever stands in for Tripwire (a
+    # submission can put one in torch's table of rules without registering a kernel).
+    registry = importlib.import_module("torch._library.simple_registry")
+    torch_rule = registry.find_torch_dispatch_rule
+
+    def dispatch_rule(op: Any, mode_class: type) -> Any:
+        if mode_class is Tripwire:
+            state["asked"] = True
+            return None
+        return torch_rule(op, mode_class)
+
+    registry.find_torch_dispatch_rule = dispatch_rule
+    try:
+        with Tripwire():
+            torch.zeros(1).neg()
+    finally:
+        registry.find_torch_dispatch_rule = torch_rule
+    if not state.pop("asked", False):
+        raise RuntimeError("convkit guard: a mode ran before the guard was built, so torch's rule lookup "
+                           "for modes could not be replaced")
+
     # ------------------------------------------------------------ kernels below the mode
     # A second check, below the mode: every kernel that can do a routine's work
-    # (KERNEL_PATTERN) is wrapped in one that trips when a ruled call reaches it while no
-    # operator the mode let through is running, i.e. around the mode
-    # (``torch.Tensor.__torch_dispatch__``, an overload's ``_op_dk``, a C function calling
-    # another). Registered before the registration seal below.
-    def kernel_tripwire(name: str, label: str, original: Any) -> Callable[..., Any]:
-        def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
-            if state["active"]:
-                inside = state["inside"]
-                if not inside:
-                    trip(f"tampering:torch's {label} ran around the dispatch mode")
-                # Under an operator the mode let through: its own kernels, those of a routine
-                # the rule allows (a convolution's slow_conv_dilated2d), or one the rule allows
-                # too. Not another routine under an elementary operator: C code run meanwhile
-                # (a finalizer) must not borrow its pass.
-                if name != inside and inside not in wrapped and name not in state["allowed"]:
-                    trip(f"operator:{name}")
-            return original.call_boxed(keyset, *args, **kwargs)
-        return kernel
+    # (KERNEL_PATTERN) is wrapped (by prepare()) in one that asks this when it runs. It
+    # trips when a ruled call reaches the kernel while no operator the mode let through
+    # is running, i.e. around the mode (``torch.Tensor.__torch_dispatch__``, an
+    # overload's ``_op_dk``, a C function calling another).
+    wrapped = tables.wrapped
 
-    sites = seal_sites()
+    def kernel_check(name: str, label: str) -> None:
+        if state["active"]:
+            inside = state["inside"]
+            if not inside:
+                trip(f"tampering:torch's {label} ran around the dispatch mode")
+            # Under an operator the mode let through: its own kernels, those of a routine
+            # the rule allows (a convolution's slow_conv_dilated2d), or one the rule allows
+            # too. Not another routine under an elementary operator: C code run meanwhile
+            # (a finalizer) must not borrow its pass.
+            if name != inside and inside not in wrapped and name not in state["allowed"]:
+                trip(f"operator:{name}")
+
+    hook = tables.hook
+    hook[0] = kernel_check
+    # The guard's own Python code that runs inside an operator: the wrappers, and trip.
+    own_codes = frozenset(map(id, (tables.wrapper_code, kernel_check.__code__, trip.__code__)))
+    state["kernels"] = tables.registrations  # registrations last as long as their handles
+    sites = tables.sites
     register_library = next(original for space, name, original in sites
                             if space is vars(torch._C) and name == "_dispatch_library")
-    libraries: dict[str, Any] = {}
-    wrapped = frozenset(name if namespace == "aten" else f"{namespace}::{name}"
-                        for namespace, _, name, _, _ in kernel_targets())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
-        for namespace, overload, name, key, original in kernel_targets():
-            if namespace not in libraries:
-                libraries[namespace] = register_library("IMPL", namespace, "", __file__, 0)
-            own_name = name if namespace == "aten" else f"{namespace}::{name}"  # as the allowlists name it
-            libraries[namespace].impl(overload, key, kernel_tripwire(own_name, f"{namespace}.{name}", original), True)
-    # The guard's own Python code that runs inside an operator: the wrappers, and trip.
-    own_codes = frozenset(map(id, (kernel_tripwire("", "", None).__code__, trip.__code__)))
-    state["kernels"] = libraries  # registrations last as long as their Library objects
 
     # ------------------------------------------------------------ the dispatch stack, sealed
     # Replaced before any student code runs, so student code only ever sees the sealed
@@ -258,13 +278,16 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
         return register_library(kind, namespace, *args, **kwargs)
 
     replacement = {id(original): registration if original is register_library else seal(original)
-                   for _, _, original in sites}
-    for space, name, original in sites:
-        space[name] = replacement[id(original)]
+                   for _, _, original in sites if type(original) is not tuple}
+    for holder, key, original in sites:
+        # A tuple in a module's list (torch.jit's table of builtins) is rebuilt around the sealed function.
+        holder[key] = (tuple(replacement.get(id(item), item) for item in original) if type(original) is tuple
+                       else replacement[id(original)])
     # An operator handle's redispatch_boxed runs a kernel below the mode (OpOverload.redispatch).
     handle_type = torch._C._DispatchOperatorHandle
     handle_type.redispatch_boxed = seal(vars(handle_type)["redispatch_boxed"])
-    sealed_spaces, sealed_names = [space for space, _, _ in sites], [name for _, name, _ in sites]
+    # Module namespaces are watched; a list's slot, once sealed, holds nothing worth restoring.
+    sealed_spaces, sealed_names = map(list, zip(*[(space, name) for space, name, _ in sites if type(space) is dict]))
 
     # ------------------------------------------------------------ spawn blocking
     def no_spawn(*args: Any, **kwargs: Any) -> Any:
@@ -395,7 +418,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
 
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, library, watch, *functions, registration,
+        found += [trip, plain, no_spawn, tasks, library, watch, kernel_check, dispatch_rule, *functions, registration,
                   *(space[name] for space, name in zip(sealed_spaces, sealed_names))]
         return [f for f in found if type(f) is types.FunctionType]
 
@@ -427,6 +450,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
                                                               map(cell_contents, cells))))
         found.append(("torch's dispatch-stack functions", lambda: map(dict.get, sealed_spaces, sealed_names,
                                                                       repeat(None))))
+        found.append(("the kernel tripwires' check", lambda: iter(hook)))
         return found
 
     def same(now: tuple, then: tuple) -> bool:
@@ -514,106 +538,124 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]]
     return run_guarded, check
 
 
-_OPERATORS: dict[int, tuple[str, Any]] = {}
+class Tables(NamedTuple):
+    """What the guard reads of torch, and installs in it, before any student code exists
+    (:func:`prepare`). Held by the process that prepared it and handed to :func:`build`,
+    never kept by a module: it holds torch's original kernels and functions, which a
+    submission importing this module must not be able to reach."""
+    operators: dict[int, tuple[str, Any]]  # id(aten overload) -> (name, C++ entry point)
+    overloads: list[Any]  # those overloads, kept alive so that their ids stay theirs
+    sites: list[tuple[Any, Any, Any]]  # (namespace or list, name or index, original) of what build() seals
+    wrapped: frozenset[str]  # operators whose CPU kernels are wrapped, named as allowlists name them
+    hook: list[Any]  # [the check of the guard armed in this process], [None] before build()
+    registrations: dict[str, Any]  # the wrappers stay registered as long as these live
+    wrapper_code: types.CodeType  # the wrappers' code, which runs inside operators
 
 
-def operator_table() -> dict[int, tuple[str, Any]]:
-    """Every aten operator overload torch defines: ``id(overload) -> (name, entry point)``.
+def prepare() -> Tables:
+    """Read torch's operators, the places that hold the functions build() seals, and the
+    CPU kernels ``KERNEL_PATTERN`` names, and wrap those kernels in tripwires that stay
+    inert until a guard is built. Once per process, before any student code exists and
+    before :func:`build` (the zygote prepares once for all its workers, about 0.3 s).
 
-    Read once per process, before any student code exists (the zygote reads it for all
-    its workers): the mode knows an operator by the identity of the object torch hands
-    it, and runs it through the C++ entry point read here, so neither the overload's
-    ``_schema`` nor its ``_op``, both plain attributes, can be changed under it. The
-    overloads stay alive in the table's values' owner, ``_KEEP``.
+    - Operators: the mode knows an operator by the identity of the object torch hands
+      it and runs it through the C++ entry point read here, so neither the overload's
+      ``_schema`` nor its ``_op``, both plain attributes, can be changed under it.
+    - Sites: the functions of ``SEALED_C`` and ``SEALED_PYTHON_DISPATCH`` in every module
+      that holds them (``from torch._C import _ForceDispatchKeyGuard`` keeps its own) or
+      holds them in a list, and ``torch._C._dispatch_library``, which registers kernels.
+    - Kernels: every CPU kernel of an operator whose name says it can do a routine's work,
+      in every namespace (a composite-implicit operator such as conv2d only calls others).
+
+    It changes torch for the rest of the process (tests/guard_probe.py calls it in a
+    fresh interpreter), so it has no example here; :func:`_kernels` has one.
+    """
+    import torch
+    import torch.utils._python_dispatch as python_dispatch
+
+    register = torch._C._dispatch_library
+    if type(register) is not types.BuiltinFunctionType:
+        raise RuntimeError("convkit guard: prepare() runs once per process, before build() seals torch")
+    overloads, operators = [], {}
+    names = torch._C._dispatch_get_all_op_names()
+    for qualified in names:
+        namespace, _, rest = qualified.partition("::")
+        name, _, overload = rest.partition(".")
+        if namespace != "aten":
+            continue
+        try:
+            found = getattr(getattr(torch.ops.aten, name), overload or "default")
+        except (AttributeError, RuntimeError):
+            continue
+        overloads.append(found)
+        operators[id(found)] = (name, found._op)
+
+    named = ((torch._C, SEALED_C + ("_dispatch_library",)), (python_dispatch, SEALED_PYTHON_DISPATCH))
+    originals = {id(value): value for owner, names_ in named
+                 for name in names_ if (value := getattr(owner, name, None)) is not None}
+
+    def original(value: Any) -> bool:
+        return (id(value) in originals and originals[id(value)] is value) or (type(value) is tuple and any(map(original, value)))
+
+    sites: list[tuple[Any, Any, Any]] = []
+    for module in list(sys.modules.values()):
+        space = getattr(module, "__dict__", None)
+        if type(space) is not dict:
+            continue
+        for key, value in list(space.items()):
+            if type(value) is tuple:
+                continue  # a module's tuple cannot be changed in place (SEALED_C is one: names)
+            if original(value):
+                sites.append((space, key, value))
+            elif type(value) is list:  # torch.jit's table of builtins holds (function, name) pairs
+                sites += [(value, index, item) for index, item in enumerate(value) if original(item)]
+
+    hook: list[Any] = [None]
+
+    def tripwire(name: str, label: str, original: Any) -> Callable[..., Any]:
+        def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
+            check = hook[0]
+            if check is not None:
+                check(name, label)
+            return original.call_boxed(keyset, *args, **kwargs)
+        return kernel
+
+    registrations: dict[str, Any] = {}
+    wrapped = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
+        for namespace, overload, name, key, original in _kernels(torch, names):
+            if namespace not in registrations:
+                registrations[namespace] = register("IMPL", namespace, "", __file__, 0)
+            own_name = name if namespace == "aten" else f"{namespace}::{name}"  # as the allowlists name it
+            registrations[namespace].impl(overload, key, tripwire(own_name, f"{namespace}.{name}", original), True)
+            wrapped.add(own_name)
+    return Tables(operators, overloads, sites, frozenset(wrapped), hook, registrations, tripwire("", "", None).__code__)
+
+
+def _kernels(torch: Any, names: list[str]) -> Iterator[tuple[str, str, str, str, Any]]:
+    """``(namespace, overload name, operator name, dispatch key, kernel)`` of every CPU
+    kernel of an operator in ``names`` that ``KERNEL_PATTERN`` or ``KERNEL_NAMESPACES`` names.
 
     >>> import torch
-    >>> operator_table()[id(torch.ops.aten.view.default)][0]
-    'view'
-    """
-    if not _OPERATORS:
-        import torch
-
-        for qualified in torch._C._dispatch_get_all_op_names():
-            namespace, _, rest = qualified.partition("::")
-            name, _, overload = rest.partition(".")
-            if namespace != "aten":
-                continue
-            try:
-                found = getattr(getattr(torch.ops.aten, name), overload or "default")
-            except (AttributeError, RuntimeError):
-                continue
-            _KEEP.append(found)
-            _OPERATORS[id(found)] = (name, found._op)
-    return _OPERATORS
-
-
-_KEEP: list[Any] = []
-
-
-_SITES: list[tuple[dict, str, Any]] = []
-
-
-def seal_sites() -> list[tuple[dict, str, Any]]:
-    """Every place that holds one of the functions ``build`` seals: ``(namespace, name,
-    original)``. Found once per process, before any student code exists (the zygote finds
-    them for all its workers):
-
-    - the functions named in ``SEALED_C`` and ``SEALED_PYTHON_DISPATCH`` in every module
-      that holds them (``from torch._C import _ForceDispatchKeyGuard`` keeps its own);
-    - ``torch._C._dispatch_library``, which registers kernels.
-
-    (An overload's own ``_op_dk`` also runs it from a given dispatch key down: the
-    routines' kernels, wrapped by ``build``, meet such a call.)
-
-    >>> import torch
-    >>> any(name == "_ForceDispatchKeyGuard" and space is vars(torch._C) for space, name, _ in seal_sites())
-    True
-    """
-    if not _SITES:
-        import torch
-        import torch.utils._python_dispatch as python_dispatch
-
-        named = ((torch._C, SEALED_C + ("_dispatch_library",)),
-                 (python_dispatch, SEALED_PYTHON_DISPATCH))
-        originals = {id(value): value for owner, names in named
-                     for name in names if (value := getattr(owner, name, None)) is not None}
-        for module in list(sys.modules.values()):
-            space = getattr(module, "__dict__", None)
-            if type(space) is dict:
-                _SITES.extend((space, key, value) for key, value in list(space.items())
-                              if id(value) in originals and originals[id(value)] is value)
-    return _SITES
-
-
-_KERNELS: list[tuple[str, str, str, str, Any]] = []
-
-
-def kernel_targets() -> list[tuple[str, str, str, str, Any]]:
-    """The CPU kernels of every operator ``KERNEL_PATTERN`` names, in every namespace:
-    ``(namespace, overload name, operator name, dispatch key, kernel)``, read once per
-    process before any student code exists (the zygote reads them for all its workers).
-
-    >>> sorted({key for namespace, _, name, key, _ in kernel_targets() if name == "im2col"})
+    >>> sorted({key for _, _, name, key, _ in _kernels(torch, torch._C._dispatch_get_all_op_names())
+    ...         if name == "im2col"})
     ['CPU']
     """
-    if not _KERNELS:
-        import torch
-
-        for qualified in torch._C._dispatch_get_all_op_names():
-            namespace, _, overload = qualified.partition("::")
-            name = overload.partition(".")[0]
-            if not (KERNEL_PATTERN.search(name) or namespace in KERNEL_NAMESPACES):
-                continue
-            # A composite-implicit operator (conv2d, max_pool2d) only calls others, which
-            # are wrapped; a kernel of its own would change how autograd sees it.
-            if not any(torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key)
-                       for key in (*KERNEL_KEYS, *EXPLICIT_KEYS)):
-                continue
-            _KERNELS.extend((namespace, overload, name, key,
-                             torch._C._dispatch_get_computed_kernel_for_dispatch_key(qualified, key))
-                            for key in KERNEL_KEYS if torch._C._dispatch_has_computed_kernel_for_dispatch_key(
-                                qualified, key))
-    return _KERNELS
+    for qualified in names:
+        namespace, _, overload = qualified.partition("::")
+        name = overload.partition(".")[0]
+        if not (KERNEL_PATTERN.search(name) or namespace in KERNEL_NAMESPACES):
+            continue
+        # A composite-implicit operator (conv2d, max_pool2d) only calls others, which
+        # are wrapped; a kernel of its own would change how autograd sees it.
+        if not any(torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key)
+                   for key in (*KERNEL_KEYS, *EXPLICIT_KEYS)):
+            continue
+        for key in KERNEL_KEYS:
+            if torch._C._dispatch_has_computed_kernel_for_dispatch_key(qualified, key):
+                yield namespace, overload, name, key, torch._C._dispatch_get_computed_kernel_for_dispatch_key(
+                    qualified, key)
 
 
 def code_of(value: Any) -> types.CodeType | None:
@@ -663,3 +705,4 @@ def _private(function: types.FunctionType) -> types.FunctionType:
 
 
 build = _private(build)
+prepare = _private(prepare)

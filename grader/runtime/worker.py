@@ -226,8 +226,10 @@ def _apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)))
 
 
-def main(argv: list[str]) -> None:
-    """``worker --fd N --limits JSON``: serve requests for the submission in the current folder."""
+def main(argv: list[str], tables: Any = None) -> None:
+    """``worker --fd N --limits JSON``: serve requests for the submission in the current
+    folder. ``tables``: guard.prepare()'s, from a zygote that prepared them for all its
+    workers (a cold worker prepares its own)."""
     # First, while this is the only thread and no student code exists: the kernel's key
     # store, shared by every worker of a uid, is closed to this process and all it starts.
     seccomp.deny_keyring()
@@ -255,7 +257,7 @@ def main(argv: list[str]) -> None:
     ops = types.MappingProxyType(dict(_OPS))  # a private copy: editing _OPS changes nothing
     run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
                                       *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
-                                     list(ops.values()))
+                                     list(ops.values()), tables)
     serve, frame, receive, notes, exit_now, forbidden_frame = handle, wire.frame, wire.receive, _NOTES, os._exit, _forbidden_frame
     send_bytes = sock.sendall
     while True:

@@ -197,7 +197,7 @@ def _guarded(stage: Any, *args: Any) -> None:
             os._exit(70)
 
 
-def become_worker(zygote_pid: int, fds: list[int]) -> None:
+def become_worker(zygote_pid: int, fds: list[int], tables: Any) -> None:
     """In a freshly forked child: confine it to one submission, then run the worker; never returns.
 
     Three processes, as bwrap makes for a cold worker: this one (in the zygote's PID
@@ -208,10 +208,10 @@ def become_worker(zygote_pid: int, fds: list[int]) -> None:
     capability at all, so the worker can neither signal nor trace them. Each exits with
     its child's status as a shell does (128 + signal).
     """
-    _guarded(_outer, zygote_pid, fds)
+    _guarded(_outer, zygote_pid, fds, tables)
 
 
-def _outer(zygote_pid: int, fds: list[int]) -> None:
+def _outer(zygote_pid: int, fds: list[int], tables: Any) -> None:
     """The zygote's child: hello, setup, new namespaces, then wait for pid 1 and exit as it did."""
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
@@ -228,27 +228,27 @@ def _outer(zygote_pid: int, fds: list[int]) -> None:
     _new_namespaces(setup["uid"], setup["sizes"])
     init = os.fork()
     if init == 0:
-        _guarded(_pid_one, setup, files, fd)
+        _guarded(_pid_one, setup, files, fd, tables)
     del files
     os.close(fd)
     _drop_capabilities()
     os._exit(_exit_code(_wait_for(init)))
 
 
-def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: Any) -> None:
     """Pid 1 of the submission's PID namespace: its /proc, the worker's start, then reaping."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)  # this namespace's processes only
     worker_pid = os.fork()
     if worker_pid == 0:
-        _guarded(_run_worker, setup, files, fd)
+        _guarded(_run_worker, setup, files, fd, tables)
     del files
     os.close(fd)
     _drop_capabilities()
     os._exit(_exit_code(_wait_for(worker_pid)))
 
 
-def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
+def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: Any) -> None:
     """Pid 2: the private uid with no capability, the files in /work, then the worker loop."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _drop_capabilities(setup["uid"])
@@ -259,7 +259,7 @@ def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int) -> None:
     os.environ.update(setup["env"])
     from grader.runtime import worker
 
-    worker.main(["worker", "--fd", str(fd), "--limits", json.dumps(setup["limits"])])
+    worker.main(["worker", "--fd", str(fd), "--limits", json.dumps(setup["limits"])], tables)
     sys.stdout.flush()
     sys.stderr.flush()
 
@@ -284,7 +284,7 @@ def _reap(control: socket.socket, children: dict[int, int]) -> None:
             _send(control, {"exit": number, "status": status})
 
 
-def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[int, int]) -> None:
+def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[int, int], tables: Any) -> None:
     """Fork child ``number`` with ``fds`` (socket, stdout, stderr); the zygote keeps none of them."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -292,14 +292,15 @@ def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[i
     pid = os.fork()
     if pid == 0:
         control.close()
-        become_worker(zygote, fds)
+        become_worker(zygote, fds, tables)
     for fd in fds:
         os.close(fd)
     children[pid] = number
 
 
-def serve(control: socket.socket) -> None:
-    """Answer spawn and kill requests until the grading side closes the control socket."""
+def serve(control: socket.socket, tables: Any) -> None:
+    """Answer spawn and kill requests until the grading side closes the control socket;
+    ``tables`` (guard.prepare()'s) go to every worker."""
     children: dict[int, int] = {}
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_write)
@@ -321,7 +322,7 @@ def serve(control: socket.socket) -> None:
             return
         message: Any = json.loads(data)
         if "spawn" in message and len(fds) == 3:
-            _spawn(control, int(message["spawn"]), list(fds), children)
+            _spawn(control, int(message["spawn"]), list(fds), children, tables)
             continue
         for fd in fds:
             os.close(fd)
@@ -354,12 +355,11 @@ def main(argv: list[str]) -> None:
     for name in worker.OP_MODULES:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
-    # Read once here, for every worker.
-    guard.operator_table()
-    guard.seal_sites()
-    guard.kernel_targets()
+    # Read and installed once here, for every worker; held by this frame and handed down
+    # to each, never by a module a submission can import.
+    tables = guard.prepare()
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         # A fork copies only the calling thread; a lock another thread held would stay held for ever.
         sys.exit(f"convkit zygote: {threads} threads after importing torch; a fork would not be safe")
-    serve(socket.socket(fileno=int(argv[argv.index("--fd") + 1])))
+    serve(socket.socket(fileno=int(argv[argv.index("--fd") + 1])), tables)
