@@ -18,10 +18,11 @@ Measured in one run, each part the median of ``--reps`` repetitions:
 - warm worker start: a worker forked from the already running zygote into its own
   sandbox and cgroups, up to its first answer: paid per submission in warm mode;
 - fork of a torch process: ``os.fork()``, the child's exit and its reaping, in an
-  interpreter that imported torch (the median of 15 in one interpreter). Copying the
-  page tables of torch's private memory makes it cost what a small program's start
-  does, and a warm worker's start forks three times (the zygote's child, pid 1 of the
-  submission's PID namespace, the worker);
+  interpreter that imported torch (the median of 15 in one interpreter), first as it
+  is, then after ``zygote.huge_pages()`` as a zygote does ("... in huge pages"). Copying
+  the page tables of torch's 300 MB of private memory makes a fork cost what a small
+  program's start does, and a warm worker's start forks three times (the zygote's
+  child, pid 1 of the submission's PID namespace, the worker);
 - warm grading: ``grade_submission`` of the reference (every exercise but mnist) in a
   process that has graded once already: the worker start (warm where the machine allows
   it) plus the suites;
@@ -83,13 +84,18 @@ def fork():
     os.waitpid(pid, 0)
     return time.perf_counter() - start
 print(statistics.median(fork() for _ in range(15)))
+from grader.runtime import zygote
+zygote.huge_pages()
+print(statistics.median(fork() for _ in range(15)))
 """
 
 
-def fork_seconds() -> float:
-    """The median fork of an interpreter that imported torch (measured inside it)."""
+def fork_seconds() -> tuple[float, float]:
+    """The median fork of an interpreter that imported torch, before and after it asked
+    for huge pages (measured inside it)."""
     out = subprocess.run([sys.executable, "-c", FORK], env=ENV, check=True, capture_output=True, text=True).stdout
-    return float(out.split()[-1])
+    before, after = map(float, out.split()[-2:])
+    return before, after
 
 
 def start_worker(src: Path) -> None:
@@ -121,7 +127,9 @@ def main() -> int:
         parts["python"] = median_seconds(python("pass"), args.reps)
         parts["torch import"] = median_seconds(python("import torch"), args.reps) - parts["python"]
         parts["two torch imports at once"] = median_seconds(python("import torch", 2), args.reps) - parts["python"]
-        parts["fork of a torch process"] = statistics.median(fork_seconds() for _ in range(args.reps))
+        forks = [fork_seconds() for _ in range(args.reps)]
+        parts["fork of a torch process"] = statistics.median(before for before, _ in forks)
+        parts["... in huge pages"] = statistics.median(after for _, after in forks)
         parts["grading-process imports"] = median_seconds(
             python(f"import grader.grading.submission, grader.suites.conftest, {suites}"), args.reps) - parts["python"]
         from grader.grading.submission import grade_submission

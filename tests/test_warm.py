@@ -425,3 +425,49 @@ def test_a_grading_process_ends_without_teardown_yet_stops_its_zygote(tmp_path: 
         pool.shutdown(wait=True)
     assert process.exitcode == 0
     assert not _exists(pid) and not Path(zygote_folder).exists()
+
+
+def test_the_zygote_backs_its_private_memory_with_huge_pages(tmp_path: Path) -> None:
+    """A fork copies one page-table entry per 4 kB page of private memory, and a warm
+    worker's start forks three times from the zygote's 300 MB: the zygote asks the kernel
+    for 2 MB pages (zygote.huge_pages), where transparent huge pages are not ``never``."""
+    folder = submission(tmp_path / "a", "plain", "X = 1\n")
+    worker = Worker(folder, Limits())
+    try:
+        assert worker.request({"cmd": "load", "module": "plain", "standins": []}, timeout=120)["result"] is None
+        # The zygote is the one python process whose parent is bubblewrap (its children's are python).
+        zygotes = [pid for pid in _descendants_of(os.getpid())
+                   if b"grader.runtime.zygote" in _read(f"/proc/{pid}/cmdline")
+                   and not _read(f"/proc/{pid}/cmdline").startswith(b"bwrap")
+                   and _read(f"/proc/{_parent_of(pid)}/cmdline").startswith(b"bwrap")]
+        assert len(zygotes) == 1, zygotes
+        rollup = dict(line.split(":", 1) for line in _read(f"/proc/{zygotes[0]}/smaps_rollup").decode().splitlines()
+                      if ":" in line and not line.startswith(tuple("0123456789abcdef")))
+        huge, anonymous = (int(rollup[key].split()[0]) << 10 for key in ("AnonHugePages", "Anonymous"))
+    finally:
+        worker.stop()
+    if "[never]" in Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text():
+        assert huge == 0
+    else:
+        assert huge >= anonymous // 2 and huge >= 100 << 20, (huge, anonymous)
+
+
+def _parent_of(pid: int) -> int:
+    status = _read(f"/proc/{pid}/status").decode()
+    return int(next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "0"))
+
+
+def _descendants_of(root: int) -> list[int]:
+    found, todo = [], [root]
+    while todo:
+        children = _children_of(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""

@@ -44,6 +44,7 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
+MADV_HUGEPAGE, MADV_COLLAPSE, HUGE_PAGE = 14, 25, 2 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 _CAP_VERSION_3 = 0x20080522
@@ -72,6 +73,33 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
 def _prctl(option: int, value: int) -> None:
     """prctl(2) with one argument."""
     _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
+
+
+def huge_pages() -> int:
+    """Back this process's private anonymous memory (the heap and anonymous mappings) with
+    2 MB pages where the kernel allows it; returns the bytes asked for.
+
+    A fork copies one page-table entry per 4 kB page of private memory, and torch's
+    import leaves about 300 MB of it: each of a warm worker's three forks cost about
+    30 ms of CPU, and its exit as much again. With 2 MB pages a fork copies 512 times
+    fewer entries. Children still copy 4 kB on write (the kernel splits a shared huge
+    page), so no worker sees or shares more than before. Best effort: without
+    transparent huge pages (``never``), or on a kernel before 6.1 (no MADV_COLLAPSE),
+    nothing changes.
+    """
+    _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    asked = 0
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue  # files' pages, the stack, shared memory: not the fork's cost
+        low, high = (int(edge, 16) for edge in fields[0].split("-"))
+        start, end = -(-low // HUGE_PAGE) * HUGE_PAGE, high // HUGE_PAGE * HUGE_PAGE
+        if end - start >= HUGE_PAGE and _libc.madvise(start, end - start, MADV_HUGEPAGE) == 0:
+            _libc.madvise(start, end - start, MADV_COLLAPSE)
+            asked += end - start
+    return asked
 
 
 # ---------------------------------------------------------------- the setup a child receives
@@ -358,6 +386,7 @@ def main(argv: list[str]) -> None:
     # Read and installed once here, for every worker; held by this frame and handed down
     # to each, never by a module a submission can import.
     tables = guard.prepare()
+    huge_pages()  # last: after everything every worker would otherwise copy
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         # A fork copies only the calling thread; a lock another thread held would stay held for ever.
