@@ -44,7 +44,7 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
-MADV_HUGEPAGE, MADV_COLLAPSE, HUGE_PAGE = 14, 25, 2 << 20
+MADV_COLLAPSE, HUGE_PAGE = 25, 2 << 20
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 _CAP_VERSION_3 = 0x20080522
@@ -77,18 +77,18 @@ def _prctl(option: int, value: int) -> None:
 
 def huge_pages() -> int:
     """Back this process's private anonymous memory (the heap and anonymous mappings) with
-    2 MB pages where the kernel allows it; returns the bytes asked for.
+    2 MB pages where the kernel can; returns the bytes it collapsed.
 
     A fork copies one page-table entry per 4 kB page of private memory, and torch's
     import leaves about 300 MB of it: each of a warm worker's three forks cost about
     30 ms of CPU, and its exit as much again. With 2 MB pages a fork copies 512 times
-    fewer entries. Children still copy 4 kB on write (the kernel splits a shared huge
-    page), so no worker sees or shares more than before. Best effort: without
-    transparent huge pages (``never``), or on a kernel before 6.1 (no MADV_COLLAPSE),
-    nothing changes.
+    fewer entries. MADV_COLLAPSE (Linux 6.1) changes the pages that exist now and leaves
+    no flag behind: a worker's own new memory is faulted in 4 kB pages as before, and a
+    write to a page it shares with the zygote still copies 4 kB (the kernel splits the
+    huge page). Best effort: where the kernel cannot, nothing changes.
     """
     _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    asked = 0
+    collapsed = 0
     with open("/proc/self/maps") as maps:
         regions = [line.split() for line in maps]
     for fields in regions:
@@ -96,10 +96,9 @@ def huge_pages() -> int:
             continue  # files' pages, the stack, shared memory: not the fork's cost
         low, high = (int(edge, 16) for edge in fields[0].split("-"))
         start, end = -(-low // HUGE_PAGE) * HUGE_PAGE, high // HUGE_PAGE * HUGE_PAGE
-        if end - start >= HUGE_PAGE and _libc.madvise(start, end - start, MADV_HUGEPAGE) == 0:
-            _libc.madvise(start, end - start, MADV_COLLAPSE)
-            asked += end - start
-    return asked
+        if end - start >= HUGE_PAGE and _libc.madvise(start, end - start, MADV_COLLAPSE) == 0:
+            collapsed += end - start
+    return collapsed
 
 
 # ---------------------------------------------------------------- the setup a child receives
