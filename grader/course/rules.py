@@ -46,7 +46,9 @@ CONVOLUTION = Routine(
        "torch.mkldnn_convolution", "torch.cudnn_convolution", "torch.nn.grad"),
     ("convolution", "_convolution", "conv2d", "conv1d", "conv3d", "conv_transpose1d", "conv_transpose2d",
      "conv_transpose3d", "thnn_conv2d", "_slow_conv2d_forward", "slow_conv3d", "mkldnn_convolution",
-     "cudnn_convolution", "_conv_depthwise2d", "convolution_overrideable", "_nnpack_spatial_convolution"),
+     "cudnn_convolution", "_conv_depthwise2d", "convolution_overrideable", "_nnpack_spatial_convolution",
+     # what F.conv2d's and F.conv_transpose2d's kernels call for a dilated or transposed one
+     "slow_conv_dilated2d", "slow_conv_dilated3d", "slow_conv_transpose2d", "slow_conv_transpose3d"),
 )
 
 

@@ -52,6 +52,7 @@ refuses files that reach for those, and docs/threat-model.md says what is left.
 """
 from __future__ import annotations
 
+import _signal
 import builtins
 import gc
 import itertools
@@ -59,6 +60,7 @@ import operator
 import os
 import re
 import resource
+import signal
 import site
 import sys
 import sysconfig
@@ -165,6 +167,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
+    signal_setters, get_handler, signals = (signal.signal, _signal.signal), _signal.getsignal, tuple(signal.valid_signals())
+    default_int_handler, add_audit_hook = signal.default_int_handler, sys.addaudithook
     tables = prepare() if tables is None else tables
     operators = tables.operators  # id(overload) -> (aten name, its C++ entry point), read before any student code
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": ""}
@@ -234,18 +238,16 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # trips when a ruled call reaches the kernel while no operator the mode let through
     # is running, i.e. around the mode (``torch.Tensor.__torch_dispatch__``, an
     # overload's ``_op_dk``, a C function calling another).
-    wrapped = tables.wrapped
-
     def kernel_check(name: str, label: str) -> None:
         if state["active"]:
             inside = state["inside"]
             if not inside:
                 trip(f"tampering:torch's {label} ran around the dispatch mode")
-            # Under an operator the mode let through: its own kernels, those of a routine
-            # the rule allows (a convolution's slow_conv_dilated2d), or one the rule allows
-            # too. Not another routine under an elementary operator: C code run meanwhile
-            # (a finalizer) must not borrow its pass.
-            if name != inside and inside not in wrapped and name not in state["allowed"]:
+            # Under an operator the mode let through: its own kernel, or one the rule allows
+            # (a rule that allows convolutions allows their callees, slow_conv_dilated2d...).
+            # Nothing else: C code that runs meanwhile (a finalizer, a signal handler, a
+            # profile callback) must not borrow the operator's pass.
+            if name != inside and name not in state["allowed"]:
                 trip(f"operator:{name}")
 
     hook = tables.hook
@@ -261,7 +263,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # Replaced before any student code runs, so student code only ever sees the sealed
     # versions: popping the mode, disabling dispatch or excluding the Python key trips.
     def seal(original: Any) -> Callable[..., Any]:
-        what = f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})"
+        what = ("tampering:a signal handler set during a ruled call" if any(map(is_, signal_setters, repeat(original)))
+                else
+                f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})")
 
         def sealed(*args: Any, **kwargs: Any) -> Any:
             if state["active"]:
@@ -288,6 +292,29 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     handle_type.redispatch_boxed = seal(vars(handle_type)["redispatch_boxed"])
     # Module namespaces are watched; a list's slot, once sealed, holds nothing worth restoring.
     sealed_spaces, sealed_names = map(list, zip(*[(space, name) for space, name, _ in sites if type(space) is dict]))
+
+    # ------------------------------------------------------------ code that runs unseen
+    # A trace or profile callback runs with tracing suspended (CPython calls no trace
+    # function while one runs): code run from a profile hook escapes the trace hook, both
+    # its library check and its check for Python code inside an operator. sys.setprofile,
+    # profile.Profile and cProfile's enable all raise the audit event "sys.setprofile"
+    # (sys.settrace, "sys.settrace"), and an audit hook cannot be removed: the guard's trips
+    # on either while a ruled call runs.
+    def audit(event: str, args: tuple) -> None:
+        if state["hooked"] and (event == "sys.setprofile" or event == "sys.settrace"):
+            trip(f"tampering:{event} during a ruled call")
+
+    state["hooked"] = False
+    add_audit_hook(audit)
+
+    def handler_set() -> bool:
+        """Whether a Python-level signal handler is set (one runs between any two bytecodes,
+        inside an operator too, when its signal arrives): the worker sets none."""
+        for number in signals:
+            handler = get_handler(number)
+            if not (type(handler) is int or handler is None or handler is default_int_handler):
+                return True
+        return False
 
     # ------------------------------------------------------------ spawn blocking
     def no_spawn(*args: Any, **kwargs: Any) -> Any:
@@ -418,7 +445,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
 
     def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
         found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, library, watch, kernel_check, dispatch_rule, *functions, registration,
+        found += [trip, plain, no_spawn, tasks, library, watch, kernel_check, dispatch_rule, audit, handler_set,
+                  *functions, registration,
                   *(space[name] for space, name in zip(sealed_spaces, sealed_names))]
         return [f for f in found if type(f) is types.FunctionType]
 
@@ -477,6 +505,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             return "ok", (result, extra() if extra else None)
         if tasks() > baseline_tasks:
             return "forbidden", EARLIER  # the grading side retries once in a fresh worker
+        if handler_set():
+            return "forbidden", "tampering:a signal handler was set before a ruled call"
         state["allowed"], state["autograd"] = frozenset(spec["allowed"].split()), bool(spec["autograd"])
         state["hits"] = hits = []
         saved_nproc = getrlimit(nproc)
@@ -497,9 +527,11 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                 state["active"] = True
                 try:
                     set_trace(watch)
+                    state["hooked"] = True
                     try:
                         result = thunk()
                     finally:
+                        state["hooked"] = False
                         hooked = get_trace() is watch
                         set_trace(None)
                     if not hooked:
@@ -546,7 +578,6 @@ class Tables(NamedTuple):
     operators: dict[int, tuple[str, Any]]  # id(aten overload) -> (name, C++ entry point)
     overloads: list[Any]  # those overloads, kept alive so that their ids stay theirs
     sites: list[tuple[Any, Any, Any]]  # (namespace or list, name or index, original) of what build() seals
-    wrapped: frozenset[str]  # operators whose CPU kernels are wrapped, named as allowlists name them
     hook: list[Any]  # [the check of the guard armed in this process], [None] before build()
     registrations: dict[str, Any]  # the wrappers stay registered as long as these live
     wrapper_code: types.CodeType  # the wrappers' code, which runs inside operators
@@ -590,7 +621,8 @@ def prepare() -> Tables:
         overloads.append(found)
         operators[id(found)] = (name, found._op)
 
-    named = ((torch._C, SEALED_C + ("_dispatch_library",)), (python_dispatch, SEALED_PYTHON_DISPATCH))
+    named = ((torch._C, SEALED_C + ("_dispatch_library",)), (python_dispatch, SEALED_PYTHON_DISPATCH),
+             (signal, ("signal",)), (_signal, ("signal",)))
     originals = {id(value): value for owner, names_ in named
                  for name in names_ if (value := getattr(owner, name, None)) is not None}
 
@@ -621,7 +653,6 @@ def prepare() -> Tables:
         return kernel
 
     registrations: dict[str, Any] = {}
-    wrapped = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
         for namespace, overload, name, key, original in _kernels(torch, names):
@@ -629,8 +660,7 @@ def prepare() -> Tables:
                 registrations[namespace] = register("IMPL", namespace, "", __file__, 0)
             own_name = name if namespace == "aten" else f"{namespace}::{name}"  # as the allowlists name it
             registrations[namespace].impl(overload, key, tripwire(own_name, f"{namespace}.{name}", original), True)
-            wrapped.add(own_name)
-    return Tables(operators, overloads, sites, frozenset(wrapped), hook, registrations, tripwire("", "", None).__code__)
+    return Tables(operators, overloads, sites, hook, registrations, tripwire("", "", None).__code__)
 
 
 def _kernels(torch: Any, names: list[str]) -> Iterator[tuple[str, str, str, str, Any]]:
