@@ -164,7 +164,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     gc_enabled, gc_disable, gc_enable = gc.isenabled, gc.disable, gc.enable
     set_trace, get_trace, get_profile = sys.settrace, sys.gettrace, sys.getprofile
     chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
-    code_parts = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
     signal_setters, get_handler, signals = (signal.signal, _signal.signal), _signal.getsignal, tuple(signal.valid_signals())
@@ -300,11 +299,20 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # profile.Profile and cProfile's enable all raise the audit event "sys.setprofile"
     # (sys.settrace, "sys.settrace"), and an audit hook cannot be removed: the guard's trips
     # on either while a ruled call runs.
+    #
+    # The same hook sees a function's __code__, __defaults__ or __kwdefaults__ set (CPython
+    # audits all three, as "object.__setattr__"): the moment it happens to one of the
+    # grader's functions, the next check reports it. Reading them is audited too, so the
+    # check no longer reads them (3 x 850 events per request through this hook).
     def audit(event: str, args: tuple) -> None:
-        if state["hooked"] and (event == "sys.setprofile" or event == "sys.settrace"):
+        if event == "object.__setattr__":
+            if id(args[0]) in own_ids:
+                state["edited"] = True
+        elif state["hooked"] and (event == "sys.setprofile" or event == "sys.settrace"):
             trip(f"tampering:{event} during a ruled call")
 
-    state["hooked"] = False
+    own_ids: frozenset[int] = frozenset()  # the grader's functions, filled in below
+    state["hooked"], state["edited"] = False, False
     add_audit_hook(audit)
 
     def handler_set() -> bool:
@@ -472,10 +480,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             else:
                 found.append((f"{owner.__module__}.{owner.__qualname__}",
                               lambda space=space: chain(space, space.values())))
-        # The code, defaults and closure cells of every Python function of the grader's (a
-        # cell's contents can be replaced or emptied).
-        found.append(("the grader's functions", lambda: chain(chain.from_iterable(map(code_parts, own_functions)),
-                                                              map(cell_contents, cells))))
+        # The closure cells of every Python function of the grader's (a cell's contents can
+        # be replaced or emptied; their code and defaults are watched by the audit hook).
+        found.append(("the grader's functions", lambda: map(cell_contents, cells)))
         found.append(("torch's dispatch-stack functions", lambda: map(dict.get, sealed_spaces, sealed_names,
                                                                       repeat(None))))
         found.append(("the kernel tripwires' check", lambda: iter(hook)))
@@ -488,6 +495,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     def check() -> str | None:
         # One flat comparison by identity after every request (a few thousand objects);
         # the parts are compared one by one only to name what changed.
+        if state["edited"]:
+            return "tampering:the grader's functions"
         if not same(tuple(chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
             return "tampering:" + next((name for name, observe in watched_parts
                                         if not same(tuple(observe()), baseline[name])), "the grader's machinery")
@@ -563,6 +572,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # (torch's classes' methods are mostly C, and the wire calls none of its Python ones).
     own_functions = functions_of([vars(owner) for owner in [*watched_modules, *own_classes]])
     cells = [cell for function in own_functions for cell in function.__closure__ or ()]
+    own_ids = frozenset(map(id, own_functions))
+    state["functions"] = own_functions  # alive, so that no other object takes one of their ids
     watched_parts = parts()
     baseline = {name: tuple(observe()) for name, observe in watched_parts}
     baseline_flat = tuple(chain.from_iterable(baseline.values()))
