@@ -239,6 +239,16 @@ def code_swapped_back() -> Callable[[], None]:
     return lambda: None
 
 
+def audit_hook_added() -> Callable[[], None]:
+    """An audit hook of the submission's (it would run untraced): kept out, and reported."""
+    heard = []
+    sys.addaudithook(lambda event, args: heard.append(event))
+    sys.audit("convkit.probe")
+    if heard:
+        raise AssertionError("the submission's audit hook was added")
+    return lambda: None
+
+
 def profile_hook() -> Callable[[], None]:
     sys.setprofile(lambda *args: None)
     return lambda: sys.setprofile(None)
@@ -280,7 +290,8 @@ def main() -> None:
     report["check"] = {"all and json.loads": tampered(check, blind_all),
                        "json's class": tampered(check, module_class),
                        "profile hook": tampered(check, profile_hook),
-                       "code swapped back": tampered(check, code_swapped_back)}
+                       "code swapped back": tampered(check, code_swapped_back),
+                       "audit hook added": tampered(check, audit_hook_added)}
     os.geteuid = None  # noqa: the guard read it at build
     report["geteuid replaced"] = run(SPEC, lambda: pooled_honestly(X))[0]
     real = os.path.realpath

@@ -115,10 +115,12 @@ def test_kernels_for_torchs_operators_cannot_be_registered_after_the_guard(probe
 
 def test_the_check_sees_through_a_blinding_builtin_a_module_class_and_a_profile_hook(probe):
     """...and a function's code replaced and put back before the check: the audit hook saw
-    it set (reading code in the check would have been too late, and costly)."""
+    it set (reading code in the check would have been too late, and costly); and an audit
+    hook of the submission's, which is kept out (it would run untraced)."""
     assert probe["check"] == {"all and json.loads": "tampering:json", "json's class": "tampering:json",
                               "profile hook": "tampering:a trace or profile hook was left installed",
-                              "code swapped back": "tampering:the grader's functions"}
+                              "code swapped back": "tampering:the grader's functions",
+                              "audit hook added": "tampering:an audit hook added"}
 
 
 def test_libraries_are_found_whatever_os_reports_and_whoever_imports_them(probe):

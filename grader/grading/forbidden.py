@@ -267,7 +267,8 @@ TAMPERING_NAMES: tuple[str, ...] = (
     "torch.autograd.graph", "grader", "sys.modules", "sys._getframe", "sys.setprofile", "sys.settrace",
     "sys.meta_path", "inspect.currentframe", "inspect.stack", "inspect.getouterframes", "inspect.trace",
     "gc.get_referrers", "gc.get_referents", "gc.get_objects", "ctypes", "_thread", "resource.setrlimit",
-    "resource.prlimit", "builtins.__import__",
+    "resource.prlimit", "builtins.__import__", "sys.addaudithook", "sys.audit", "cProfile", "profile.Profile",
+    "signal.signal", "signal.setitimer",
 )
 # Attributes that, wherever they appear, walk frames, rebind code or define a dispatch hook.
 TAMPERING_ATTRIBUTES: frozenset[str] = frozenset({
@@ -275,7 +276,7 @@ TAMPERING_ATTRIBUTES: frozenset[str] = frozenset({
     "__code__", "__closure__", "__globals__", "__torch_dispatch__", "__torch_function__", "_execution_engine",
     "_EngineBase", "_ImperativeEngine", "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack",
     "_DisableTorchDispatch", "_set_dispatch_mode", "_unset_dispatch_mode", "_python_dispatch",
-    "TorchDispatchMode", "__subclasshook__",
+    "TorchDispatchMode", "__subclasshook__", "TorchFunctionMode", "_push_on_torch_function_stack",
 })
 
 

@@ -98,7 +98,10 @@ SEALED_C: tuple[str, ...] = (
     "_push_on_torch_dispatch_stack", "_set_dispatch_mode", "_unset_dispatch_mode", "_set_meta_in_tls_dispatch_include",
     "_dispatch_call_boxed", "_AutoDispatchBelowADInplaceOrView", "_AutoDispatchBelowAutograd",
     "_functionalization_reapply_views_tls", "_vmapmode_increment_nesting", "_vmapmode_decrement_nesting",
-    "_dispatch_get_computed_kernel_for_dispatch_key", "_dispatch_find_schema_or_throw")
+    "_dispatch_get_computed_kernel_for_dispatch_key", "_dispatch_find_schema_or_throw",
+    # A torch function mode sees the calls the guard itself makes inside an operator (with
+    # the dispatch mode off the stack) and while it makes the result plain.
+    "_push_on_torch_function_stack", "_pop_torch_function_stack")
 SEALED_PYTHON_DISPATCH: tuple[str, ...] = (
     "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack", "_pop_mode", "_push_mode", "_pop_mode_temporarily",
     "_disable_current_modes", "_unset_infra_mode", "_disable_infra_mode")
@@ -304,15 +307,23 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # audits all three, as "object.__setattr__"): the moment it happens to one of the
     # grader's functions, the next check reports it. Reading them is audited too, so the
     # check no longer reads them (3 x 850 events per request through this hook).
+    #
+    # And no other audit hook is added once the guard exists: CPython runs audit hooks with
+    # tracing suspended too, at events the submission can raise (sys.audit) or the guard
+    # itself raises after a call (setrlimit, listdir), before the reply is bytes. Raising a
+    # RuntimeError at "sys.addaudithook" keeps the new hook out (CPython's rule).
     def audit(event: str, args: tuple) -> None:
         if event == "object.__setattr__":
             if id(args[0]) in own_ids:
-                state["edited"] = True
+                state["edited"] = "the grader's functions"
+        elif event == "sys.addaudithook":
+            state["edited"] = "an audit hook added"
+            raise RuntimeError("convkit: no audit hook may be added while a submission is graded")
         elif state["hooked"] and (event == "sys.setprofile" or event == "sys.settrace"):
             trip(f"tampering:{event} during a ruled call")
 
     own_ids: frozenset[int] = frozenset()  # the grader's functions, filled in below
-    state["hooked"], state["edited"] = False, False
+    state["hooked"], state["edited"] = False, ""
     add_audit_hook(audit)
 
     def handler_set() -> bool:
@@ -496,7 +507,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         # One flat comparison by identity after every request (a few thousand objects);
         # the parts are compared one by one only to name what changed.
         if state["edited"]:
-            return "tampering:the grader's functions"
+            return "tampering:" + state["edited"]
         if not same(tuple(chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
             return "tampering:" + next((name for name, observe in watched_parts
                                         if not same(tuple(observe()), baseline[name])), "the grader's machinery")
@@ -516,6 +527,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             return "forbidden", EARLIER  # the grading side retries once in a fresh worker
         if handler_set():
             return "forbidden", "tampering:a signal handler was set before a ruled call"
+        if function_depth():
+            return "forbidden", "tampering:a torch function mode was installed before a ruled call"
         state["allowed"], state["autograd"] = frozenset(spec["allowed"].split()), bool(spec["autograd"])
         state["hits"] = hits = []
         saved_nproc = getrlimit(nproc)
@@ -545,6 +558,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                         set_trace(None)
                     if not hooked:
                         trip("tampering:the guard's trace hook")
+                    if function_depth():  # it would see plain()'s clones
+                        trip("tampering:a torch function mode during a ruled call")
                     # Made plain while the mode still watches: a lazy value cannot run anything later.
                     outcome = ("ok", (plain(result), plain(extra()) if extra else None))
                 except Trip:
