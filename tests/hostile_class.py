@@ -1,6 +1,6 @@
 """A red-team round's attacks and an honest classmate, graded in one class run.
 
-Shared by tests/test_redteam4.py and tests/test_redteam5.py. Each attack is a submission
+Shared by tests/test_redteam4.py to tests/test_redteam7.py. Each attack is a submission
 folder ``<round>/<attack>/``; the honest classmate is the reference solution of every
 exercise. :func:`grade_hostile_class` grades them all with ``convkit grade``'s own
 class-run code (``--jobs 2``, outputs written), each student on its own exercises only
@@ -73,3 +73,19 @@ def graded(run: Run, student: str, exercise: str) -> dict:
 
 def summary(result: dict) -> list[tuple]:
     return [(test["name"], test["status"], test["score"]) for test in result["tests"]]
+
+
+def scores_nothing_on(run: Run, attack: str, exercise: str) -> dict:
+    """``attack``'s graded ``exercise``, after asserting it scored 0 of its (nonzero) points."""
+    result = graded(run, attack, exercise)
+    assert result["max_score"] > 0 and result["score"] == 0, summary(result)
+    return result
+
+
+def assert_everyone_graded_and_the_honest_classmate_full(run: Run, plan: Mapping[str, tuple[str, ...]]) -> None:
+    """Every student of ``plan`` has a grade, and the honest classmate every point of each exercise."""
+    assert run.failed == {}, run.failed
+    assert sorted(run.results) == sorted(plan)
+    for exercise in plan[HONEST]:
+        result = graded(run, HONEST, exercise)
+        assert result["score"] == result["max_score"] > 0, (exercise, summary(result))

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from grader.grading.class_run import Run
-from hostile_class import HONEST, grade_hostile_class, graded, sandboxed, summary  # noqa: F401 (sandboxed: autouse)
+from hostile_class import (HONEST, assert_everyone_graded_and_the_honest_classmate_full, grade_hostile_class,
+                           scores_nothing_on)
+from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam6"
 HELPERS = ("conv_args", "output_size")
@@ -36,18 +38,11 @@ def hostile_class(tmp_path_factory) -> Run:
 
 def scores_nothing(run: Run, attack: str) -> dict:
     """``attack``'s graded exercise, after asserting it scored 0 of its (nonzero) points."""
-    result = graded(run, attack, ATTACKED[attack])
-    assert result["max_score"] > 0 and result["score"] == 0, summary(result)
-    return result
+    return scores_nothing_on(run, attack, ATTACKED[attack])
 
 
 def test_every_folder_is_graded_and_the_honest_classmate_gets_full_marks(hostile_class):
-    run = hostile_class
-    assert run.failed == {}, run.failed
-    assert sorted(run.results) == sorted(PLAN)
-    for exercise in PLAN[HONEST]:
-        result = graded(run, HONEST, exercise)
-        assert result["score"] == result["max_score"] > 0, (exercise, summary(result))
+    assert_everyone_graded_and_the_honest_classmate_full(hostile_class, PLAN)
 
 
 def test_a_profile_hook_set_during_a_ruled_call_runs_nothing_unseen(hostile_class):
