@@ -12,6 +12,7 @@ import functools
 import gc
 import json
 import os
+import signal
 import sys
 import tempfile
 import types
@@ -119,38 +120,103 @@ def _borrowed(pool: Any) -> torch.Tensor:
     return fmax(X, [2, 2])[0]
 
 
-def shared_reads(run: Callable, check: Callable, armed: Callable) -> list[str]:
+def shared_reads() -> list[str]:
     """What the guard's functions read, when they run, from a namespace student code can
-    write: a module's or builtins' own, or an attribute of a module. ``armed``: the check
-    the kernel wrappers call (the hook), which nothing of ``run``'s reaches."""
-    sealed = [getattr(torch._C, name) for name in guard.SEALED_C if hasattr(torch._C, name)]
-    found, todo, seen = [], [run, check, armed, *sealed], set()
-    while todo:
-        item = todo.pop()
-        if isinstance(item, type) and item.__module__ == guard.__name__ and id(item) not in seen:
-            seen.add(id(item))
-            todo += list(vars(item).values())
-        function = getattr(item, "__func__", item)
-        if type(function) is not types.FunctionType or id(function) in seen:
+    write: a module's or builtins' own, or an attribute of a module. The functions build()
+    makes (its nested code) read module attributes through names bound at build time;
+    the ones it hands out (guard._thin's) read no global and have no closure."""
+    build = guard.build
+    modules_bound = set()
+    steps = list(dis.get_instructions(build))
+    for index, step in enumerate(steps):
+        if step.opname not in ("IMPORT_NAME", "IMPORT_FROM"):
             continue
-        if function.__code__.co_filename != guard.__file__:
-            continue
-        seen.add(id(function))
-        cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
-        todo += [guard.cell_contents(cell) for cell in cells.values()]
-        todo += [value for value in function.__code__.co_consts if isinstance(value, types.FunctionType)]
-        if function.__globals__ is vars(guard) or function.__builtins__ is vars(builtins):
-            found.append(f"{function.__qualname__}: this module's or builtins' own namespace")
-        steps = list(dis.get_instructions(function))
-        for load, then in zip(steps, steps[1:]):
+        stored = next((s for s in steps[index + 1:] if s.opname.startswith("STORE_")), None)
+        value = sys.modules.get(step.argval) if step.opname == "IMPORT_NAME" else getattr(
+            sys.modules.get(next(s.argval for s in reversed(steps[:index]) if s.opname == "IMPORT_NAME")),
+            step.argval, None)
+        if stored is not None and isinstance(value, types.ModuleType):
+            modules_bound.add(stored.argval)
+    found = []
+    # The functions build() makes, and all they nest (comprehensions in build's own body
+    # run before any student code).
+    later = [code for constant in build.__code__.co_consts if type(constant) is types.CodeType
+             and constant.co_name not in ("<genexpr>", "<listcomp>", "<dictcomp>", "<setcomp>")
+             for code in guard._codes_in(constant)]
+    for code in later:
+        run = list(dis.get_instructions(code))
+        for load, then in zip(run, run[1:]):
             if load.opname == "LOAD_GLOBAL":
-                value = function.__globals__.get(load.argval, function.__builtins__.get(load.argval))
-            elif load.opname == "LOAD_DEREF" and load.argval in cells:
-                value = guard.cell_contents(cells[load.argval])
+                value = build.__globals__.get(load.argval, build.__globals__["__builtins__"].get(load.argval))
+                module = isinstance(value, types.ModuleType)
+            elif load.opname == "LOAD_DEREF":
+                module = load.argval in modules_bound
             else:
                 continue
-            if isinstance(value, types.ModuleType) and then.opname in ("LOAD_ATTR", "LOAD_METHOD"):
-                found.append(f"{function.__qualname__}: {load.argval}.{then.argval}")
+            if module and then.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+                found.append(f"{code.co_qualname}: {load.argval}.{then.argval}")
+    if build.__globals__ is vars(guard) or build.__globals__["__builtins__"] is vars(builtins):
+        found.append("build: this module's or builtins' own namespace")
+    for thin in (guard._dispatch, guard._sealed, guard._run_guarded, guard._check, guard._no_spawn, guard._rule,
+                 guard._set_debug, guard._no_dynamo):
+        names = [step.argval for step in dis.get_instructions(thin) if step.opname in (
+            "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF", "STORE_GLOBAL")]
+        if names:
+            found.append(f"{thin.__name__}: reads {names}")
+    return sorted(found)
+
+
+def reachable_state(run: Callable, check: Callable, tables: guard.Tables, depth: int = 8) -> list[str]:
+    """What a submission reaches of the guard's state from everything the guard puts in its
+    way (run_guarded, check, the mode on torch's stack and its class, the trace function,
+    the sealed functions in every module, gc.set_debug, torch's rule finder), following
+    closures, globals, defaults, bound methods and class dicts ``depth`` steps: the
+    functions build() nests (the hook and all it calls), the token, an original."""
+    import torch._library.simple_registry as registry
+
+    hidden = {id(code) for code in guard._codes_in(guard.build.__code__) if code is not guard.build.__code__}
+    secrets = {id(tables.token): "the wrappers' token", id(tables.kernels): "the kernels",
+               **{id(run_): f"kernel {name}" for name, _, run_ in tables.kernels},
+               **{id(original): f"original {name}" for _, name, original in tables.sites if type(original) is not tuple}}
+    roots: list[tuple[str, Any]] = [("run_guarded", run), ("check", check), ("gc.set_debug", gc.set_debug),
+                                    ("the rule finder", registry.find_torch_dispatch_rule)]
+    seen_mode: list[Any] = []
+    run({"allowed": "", "autograd": True}, lambda: seen_mode.extend(
+        [torch._C._get_dispatch_stack_at(0), sys.gettrace()]))
+    roots += [("the mode", seen_mode[0]), ("the trace function", seen_mode[1]),
+              ("the mode's class", type(seen_mode[0]))]
+    roots += [(f"torch._C.{name}", getattr(torch._C, name)) for name in guard.SEALED_C if hasattr(torch._C, name)]
+    found, todo, seen = [], [(name, value, depth) for name, value in roots], set()
+    while todo:
+        path, value, left = todo.pop()
+        if id(value) in seen or left < 0:
+            continue
+        seen.add(id(value))
+        code = getattr(value, "__code__", None) if type(value) is types.FunctionType else None
+        if id(value) in secrets or (code is not None and id(code) in hidden):
+            found.append(f"{path}: {secrets.get(id(value), 'a function of the hook')}")
+            continue
+        step = left - 1
+        if type(value) is types.FunctionType:
+            todo += [(f"{path}.__closure__", guard.cell_contents(c), step) for c in value.__closure__ or ()]
+            todo += [(f"{path}.__kwdefaults__", v, step) for v in (value.__kwdefaults__ or {}).values()]
+            todo += [(f"{path}.__defaults__", v, step) for v in value.__defaults__ or ()]
+            if value.__globals__ is not vars(guard):  # the module a submission imports anyway
+                todo += [(f"{path}.__globals__[{k!r}]", v, step) for k, v in value.__globals__.items()
+                         if k != "__builtins__"]
+        elif type(value) is types.MethodType or type(value) is types.BuiltinMethodType:
+            todo += [(f"{path}.__self__", value.__self__, step)] + (
+                [(f"{path}.__func__", value.__func__, step)] if type(value) is types.MethodType else [])
+        elif type(value) in (classmethod, staticmethod):
+            todo.append((f"{path}.__func__", value.__func__, step))
+        elif isinstance(value, type) and value.__module__ == guard.__name__:
+            todo += [(f"{path}.{k}", v, step) for k, v in vars(value).items()]
+        elif type(value) in (list, tuple):
+            todo += [(f"{path}[{i}]", v, step) for i, v in enumerate(value)]
+        elif type(value) is dict:
+            todo += [(f"{path}[{k!r}]", v, step) for k, v in value.items()]
+        elif hasattr(value, "__dict__") and type(value).__module__ == guard.__name__:
+            todo += [(f"{path}.{k}", v, step) for k, v in vars(value).items()]
     return sorted(found)
 
 
@@ -181,6 +247,54 @@ def reachable_originals(tables: guard.Tables, depth: int = 6) -> list[str]:
         elif isinstance(value, type):
             todo += [(f"{path}.{key}", item, left - 1) for key, item in list(vars(value).items())]
     return sorted(found)
+
+
+def refusals(run: Callable, heard: list[str]) -> dict[str, str]:
+    """Each way a submission reaches for what the guard hides, at import time or in a ruled
+    call: what the hook reported ("allowed" if nothing). Honest uses of frames last."""
+    import collections
+    import ctypes
+    import traceback
+
+    def attempt(action: Callable[[], Any]) -> str:
+        before = len(heard)
+        try:
+            action()
+        except BaseException:  # noqa: BLE001 - a trip, or what the refused operation raised
+            pass
+        return heard[before] if len(heard) > before else "allowed"
+
+    def wrapper_frames() -> None:
+        def inside() -> None:
+            try:
+                getattr(torch.Tensor, "__torch_dispatch__")(POOL, (), (X, [2, 2]), {})
+            except BaseException as trip:  # noqa: BLE001 - the wrapper's trip, caught to read its frames
+                tb = trip.__traceback__
+                while tb is not None:
+                    tb.tb_frame
+                    tb = tb.tb_next
+        run(SPEC, inside)
+
+    def handler_frame() -> None:
+        frames: list[Any] = []
+        signal.signal(signal.SIGUSR1, lambda number, frame: frames.append(frame))
+        signal.raise_signal(signal.SIGUSR1)
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+        if frames != [None]:
+            raise AssertionError(f"a signal handler was given {frames}")
+
+    return {
+        "gc.get_objects": attempt(gc.get_objects),
+        "gc.get_referrers": attempt(lambda: gc.get_referrers(json.dumps)),
+        "gc.DEBUG_SAVEALL": attempt(lambda: (gc.set_debug(gc.DEBUG_SAVEALL), gc.set_debug(0))),
+        "a ctypes symbol in a ruled call": attempt(lambda: run(SPEC, lambda: ctypes.pythonapi.PyEval_GetFrame)),
+        "sys.setprofile outside a ruled call": attempt(lambda: (sys.setprofile(lambda *a: None), sys.setprofile(None))),
+        "a function of run_guarded's code": attempt(lambda: types.FunctionType(run.__code__, {})),
+        "a kernel wrapper's frame from its trip": attempt(wrapper_frames),
+        "a signal handler's frame": attempt(handler_frame),
+        "honest: a namedtuple and a traceback in a ruled call": attempt(lambda: run(SPEC, lambda: (
+            collections.namedtuple("Window", "row column"), traceback.format_stack()))),
+    }
 
 
 def rule_for_the_guards_mode() -> Any:
@@ -273,10 +387,13 @@ def main() -> None:
     import scipy.signal  # imported before the guard, as torch is: the call is what is ruled
 
     report: dict[str, Any] = {}
+    heard: list[str] = []
     tables = guard.prepare()
-    run, check = guard.build([guard, wire], [], tables)
-    report["shared reads"] = shared_reads(run, check, tables.hook[0])
+    run, check = guard.build([guard, wire], [], tables, heard.append)  # a report that returns: the probe goes on
+    report["shared reads"] = shared_reads()
     report["reachable originals"] = reachable_originals(tables)
+    report["reachable state"] = reachable_state(run, check, tables)
+    report["refused while probing"] = heard[:]
     report["rule for the guard's mode"] = run(SPEC, rule_for_the_guards_mode)
     report["ways around"] = {name: list(run(SPEC, way)) for name, way in ways_around_the_mode().items()}
     status, value = run(SPEC, lambda: pooled_honestly(X))
@@ -300,6 +417,7 @@ def main() -> None:
     os.path.realpath = real
     with tempfile.TemporaryDirectory() as folder:
         report["written module"] = run({"allowed": "", "autograd": True}, in_a_written_module(Path(folder)))
+    report["refusals"] = refusals(run, heard)  # last: the check reports a refusal from then on
     print(json.dumps(report, default=str))
 
 

@@ -41,7 +41,7 @@ REVIEWED = {
     "_fake_dispatch_register_decomp": "fake tensors only", "_fake_dispatch_register_meta": "fake tensors only",
     "_fake_dispatch_register_op_impl": "fake tensors only", "_fake_dispatch_register_prim_meta": "fake tensors only",
     "_fake_dispatch_deregister_op_impl": "fake tensors only",
-    "_get_dispatch_mode": "reads", "_get_dispatch_stack_at": "reads (the mode object holds no state)",
+    "_get_dispatch_mode": "reads", "_get_dispatch_stack_at": "reads (the mode and its class hold no state)",
     "_set_autograd_fallback_mode": "autograd of custom operators, which trip as operators anyway",
     "_stash_obj_in_tls": "a Python object store", "_remove_obj_from_tls": "a Python object store",
     "_dispatch_make_pyobj_dispatch_fns": "builds dispatch functions for Python objects; running one is an operator call",
@@ -72,8 +72,33 @@ def probe() -> dict:
 def test_guard_functions_read_no_namespace_student_code_can_write(probe):
     """After build() nothing the guard runs reads builtins', its module's or another
     module's namespace: each name was bound before any student code ran (red team 5
-    blinded the check with builtins.all and took the thread limit off with os.geteuid)."""
+    blinded the check with builtins.all and took the thread limit off with os.geteuid);
+    the functions it hands out read no global at all."""
     assert probe["shared reads"] == []
+
+
+def test_nothing_a_submission_reaches_leads_to_the_guards_state(probe):
+    """From run_guarded, check, the mode and its class, the trace function, every sealed
+    function, gc.set_debug and torch's rule finder, through closures, globals, defaults,
+    bound methods and classes: no function of the hook's, no original, no token (red
+    team 8 switched the guard off from each of them, 2 Dec)."""
+    assert probe["reachable state"] == []
+    assert probe["refused while probing"] == []
+
+
+def test_the_hook_refuses_what_would_reach_its_state_and_lets_honest_frames_through(probe):
+    """gc's walks, the collector keeping collected frames, ctypes' symbols in a ruled call,
+    a profile hook at import, a function made of run_guarded's code, a kernel wrapper's frame read from
+    its trip: each reported. A signal handler is given no frame; a namedtuple and a
+    traceback in a ruled call are honest uses of frames."""
+    assert probe["refusals"] == {
+        "gc.get_objects": "tampering:gc.get_objects", "gc.get_referrers": "tampering:gc.get_referrers",
+        "gc.DEBUG_SAVEALL": "tampering:gc.DEBUG_SAVEALL",
+        "a ctypes symbol in a ruled call": "tampering:ctypes.dlsym",
+        "sys.setprofile outside a ruled call": "tampering:sys.settrace or sys.setprofile",
+        "a function of run_guarded's code": "tampering:a function made of the guard's code",
+        "a kernel wrapper's frame from its trip": "tampering:the guard's frames",
+        "a signal handler's frame": "allowed", "honest: a namedtuple and a traceback in a ruled call": "allowed"}
 
 
 def test_every_way_around_the_dispatch_mode_is_forbidden(probe):
@@ -118,7 +143,7 @@ def test_the_check_sees_through_a_blinding_builtin_a_module_class_and_a_profile_
     it set (reading code in the check would have been too late, and costly); and an audit
     hook of the submission's, which is kept out (it would run untraced)."""
     assert probe["check"] == {"all and json.loads": "tampering:json", "json's class": "tampering:json",
-                              "profile hook": "tampering:a trace or profile hook was left installed",
+                              "profile hook": "tampering:sys.settrace or sys.setprofile",
                               "code swapped back": "tampering:the grader's functions",
                               "audit hook added": "tampering:an audit hook added"}
 

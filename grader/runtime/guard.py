@@ -33,22 +33,33 @@ A ruled student function (grader/course/rules.py) runs inside :func:`build`'s
   the mode is still active: exact tensors are cloned, containers rebuilt from their
   exact types, anything else becomes ``wire.Opaque``. A tensor subclass is refused.
 
-After EVERY request (:func:`Guard.check`) the worker compares a fingerprint of its
-own machinery (this module, the wire, the worker and op modules, and ``WIRE_MODULES``,
-the standard library that reads requests and writes replies: their namespaces and
-classes, the classes they define and those classes' namespaces, the code and closures
-of every Python function in them; ``torch.Tensor``'s methods; the sealed functions)
-and torch's dispatch-mode stacks against the one taken before any student code ran; a
-difference is reported as ``forbidden`` ("tampering") and the worker exits, so the
-next request gets a fresh one. The worker turns its reply into bytes before the
-check, so no student code runs between the check and the grading side.
+After EVERY request (``check``) the worker compares a fingerprint of its own machinery
+(this module, the wire, the worker and op modules, and ``WIRE_MODULES``, the standard
+library that reads requests and writes replies: their namespaces and classes, the
+classes they define and those classes' namespaces, the closures of every Python function
+in them; ``torch.Tensor``'s methods) and torch's dispatch-mode stacks against the one
+taken before any student code ran; a difference is reported as ``forbidden``
+("tampering") and the worker exits, so the next request gets a fresh one. The worker
+turns its reply into bytes before the check, so no student code runs between the check
+and the grading side.
+
+Where the state lives. Student code shares this interpreter, so everything the guard
+puts in its way (the mode on torch's stack and its class, the trace function, the sealed
+functions in torch's modules, ``run_guarded`` and ``check`` in the worker's frames) is
+stateless: a function with no closure and no globals, or ``sys.audit`` bound to an event
+name. Each reports to the guard's audit hook, which holds every decision, every original
+kernel and function, and every trip, and which nothing reaches: CPython lists no audit
+hooks, and the hook refuses what would (gc's walks over objects, one of its own frames
+or a kernel wrapper's, a function made of the code it trusts, a profile hook, ctypes in
+a ruled call, a change to a function of the grader's). A refusal is reported through
+``report`` and the worker exits at once. The hook never runs student code: it reads the
+submission's objects by type and identity only. docs/threat-model.md says what is left
+(raw memory through ``ctypes.memmove``, which CPython does not audit, among it).
 
 Every function :func:`build` makes looks its names up in private copies of this
 module's namespace and of builtins, and reads no module attribute when it runs
-(tests/test_guard_layers.py checks the bytecode). State lives in their closures. None
-of this can stop code that runs in the same interpreter from undoing it with enough
-introspection (frames, ``gc``, ``ctypes``): the static check (grader/grading/forbidden.py)
-refuses files that reach for those, and docs/threat-model.md says what is left.
+(tests/test_guard_layers.py checks the bytecode, and walks everything a submission can
+reach without finding the hook).
 """
 from __future__ import annotations
 
@@ -128,21 +139,26 @@ WIRE_MODULES: tuple[str, ...] = ("grader.runtime.sockets", "json", "json.decoder
                                  "base64", "binascii", "struct", "math", "builtins")
 
 
-def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], tables: Tables | None = None
-          ) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
+def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], tables: Tables | None = None,
+          report: Callable[[str], Any] | None = None) -> tuple[Callable[..., tuple[str, Any]], Callable[[], str | None]]:
     """Make the guard for this worker; call once, before any student code runs.
 
     Args:
         watched: the worker's own modules (worker, wire, op modules, this one).
         functions: the worker's ops (their code and closures are watched too).
         tables: :func:`prepare`'s, when a parent process (the zygote) prepared them for
-            all its workers; read here otherwise.
+            all its workers; read here otherwise. Nothing keeps them after this call.
+        report: called with ``"tampering:<what>"`` when student code reaches for what
+            the guard hides (its frames, gc's walks over objects, ctypes' pointers) or
+            changes one of the grader's functions; the worker's sends the request's
+            ``forbidden`` reply and exits. Default: say so on stderr and exit. One that
+            returns (tests) lets the operation go on, and :func:`check` reports it.
 
     Returns:
         ``run_guarded(spec, thunk, extra)`` -> ``("ok", (plain result, plain extra))`` or
         ``("forbidden", "kind:detail")``; ``spec`` is rules.guard()'s dict or None (no
         rule: the call still runs with the result made plain). And ``check()`` -> None,
-        or what was tampered with.
+        or what was tampered with. Both hold no state: they ask the guard's audit hook.
     """
     import importlib
     import socket
@@ -163,50 +179,92 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     dispatch_keys, python_key = torch._C._dispatch_keys, torch._C.DispatchKey.Python
     opaque, max_depth = wire.Opaque, wire.MAX_DEPTH
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
-    listdir, getpid, geteuid = os.listdir, os.getpid, os.geteuid
-    gc_enabled, gc_disable, gc_enable = gc.isenabled, gc.disable, gc.enable
-    set_trace, get_trace, get_profile = sys.settrace, sys.gettrace, sys.getprofile
+    listdir, getpid, geteuid, exit_now, write = os.listdir, os.getpid, os.geteuid, os._exit, os.write
+    gc_enabled, gc_disable, gc_enable, save_all = gc.isenabled, gc.disable, gc.enable, gc.DEBUG_SAVEALL
+    set_trace, get_trace, get_profile, get_frame, frame_type = (sys.settrace, sys.gettrace, sys.getprofile,
+                                                                sys._getframe, types.FrameType)
     chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
     signal_setters, get_handler, signals = (signal.signal, _signal.signal), _signal.getsignal, tuple(signal.valid_signals())
-    default_int_handler, add_audit_hook = signal.default_int_handler, sys.addaudithook
+    default_int_handler, add_audit_hook, audit_event = signal.default_int_handler, sys.addaudithook, sys.audit
     tables = prepare() if tables is None else tables
     operators = tables.operators  # id(overload) -> (aten name, its C++ entry point), read before any student code
-    state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": ""}
+    kernels, token = tables.kernels, tables.token  # the wrapped kernels, and the key the wrappers show
+    for early in tables.early:
+        early.clear()  # from now on the wrappers get their kernel from the hook, and only in its time
+    state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": "",
+                             "hooked": False, "armed": None, "outcome": None, "edited": "", "reading": None,
+                             "setting": False}
 
-    def trip(what: str) -> None:
+    def hit(what: str) -> Trip:
+        """Record a trip (for good: nothing a submission reaches can take it back) and
+        return the exception the caller raises, outside the hook."""
         state["hits"].append(what)
-        raise Trip(what)
+        return Trip(what)
 
-    class Tripwire(TorchDispatchMode):
-        @classmethod
-        def _should_skip_dynamo(cls) -> bool:
-            return False  # the default wraps the handler in a lazy torch._dynamo import (over 1 s)
+    def refuse(what: str) -> None:
+        """Student code reached for what the guard hides: report it (the worker answers
+        ``forbidden`` and exits, so nothing it found can be used)."""
+        state["edited"] = what
+        (report or say_and_exit)("tampering:" + what)
 
-        def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
-            # Known by identity, run through the entry point read at start: renaming an
-            # operator's schema or replacing its ``_op`` changes neither.
-            name, run = operators.get(id(func), ("", None))
-            if not state["active"]:
-                return (run or func)(*args, **(kwargs or {}))
-            if types:
-                trip(f"subclass:{type_name(types[0])}")
-            if run is None:
-                trip(f"operator:{foreign_name(func)}")
-            # Autograd first: a backward pass reaches operators off the list too, and
-            # "you used autograd" is the lesson, not the operator's name.
-            if not state["autograd"] and current_node() is not None:
-                trip("autograd:")
-            if name not in state["allowed"]:
-                trip(f"operator:{name}")
+    def say_and_exit(what: str) -> None:
+        write(2, f"convkit guard: {what}\n".encode())
+        exit_now(70)
+
+    # ------------------------------------------------------------ what student code can reach
+    # Everything below that a submission can reach (the mode on torch's stack and its class,
+    # the trace function, the sealed functions in torch's modules, run_guarded and check in
+    # the worker's frames) is stateless: a function with no closure and no globals
+    # (_thin), or sys.audit bound to an event name. Each tells the audit hook what is
+    # happening through sys.audit; the hook holds every decision, every original and every
+    # trip, and nothing reaches the hook (audit hooks cannot be listed, and the hook
+    # refuses gc's walks and its own frames).
+    dispatch = _thin(_dispatch, _audit=audit_event, _base=BaseException, _isinstance=isinstance, _label=foreign_name,
+                     _unknown=UNKNOWN)
+    Tripwire = type("Tripwire", (TorchDispatchMode,), {
+        "__torch_dispatch__": dispatch, "__module__": __name__,
+        # The default wraps the handler in a lazy torch._dynamo import (over 1 s).
+        "_should_skip_dynamo": classmethod(_thin(_no_dynamo))})
+    trace = types.MethodType(audit_event, "convkit.call")
+    no_spawn = _thin(_no_spawn, _audit=audit_event, _trip=Trip)
+    run_guarded, run_code = _thin(_run_guarded, _audit=audit_event, _mode=Tripwire, _base=BaseException), _run_guarded.__code__
+    check = _thin(_check, _audit=audit_event)
+    stack_at = torch._C._get_dispatch_stack_at
+
+    # ------------------------------------------------------------ the operators (the mode)
+    def on_operator(func: Any, kinds: Any, box: Any) -> None:
+        # Known by identity, run through the entry point read at start: renaming an
+        # operator's schema or replacing its ``_op`` changes neither.
+        if type(box) is not list:
+            return
+        name, run = operators.get(id(func), ("", None))
+        if not state["active"]:
+            box.append(run or func)
+        elif type(kinds) is tuple and kinds and issubclass(type(kinds[0]), type):
+            box.append(hit(f"subclass:{type_name(kinds[0])}"))
+        elif run is None:
+            box.append(hit(UNKNOWN))  # dispatch names it: reading its schema here could run student code
+        # Autograd first: a backward pass reaches operators off the list too, and
+        # "you used autograd" is the lesson, not the operator's name.
+        elif not state["autograd"] and current_node() is not None:
+            box.append(hit("autograd:"))
+        elif name not in state["allowed"]:
+            box.append(hit(f"operator:{name}"))
+        else:
             # Below this point torch runs its C++ kernel: any Python code that runs now is a
             # kernel registered over torch's own (the trace hook trips on it).
             state["inside"] = name
-            try:
-                return run(*args, **(kwargs or {}))
-            finally:
-                state["inside"] = ""
+            box.append(run)
+
+    def on_operator_done() -> None:
+        state["inside"] = ""
+
+    def on_unknown(label: Any) -> None:
+        hits = state["hits"]
+        if type(label) is str and hits and hits[-1] == UNKNOWN:
+            hits[-1] = "operator:" + label[:80]
 
     # ------------------------------------------------------------ rules registered for a mode
     # Before each operator reaches a mode, torch's C++ asks torch._library.simple_registry
@@ -216,115 +274,255 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # read now, before any student code exists: no rule ever stands in for Tripwire (a
     # submission can put one in torch's table of rules without registering a kernel).
     registry = importlib.import_module("torch._library.simple_registry")
-    torch_rule = registry.find_torch_dispatch_rule
-
-    def dispatch_rule(op: Any, mode_class: type) -> Any:
-        if mode_class is Tripwire:
-            state["asked"] = True
-            return None
-        return torch_rule(op, mode_class)
-
-    registry.find_torch_dispatch_rule = dispatch_rule
-    try:
-        with Tripwire():
-            torch.zeros(1).neg()
-    finally:
-        registry.find_torch_dispatch_rule = torch_rule
-    if not state.pop("asked", False):
-        raise RuntimeError("convkit guard: a mode ran before the guard was built, so torch's rule lookup "
-                           "for modes could not be replaced")
+    torch_rule, asked = registry.find_torch_dispatch_rule, []
+    registry_rule = _thin(_rule, _mode=Tripwire, _rule=torch_rule, _asked=asked)
+    registry.find_torch_dispatch_rule = registry_rule
 
     # ------------------------------------------------------------ kernels below the mode
     # A second check, below the mode: every kernel that can do a routine's work
-    # (KERNEL_PATTERN) is wrapped (by prepare()) in one that asks this when it runs. It
-    # trips when a ruled call reaches the kernel while no operator the mode let through
+    # (KERNEL_PATTERN) is wrapped (by prepare()) in one that asks the hook for the kernel.
+    # It trips when a ruled call reaches the kernel while no operator the mode let through
     # is running, i.e. around the mode (``torch.Tensor.__torch_dispatch__``, an
-    # overload's ``_op_dk``, a C function calling another).
-    def kernel_check(name: str, label: str) -> None:
+    # overload's ``_op_dk``, a C function calling another). Only a wrapper knows the token.
+    def on_kernel(slot: Any, key: Any, box: Any) -> None:
+        if key is not token or type(slot) is not int or type(box) is not list or not 0 <= slot < len(kernels):
+            return
+        name, label, run = kernels[slot]
         if state["active"]:
             inside = state["inside"]
             if not inside:
-                trip(f"tampering:torch's {label} ran around the dispatch mode")
+                return box.append(hit(f"tampering:torch's {label} ran around the dispatch mode"))
             # Under an operator the mode let through: its own kernel, or one the rule allows
             # (a rule that allows convolutions allows their callees, slow_conv_dilated2d...).
             # Nothing else: C code that runs meanwhile (a finalizer, a signal handler, a
             # profile callback) must not borrow the operator's pass.
             if name != inside and name not in state["allowed"]:
-                trip(f"operator:{name}")
-
-    hook = tables.hook
-    hook[0] = kernel_check
-    # The guard's own Python code that runs inside an operator: the wrappers, and trip.
-    own_codes = frozenset(map(id, (tables.wrapper_code, kernel_check.__code__, trip.__code__)))
-    state["kernels"] = tables.registrations  # registrations last as long as their handles
-    sites = tables.sites
-    register_library = next(original for space, name, original in sites
-                            if space is vars(torch._C) and name == "_dispatch_library")
+                return box.append(hit(f"operator:{name}"))
+        box.append(run)
 
     # ------------------------------------------------------------ the dispatch stack, sealed
     # Replaced before any student code runs, so student code only ever sees the sealed
     # versions: popping the mode, disabling dispatch or excluding the Python key trips.
-    def seal(original: Any) -> Callable[..., Any]:
-        what = ("tampering:a signal handler set during a ruled call" if any(map(is_, signal_setters, repeat(original)))
-                else
-                f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})")
+    # The sealed functions hold no original: the hook hands it to their code only.
+    sites = tables.sites
+    register_library = next(original for space, name, original in sites
+                            if space is vars(torch._C) and name == "_dispatch_library")
+    originals = list({id(original): original for _, _, original in sites if type(original) is not tuple}.values())
+    # By identity, here and in the hook: == could run a metaclass's __eq__ of the submission's.
+    setter_slots = frozenset(index for index, original in enumerate(originals)
+                             if any(map(is_, repeat(original), signal_setters)))
+    messages = [("tampering:a signal handler set during a ruled call" if index in setter_slots else
+                 f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})")
+                for index, original in enumerate(originals)]
+    sealed = [_thin(_sealed, _audit=audit_event, _index=index, _base=BaseException, _isinstance=isinstance)
+              for index in range(len(originals))]
+    sealed_code = _sealed.__code__
 
-        def sealed(*args: Any, **kwargs: Any) -> Any:
-            if state["active"]:
-                trip(what)
-            return original(*args, **kwargs)
-        return sealed
+    def on_sealed(index: Any, args: Any, box: Any) -> None:
+        if type(index) is not int or type(args) is not list or type(box) is not list or not 0 <= index < len(originals):
+            return
+        if get_frame(2).f_code is not sealed_code:
+            return  # only a sealed function gets its original
+        original = originals[index]
+        if original is register_library:
+            # Sealed for torch's own operators at all times: a kernel registered over
+            # ``aten::fmin`` would run whatever it likes under an allowed name.
+            if len(args) > 1 and type(args[1]) is str and args[1] == "aten":
+                state["hits"].append("tampering:a kernel registered for torch's operators")
+                return box.append(PermissionError(
+                    "convkit: a submission may not register kernels for torch's own operators (aten)"))
+        elif state["active"]:
+            return box.append(hit(messages[index]))
+        elif index in setter_slots and len(args) > 1 and callable(args[1]) and type(args[1]) is not int:
+            # A Python handler gets no frame: the one it interrupts could be the guard's.
+            args[1] = _deliverer(args[1])
+        box.append(original)
 
-    def registration(kind: str, namespace: str, *args: Any, **kwargs: Any) -> Any:
-        """torch._C._dispatch_library, sealed for torch's own operators at all times: a
-        kernel registered over ``aten::fmin`` would run whatever it likes under an allowed name."""
-        if namespace == "aten":
-            state["hits"].append("tampering:a kernel registered for torch's operators")
-            raise PermissionError(f"convkit: a submission may not register kernels for torch's own operators ({namespace})")
-        return register_library(kind, namespace, *args, **kwargs)
-
-    replacement = {id(original): registration if original is register_library else seal(original)
-                   for _, _, original in sites if type(original) is not tuple}
+    by_id = {id(original): function for original, function in zip(originals, sealed)}
     for holder, key, original in sites:
         # A tuple in a module's list (torch.jit's table of builtins) is rebuilt around the sealed function.
-        holder[key] = (tuple(replacement.get(id(item), item) for item in original) if type(original) is tuple
-                       else replacement[id(original)])
+        holder[key] = (tuple(by_id.get(id(item), item) for item in original) if type(original) is tuple
+                       else by_id[id(original)])
     # An operator handle's redispatch_boxed runs a kernel below the mode (OpOverload.redispatch).
     handle_type = torch._C._DispatchOperatorHandle
-    handle_type.redispatch_boxed = seal(vars(handle_type)["redispatch_boxed"])
-    # Module namespaces are watched; a list's slot, once sealed, holds nothing worth restoring.
-    sealed_spaces, sealed_names = map(list, zip(*[(space, name) for space, name, _ in sites if type(space) is dict]))
+    originals.append(vars(handle_type)["redispatch_boxed"])
+    messages.append("tampering:torch's dispatch machinery (redispatch_boxed)")
+    sealed.append(_thin(_sealed, _audit=audit_event, _index=len(originals) - 1, _base=BaseException,
+                        _isinstance=isinstance))
+    handle_type.redispatch_boxed = sealed[-1]
+    # The collector's debug flag would keep the frames of collected cycles in gc.garbage.
+    set_debug_sealed = _thin(_set_debug, _audit=audit_event, _set=gc.set_debug, _flag=save_all, _index=operator.index)
+    gc.set_debug = set_debug_sealed
+
+    # ------------------------------------------------------------ the guarded call
+    def caller_armed() -> bool:
+        """Whether the code raising this event is the run_guarded that armed the guard."""
+        return get_frame(3) is state["armed"]
+
+    def on_arm(spec: Any, box: Any) -> None:
+        if type(box) is not list or type(spec) is not dict:
+            return
+        caller = get_frame(2)
+        if caller.f_code is not run_code:
+            return
+        if state["armed"] is not None:
+            state["hits"].append("tampering:a ruled call inside a ruled call")
+            return box.append(("forbidden", "tampering:a ruled call inside a ruled call"))
+        if tasks() > baseline_tasks:
+            return box.append(("forbidden", EARLIER))  # the grading side retries once in a fresh worker
+        if handler_set():
+            return box.append(("forbidden", "tampering:a signal handler was set before a ruled call"))
+        if function_depth():
+            return box.append(("forbidden", "tampering:a torch function mode was installed before a ruled call"))
+        allowed, autograd = "", False
+        for key, value in dict.items(spec):  # iterated, not looked up: no key of a caller's runs its __eq__
+            if type(key) is str and key == "allowed" and type(value) is str:
+                allowed = value
+            elif type(key) is str and key == "autograd":
+                autograd = value is True
+        state["armed"], state["outcome"], state["ok"] = caller, ("ok", None), False
+        state["allowed"], state["autograd"] = frozenset(allowed.split()), autograd
+        state["hits"] = []
+        state["nproc"] = getrlimit(nproc)
+        for put, name, _ in spawn_points:
+            put(name, no_spawn)
+        # No automatic collection during the call: a finalizer it would run inside an
+        # operator the mode let through would run with the mode off the stack.
+        state["collecting"] = gc_enabled()
+        gc_disable()
+        state["lowered"] = geteuid() != 0  # root ignores RLIMIT_NPROC; the Python tripwires remain
+        if state["lowered"]:
+            setrlimit(nproc, (0, state["nproc"][1]))
+
+    def on_start() -> None:
+        if not caller_armed():
+            return
+        if not dispatch_depth() or type(stack_at(dispatch_depth() - 1)) is not Tripwire:
+            state["hits"].append("tampering:the guard's mode is not on torch's stack")
+        state["active"] = True
+        state["setting"] = True
+        set_trace(trace)
+        state["setting"] = False
+        state["hooked"] = True
+
+    def on_returned(ok: Any, result: Any, more: Any, has_extra: Any) -> None:
+        if not caller_armed():
+            return
+        state["hooked"] = False
+        hooked = get_trace() is trace
+        state["setting"] = True
+        set_trace(None)
+        state["setting"] = False
+        if not hooked:
+            state["hits"].append("tampering:the guard's trace hook")
+        if function_depth():  # it would see plain()'s clones
+            state["hits"].append("tampering:a torch function mode during a ruled call")
+        if vars(Tripwire)["__torch_dispatch__"] is not dispatch:
+            state["hits"].append("tampering:the guard's mode")
+        state["ok"] = ok is True
+        if state["ok"] and not state["hits"]:
+            # Made plain while the mode still watches: a lazy value cannot run anything later.
+            try:
+                state["outcome"] = ("ok", (plain(result), plain(more) if has_extra is True else None))
+            except Trip:
+                pass  # recorded
+        state["active"] = False
+
+    def on_disarm(box: Any) -> None:
+        if type(box) is not list or not caller_armed():
+            return
+        state["hooked"] = state["active"] = False
+        saved = state["nproc"]
+        raised = state["lowered"] and getrlimit(nproc)[0] != 0
+        setrlimit(nproc, saved)
+        if state["collecting"]:
+            gc_enable()
+        for put, name, original in spawn_points:
+            put(name, original)
+        state["armed"] = None
+        hits = state["hits"]
+        if hits:
+            box.append(("forbidden", hits[0]))
+        elif not state["ok"]:
+            box.append("raise")
+        elif raised or tasks() > baseline_tasks:
+            box.append(("forbidden", "spawn:a thread or process was started"))
+        else:
+            box.append(state["outcome"])
+
+    def on_spawn(*args: Any) -> None:
+        if state["active"]:
+            state["hits"].append("spawn:a thread or process")
+
+    def on_check(box: Any) -> None:
+        if type(box) is list:
+            box.append(integrity())
+
+    # ------------------------------------------------------------ what the hook hides
+    # The guard's own frames hold its state: a frame of one of them, or one called from one
+    # (a signal handler that interrupts it), is never handed to student code, nor is any
+    # object through gc's walks, nor memory through ctypes' pointers. Frames of the
+    # submission and of the worker stay open (tracebacks, namedtuple, logging need them).
+    def on_frame(frame: Any) -> None:
+        if type(frame) is not frame_type:
+            return
+        for _ in range(10_000):
+            if frame is None:
+                return
+            if id(frame.f_code) in hidden_codes:
+                return refuse("the guard's frames")
+            frame = frame.f_back
+
+    frame_holders = (types.TracebackType, types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType)
+
+    def on_attribute(owner: Any, name: Any, *rest: Any) -> None:
+        if type(name) is not str or name not in FRAME_ATTRIBUTES or owner is state["reading"]:
+            return
+        if not any(map(is_, repeat(type(owner)), frame_holders)):
+            return
+        state["reading"] = owner  # the read below raises this event again, for this owner
+        try:
+            on_frame(getattr(owner, name))
+        finally:
+            state["reading"] = None
+
+    def on_set_attribute(owner: Any, *rest: Any) -> None:
+        if id(owner) in own_ids:
+            refuse("the grader's functions")
+
+    def on_new_function(code: Any, *rest: Any) -> None:
+        if id(code) in key_codes:
+            refuse("a function made of the guard's code")
+
+    def on_trace_set(*args: Any) -> None:
+        # A trace or profile callback is given frames (a kernel wrapper's among them) and
+        # runs with tracing suspended: code run from one is invisible to the trace hook.
+        if not state["setting"]:
+            refuse("sys.settrace or sys.setprofile")
+
+    def on_audit_hook(*args: Any) -> None:
+        # Audit hooks run untraced too, at events the submission can raise (sys.audit).
+        refuse("an audit hook added")
+        raise RuntimeError("convkit: no audit hook may be added while a submission is graded")
+
+    def on_refuse(what: Any) -> None:
+        refuse(what if type(what) is str else "?")
 
     # ------------------------------------------------------------ code that runs unseen
-    # A trace or profile callback runs with tracing suspended (CPython calls no trace
-    # function while one runs): code run from a profile hook escapes the trace hook, both
-    # its library check and its check for Python code inside an operator. sys.setprofile,
-    # profile.Profile and cProfile's enable all raise the audit event "sys.setprofile"
-    # (sys.settrace, "sys.settrace"), and an audit hook cannot be removed: the guard's trips
-    # on either while a ruled call runs.
-    #
-    # The same hook sees a function's __code__, __defaults__ or __kwdefaults__ set (CPython
-    # audits all three, as "object.__setattr__"): the moment it happens to one of the
-    # grader's functions, the next check reports it. Reading them is audited too, so the
-    # check no longer reads them (3 x 850 events per request through this hook).
-    #
-    # And no other audit hook is added once the guard exists: CPython runs audit hooks with
-    # tracing suspended too, at events the submission can raise (sys.audit) or the guard
-    # itself raises after a call (setrlimit, listdir), before the reply is bytes. Raising a
-    # RuntimeError at "sys.addaudithook" keeps the new hook out (CPython's rule).
-    def audit(event: str, args: tuple) -> None:
-        if event == "object.__setattr__":
-            if id(args[0]) in own_ids:
-                state["edited"] = "the grader's functions"
-        elif event == "sys.addaudithook":
-            state["edited"] = "an audit hook added"
-            raise RuntimeError("convkit: no audit hook may be added while a submission is graded")
-        elif state["hooked"] and (event == "sys.setprofile" or event == "sys.settrace"):
-            trip(f"tampering:{event} during a ruled call")
-
-    own_ids: frozenset[int] = frozenset()  # the grader's functions, filled in below
-    state["hooked"], state["edited"] = False, ""
-    add_audit_hook(audit)
+    def on_call(frame: Any, event: Any, arg: Any) -> None:
+        """The trace hook of a guarded call, told of every Python function entered (never
+        of C calls: a global trace function costs far less than a profile hook, and another
+        library's work starts in its Python code). A trip is recorded; the call goes on."""
+        if not state["hooked"] or type(frame) is not frame_type:
+            return
+        code = frame.f_code
+        if state["inside"] and id(code) not in own_codes:
+            state["hits"].append(f"tampering:a Python kernel registered for torch's aten.{state['inside']}")
+        verdict = verdicts.get(code, "")
+        if verdict == "":
+            verdict = verdicts[code] = library(code)
+        if verdict and not importing(frame.f_back):
+            state["hits"].append(f"library:{verdict}")
 
     def handler_set() -> bool:
         """Whether a Python-level signal handler is set (one runs between any two bytecodes,
@@ -336,14 +534,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         return False
 
     # ------------------------------------------------------------ spawn blocking
-    def no_spawn(*args: Any, **kwargs: Any) -> Any:
-        trip("spawn:a thread or process")
-
     spawn_points = [(threading.Thread, "start"), (threading, "_start_new_thread"), (_thread, "start_new_thread"),
                     (_thread, "start_new"), (threading, "_start_joinable_thread"), (_thread, "start_joinable_thread"),
                     (os, "fork"), (os, "forkpty"), (os, "posix_spawn"), (os, "posix_spawnp"), (os, "system"),
                     (_posixsubprocess, "fork_exec"), (subprocess, "_fork_exec")]
-    spawn_points = [(owner, name, getattr(owner, name)) for owner, name in spawn_points if hasattr(owner, name)]
+    # Set by writing the namespace itself: a module's class could answer setattr with student code.
+    spawn_points = [(vars(owner).__setitem__ if type(owner) is types.ModuleType else
+                     (lambda name, value, owner=owner: type.__setattr__(owner, name, value)), name, getattr(owner, name))
+                    for owner, name in spawn_points if hasattr(owner, name)]
 
     def tasks() -> int:
         """Threads of this process plus other processes of the sandbox (pid 2 in its PID namespace)."""
@@ -369,11 +567,11 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # function's library is read from its code's file name, which student code cannot
     # change (a module's __name__ or __file__ it can), resolved by the kernel (a symlink
     # to site-packages is no disguise). Decided once per code object.
-    sites = tuple({real_path(p) + sep for p in {*site.getsitepackages(), site.getusersitepackages(),
-                                                *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))}})
+    site_dirs = tuple({real_path(p) + sep for p in {*site.getsitepackages(), site.getusersitepackages(),
+                                                    *(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))}})
     # Where trusted code lives: the standard library, installed packages, the grader's runtime.
     trusted = tuple({real_path(p) + sep for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"],
-                                                  os.path.dirname(os.path.dirname(os.path.dirname(__file__))))}) + sites
+                                                  os.path.dirname(os.path.dirname(os.path.dirname(__file__))))}) + site_dirs
     # By id: code objects compare equal by content, and content can be copied.
     import_codes = frozenset(id(code_of(value)) for module in (importlib._bootstrap, importlib._bootstrap_external)
                              for value in [*vars(module).values(), *chain.from_iterable(
@@ -385,7 +583,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     def library(code: Any) -> str | None:
         """The forbidden library (or routine) the function of ``code`` is part of, or None."""
         path = real_path(code.co_filename)
-        root = next((site_dir for site_dir in sites if path.startswith(site_dir)), None)
+        root = next((site_dir for site_dir in site_dirs if path.startswith(site_dir)), None)
         # Module bodies run at import (torch importing lazily); their functions are still watched.
         if root is None or code.co_name == "<module>":
             return None
@@ -395,19 +593,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             return module
         routine = f"{top}.{code.co_name}"
         return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
-
-    def watch(frame: Any, event: str, arg: Any) -> None:
-        """The trace hook of a guarded call, told of every Python function entered (never
-        of C calls: a global trace function costs far less than a profile hook, and another
-        library's work starts in its Python code). Returns None: no line events."""
-        code = frame.f_code
-        if state["inside"] and id(code) not in own_codes:
-            trip(f"tampering:a Python kernel registered for torch's aten.{state['inside']}")
-        verdict = verdicts.get(code, "")
-        if verdict == "":
-            verdict = verdicts[code] = library(code)
-        if verdict and not importing(frame.f_back):
-            trip(f"library:{verdict}")
 
     def importing(caller: Any) -> bool:
         """Whether a library function runs for the import system (it calls every installed
@@ -437,10 +622,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             return value
         if kind is plain_tensor or kind is parameter:
             if dispatch_keys(value).has(python_key):
-                trip(f"subclass:{type_name(kind)}")
+                raise hit(f"subclass:{type_name(kind)}")
             return clone(detach(value))
         if issubclass(kind, plain_tensor):
-            trip(f"subclass:{type_name(kind)}"[:120])
+            raise hit(f"subclass:{type_name(kind)}"[:120])
         if depth > max_depth:
             return opaque(type_name(kind)[:100], "")
         if kind is tuple or kind is size_type:
@@ -455,19 +640,21 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # Not os/threading/subprocess: their namespaces change when honest code starts a process
     # at import; thread and process creation is watched by RLIMIT_NPROC and tasks() instead.
     watched_modules = [*watched, wire, *map(importlib.import_module, WIRE_MODULES)]
-    builtin_names = tuple(vars(builtins))
     # The classes those modules define (json's JSONEncoder and JSONDecoder: their methods
     # run on every frame), the socket the frames travel on, and torch's classes, whose
     # methods the wire and plain() call.
     own_classes = [*classes_of(watched_modules), Tripwire, socket.socket]
     watched_classes = [*own_classes, torch.Tensor, torch._C.TensorBase, torch.nn.Module, TorchDispatchMode, handle_type]
+    # A dict is read by iterating it, never by looking a name up: a key of the submission's
+    # (a str subclass whose hash collides) would run its __eq__ inside the hook.
+    builtins_space = vars(builtins)
+    builtin_keys = frozenset(map(id, builtins_space))
+    module_keys = frozenset(id(name) for name in modules if any(
+        map(is_, repeat(modules[name]), watched_modules)))
 
-    def functions_of(namespaces: list[dict]) -> list[types.FunctionType]:
-        found = [getattr(value, "__func__", value) for space in namespaces for value in space.values()]
-        found += [trip, plain, no_spawn, tasks, library, watch, kernel_check, dispatch_rule, audit, handler_set,
-                  *functions, registration,
-                  *(space[name] for space, name in zip(sealed_spaces, sealed_names))]
-        return [f for f in found if type(f) is types.FunctionType]
+    def entries(space: dict, keys: frozenset) -> Iterator[Any]:
+        """The values of ``space`` whose key is one of the key objects ``keys`` (by id), in order."""
+        return (value for key, value in dict.items(space) if id(key) in keys)
 
     def parts() -> list[tuple[str, Callable[[], Iterable[Any]]]]:
         """What is watched, by name: each part's objects, in an order that does not change
@@ -476,34 +663,31 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         for owner in dict.fromkeys([*watched_modules, *watched_classes]):  # once each (OSError is IOError)
             if isinstance(owner, type) and owner.__flags__ & IMMUTABLE_TYPE:
                 # int's or TensorBase's namespace cannot be changed short of reaching its dict
-                # through gc or ctypes, and code that can would rewrite this check's baseline.
+                # through gc or ctypes, which the hook refuses.
                 continue
             space = vars(owner)
             if owner is builtins:
                 # A name added to builtins shadows nothing (it is looked up last), and honest
                 # code may add one; a builtin replaced or removed is a change.
-                found.append((owner.__name__, lambda space=space: map(space.get, builtin_names)))
+                found.append((owner.__name__, lambda: entries(builtins_space, builtin_keys)))
             elif owner in watched_modules:
                 # A module's class too: a ModuleType subclass with its own __getattribute__
                 # would answer for names its namespace still holds.
-                found.append((owner.__name__, lambda space=space, name=owner.__name__, owner=owner:
-                              chain(space, space.values(), (modules.get(name), type(owner)))))
+                found.append((owner.__name__, lambda space=space, owner=owner: chain(space, space.values(), (type(owner),))))
             else:
                 found.append((f"{owner.__module__}.{owner.__qualname__}",
                               lambda space=space: chain(space, space.values())))
+        found.append(("sys.modules", lambda: entries(modules, module_keys)))
         # The closure cells of every Python function of the grader's (a cell's contents can
-        # be replaced or emptied; their code and defaults are watched by the audit hook).
+        # be replaced or emptied; their code and defaults the hook watches as they change).
         found.append(("the grader's functions", lambda: map(cell_contents, cells)))
-        found.append(("torch's dispatch-stack functions", lambda: map(dict.get, sealed_spaces, sealed_names,
-                                                                      repeat(None))))
-        found.append(("the kernel tripwires' check", lambda: iter(hook)))
         return found
 
     def same(now: tuple, then: tuple) -> bool:
         """Element by element by identity: no object's own __eq__ runs (student code could)."""
         return len(now) == len(then) and all(map(is_, now, then))
 
-    def check() -> str | None:
+    def integrity() -> str | None:
         # One flat comparison by identity after every request (a few thousand objects);
         # the parts are compared one by one only to name what changed.
         if state["edited"]:
@@ -511,89 +695,206 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         if not same(tuple(chain.from_iterable(observe() for _, observe in watched_parts)), baseline_flat):
             return "tampering:" + next((name for name, observe in watched_parts
                                         if not same(tuple(observe()), baseline[name])), "the grader's machinery")
-        if state["active"] or dispatch_depth() or function_depth():
+        if state["active"] or state["armed"] is not None or dispatch_depth() or function_depth():
             return "tampering:a torch dispatch or function mode was left installed"
         if get_trace() is not None or get_profile() is not None:
             return "tampering:a trace or profile hook was left installed"
         return None
 
-    # ------------------------------------------------------------ the guarded call
-    def run_guarded(spec: dict | None, thunk: Callable[[], Any], extra: Callable[[], Any] | None = None
-                    ) -> tuple[str, Any]:
-        if spec is None:  # no rule: nothing to watch (the wire strips subclasses to their data)
-            result = thunk()
-            return "ok", (result, extra() if extra else None)
-        if tasks() > baseline_tasks:
-            return "forbidden", EARLIER  # the grading side retries once in a fresh worker
-        if handler_set():
-            return "forbidden", "tampering:a signal handler was set before a ruled call"
-        if function_depth():
-            return "forbidden", "tampering:a torch function mode was installed before a ruled call"
-        state["allowed"], state["autograd"] = frozenset(spec["allowed"].split()), bool(spec["autograd"])
-        state["hits"] = hits = []
-        saved_nproc = getrlimit(nproc)
-        outcome: tuple[str, Any] = ("ok", None)
-        error: BaseException | None = None
-        for owner, name, _ in spawn_points:
-            setattr(owner, name, no_spawn)
-        # No automatic collection during the call: a finalizer it would run inside an
-        # operator the mode let through would run with the mode off the stack.
-        collecting = gc_enabled()
-        gc_disable()
-        lowered = geteuid() != 0  # root ignores RLIMIT_NPROC; the Python tripwires remain
-        if lowered:
-            setrlimit(nproc, (0, saved_nproc[1]))
-        raised = False
+    # ------------------------------------------------------------ the hook
+    handlers: dict[str, Callable[..., None]] = {
+        "convkit.operator": on_operator, "convkit.operator_done": on_operator_done, "convkit.unknown": on_unknown,
+        "convkit.kernel": on_kernel, "convkit.sealed": on_sealed, "convkit.arm": on_arm, "convkit.start": on_start,
+        "convkit.returned": on_returned, "convkit.disarm": on_disarm, "convkit.spawn": on_spawn,
+        "convkit.check": on_check, "convkit.call": on_call, "convkit.refuse": on_refuse,
+        "sys._getframe": on_frame, "object.__getattr__": on_attribute, "object.__setattr__": on_set_attribute,
+        "function.__new__": on_new_function, "exec": on_new_function, "sys.settrace": on_trace_set,
+        "sys.setprofile": on_trace_set, "sys.addaudithook": on_audit_hook}
+
+    def audit(event: str, args: tuple) -> None:
+        """The guard's audit hook: every decision, and the refusals. It never runs student
+        code (it reads the submission's objects by type and identity only) and never lets an
+        exception out, whose traceback would hold its frame (but the one CPython swallows)."""
+        handler = handlers.get(event)
+        if handler is None:
+            if event in REFUSED_EVENTS or (event in RULED_EVENTS and state["armed"] is not None):
+                refuse(event)
+            return
         try:
-            with Tripwire():
-                state["active"] = True
-                try:
-                    set_trace(watch)
-                    state["hooked"] = True
-                    try:
-                        result = thunk()
-                    finally:
-                        state["hooked"] = False
-                        hooked = get_trace() is watch
-                        set_trace(None)
-                    if not hooked:
-                        trip("tampering:the guard's trace hook")
-                    if function_depth():  # it would see plain()'s clones
-                        trip("tampering:a torch function mode during a ruled call")
-                    # Made plain while the mode still watches: a lazy value cannot run anything later.
-                    outcome = ("ok", (plain(result), plain(extra()) if extra else None))
-                except Trip:
-                    pass
-                except BaseException as exc:  # noqa: BLE001 - re-raised below unless a trip explains it
-                    error = exc
-                finally:
-                    state["active"] = False
-        finally:
-            raised = lowered and getrlimit(nproc)[0] != 0
-            setrlimit(nproc, saved_nproc)
-            if collecting:
-                gc_enable()
-            for owner, name, original in spawn_points:
-                setattr(owner, name, original)
-        if hits:
-            return "forbidden", hits[0]
-        if error is not None:
-            raise error
-        if raised or tasks() > baseline_tasks:
-            return "forbidden", "spawn:a thread or process was started"
-        return outcome
+            handler(*args)
+        except RuntimeError:
+            if event == "sys.addaudithook":
+                raise  # CPython swallows it and keeps the new hook out
+            refuse(f"the guard's event {event}")
+        except BaseException:  # noqa: BLE001 - a student-raised event of the wrong shape, or a fault of the guard's
+            refuse(f"the guard's event {event}")
 
     # The code of every Python function of the watched modules and of their classes
-    # (torch's classes' methods are mostly C, and the wire calls none of its Python ones).
-    own_functions = functions_of([vars(owner) for owner in [*watched_modules, *own_classes]])
+    # (torch's classes' methods are mostly C, and the wire calls none of its Python ones),
+    # and every function the guard puts where a submission can reach it.
+    reachable = [dispatch, vars(Tripwire)["_should_skip_dynamo"].__func__, no_spawn, run_guarded, check,
+                 set_debug_sealed, registry_rule, *sealed]
+    own_functions = [f for f in [getattr(value, "__func__", value) for space in
+                                 [vars(owner) for owner in [*watched_modules, *own_classes]] for value in space.values()]
+                     + [*functions, *reachable] if type(f) is types.FunctionType]
     cells = [cell for function in own_functions for cell in function.__closure__ or ()]
     own_ids = frozenset(map(id, own_functions))
     state["functions"] = own_functions  # alive, so that no other object takes one of their ids
+    # Frames never handed to student code: the hook's and those of every function it calls,
+    # and the kernel wrappers' (they carry the token).
+    # (build's own frame is gone before any student code runs.)
+    hidden_codes = frozenset(id(code) for code in _codes_in(build.__code__) if code is not build.__code__
+                             ) | {id(tables.wrapper_code)}
+    own_codes = frozenset({id(tables.wrapper_code)})  # Python code that runs inside an operator
+    key_codes = frozenset(map(id, (run_code, sealed_code, tables.wrapper_code)))  # no function may be made of them
     watched_parts = parts()
     baseline = {name: tuple(observe()) for name, observe in watched_parts}
     baseline_flat = tuple(chain.from_iterable(baseline.values()))
     baseline_tasks = tasks()
+    state["kernels"] = tables.registrations  # registrations last as long as their handles
+    add_audit_hook(audit)
+    try:
+        with Tripwire():
+            torch.zeros(1).neg()
+    finally:
+        registry.find_torch_dispatch_rule = torch_rule
+    if not asked:
+        raise RuntimeError("convkit guard: a mode ran before the guard was built, so torch's rule lookup "
+                           "for modes could not be replaced")
     return run_guarded, check
+
+
+# ---------------------------------------------------------------- what a submission can reach
+# build() puts these where student code can reach them: in torch's modules, on torch's mode
+# stack, in the worker's frames. Each is made by _thin: no closure, no globals, only
+# keyword arguments bound when it is made (changing them, or making a function of their
+# code, is refused by the hook). They decide nothing and hold no original: they tell the
+# guard's audit hook what is happening through sys.audit, and do what its box says.
+# A box is a list made here (``[]``), never one the caller hands in.
+UNKNOWN = "operator:?"  # a trip on an operator torch does not define, until dispatch names it
+FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
+# Audit events that only code reaching for the guard's hidden state raises: gc's walks over
+# every object and other threads' frames, refused at once; ctypes' symbols and raw memory,
+# refused during a ruled call (outside one, the sandbox's own tests use them, and CPython
+# audits neither ctypes.memmove nor ctypes.cast: see docs/threat-model.md).
+REFUSED_EVENTS = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._current_frames",
+                            "sys._current_exceptions"})
+RULED_EVENTS = frozenset({"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.cdata",
+                          "ctypes.cdata/buffer", "ctypes.addressof", "ctypes.string_at", "ctypes.wstring_at",
+                          "ctypes.PyObj_FromPtr", "ctypes.call_function"})
+
+
+def _dispatch(self: Any, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None, *,
+              _audit: Any, _base: Any, _isinstance: Any, _label: Any, _unknown: Any) -> Any:
+    """The mode's handler: the hook gives the entry point to run, or the trip to raise."""
+    box: list = []
+    _audit("convkit.operator", func, types, box)
+    if _isinstance(box[-1], _base):
+        if box[-1].args == (_unknown,):
+            _audit("convkit.unknown", _label(func))
+        raise box.pop()
+    try:
+        return box.pop()(*args, **(kwargs or {}))
+    finally:
+        _audit("convkit.operator_done")
+
+
+def _sealed(*args: Any, _audit: Any, _index: Any, _base: Any, _isinstance: Any, **kwargs: Any) -> Any:
+    """One of torch's dispatch functions, sealed: the hook runs its original outside a ruled call."""
+    args, box = [*args], []
+    _audit("convkit.sealed", _index, args, box)
+    if _isinstance(box[-1], _base):
+        raise box.pop()
+    return box.pop()(*args, **kwargs)
+
+
+def _run_guarded(spec: Any, thunk: Any, extra: Any = None, *, _audit: Any, _mode: Any, _base: Any) -> Any:
+    """build()'s run_guarded: arms the hook, runs ``thunk`` under the mode, returns the hook's verdict."""
+    if spec is None:  # no rule: nothing to watch (the wire strips subclasses to their data)
+        result = thunk()
+        return "ok", (result, extra() if extra else None)
+    box: list = []
+    _audit("convkit.arm", spec, box)
+    if box:
+        return box.pop()
+    error = None
+    try:
+        with _mode():
+            _audit("convkit.start")
+            try:
+                result = thunk()
+                more = extra() if extra else None
+            except _base as exc:  # noqa: BLE001 - the hook knows whether a trip explains it
+                error, result, more = exc, None, None
+            _audit("convkit.returned", error is None, result, more, extra is not None)
+    finally:
+        _audit("convkit.disarm", box)
+    if box[-1] == "raise":
+        raise error
+    return box.pop()
+
+
+def _check(*, _audit: Any) -> Any:
+    """build()'s check: the hook's integrity check."""
+    box: list = []
+    _audit("convkit.check", box)
+    return box.pop()
+
+
+def _no_spawn(*args: Any, _audit: Any, _trip: Any, **kwargs: Any) -> Any:
+    """What starts a thread or a process during a ruled call."""
+    _audit("convkit.spawn")
+    raise _trip("spawn:a thread or process")
+
+
+def _rule(op: Any, mode_class: Any, *, _mode: Any, _rule: Any, _asked: Any) -> Any:
+    """torch's finder of rules registered for a mode, but for the guard's mode."""
+    if mode_class is _mode:
+        _asked.append(True)
+        return None
+    return _rule(op, mode_class)
+
+
+def _set_debug(flags: Any, *, _audit: Any, _set: Any, _flag: Any, _index: Any) -> Any:
+    """gc.set_debug without DEBUG_SAVEALL, which would keep collected frames in gc.garbage."""
+    flags = _index(flags)
+    if flags & _flag:
+        _audit("convkit.refuse", "gc.DEBUG_SAVEALL")
+    return _set(flags)
+
+
+def _no_dynamo(cls: Any) -> bool:
+    """The default wraps the mode's handler in a lazy torch._dynamo import (over 1 s)."""
+    return False
+
+
+def _thin(function: types.FunctionType, **bound: Any) -> types.FunctionType:
+    """``function``'s code as a new function with no globals and no closure, its
+    keyword-only arguments bound to ``bound``."""
+    # Builtins are there for torch's C++, which reads them from the calling frame; the
+    # function itself reads no global.
+    made = types.FunctionType(function.__code__, {"__builtins__": builtins}, function.__name__, function.__defaults__)
+    made.__kwdefaults__ = bound or None
+    return made
+
+
+def _deliverer(handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
+    """A Python signal handler that is given no frame: the one it interrupts could be the guard's."""
+    def deliver(signum: int, frame: Any) -> Any:
+        return handler(signum, None)
+    return deliver
+
+
+def _codes_in(code: types.CodeType) -> Iterator[types.CodeType]:
+    """``code`` and every code object nested in it (functions, lambdas, comprehensions).
+
+    >>> sorted(c.co_name for c in _codes_in(compile("def f():\\n    return [x for x in ()]", "<x>", "exec")))
+    ['<listcomp>', '<module>', 'f']
+    """
+    yield code
+    for constant in code.co_consts:
+        if type(constant) is types.CodeType:
+            yield from _codes_in(constant)
 
 
 class Tables(NamedTuple):
@@ -604,9 +905,11 @@ class Tables(NamedTuple):
     operators: dict[int, tuple[str, Any]]  # id(aten overload) -> (name, C++ entry point)
     overloads: list[Any]  # those overloads, kept alive so that their ids stay theirs
     sites: list[tuple[Any, Any, Any]]  # (namespace or list, name or index, original) of what build() seals
-    hook: list[Any]  # [the check of the guard armed in this process], [None] before build()
     registrations: dict[str, Any]  # the wrappers stay registered as long as these live
     wrapper_code: types.CodeType  # the wrappers' code, which runs inside operators
+    kernels: list[tuple[str, str, Any]]  # slot -> (name as the allowlists say it, label, original call_boxed)
+    early: list[list[Any]]  # each wrapper's own kernel until build() empties these
+    token: object  # what a wrapper shows the guard's hook to be given its kernel
 
 
 def prepare() -> Tables:
@@ -668,14 +971,23 @@ def prepare() -> Tables:
             elif type(value) is list:  # torch.jit's table of builtins holds (function, name) pairs
                 sites += [(value, index, item) for index, item in enumerate(value) if original(item)]
 
-    hook: list[Any] = [None]
+    # A wrapper holds no kernel once a guard is built: it shows the token to the guard's
+    # audit hook, which gives the kernel to run or the trip to raise (a frame of it, or
+    # the wrapper itself found through gc, hands out nothing: the hook refuses both).
+    token, audit_event, trip_type = object(), sys.audit, Trip
+    kernels: list[tuple[str, str, Any]] = []
+    early: list[list[Any]] = []
 
-    def tripwire(name: str, label: str, original: Any) -> Callable[..., Any]:
+    def tripwire(slot: int, run: Any) -> Callable[..., Any]:
+        own = [run]
+        early.append(own)
+
         def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
-            check = hook[0]
-            if check is not None:
-                check(name, label)
-            return original.call_boxed(keyset, *args, **kwargs)
+            box = own[:]
+            audit_event("convkit.kernel", slot, token, box)
+            if type(box[-1]) is trip_type:
+                raise box.pop()
+            return box.pop()(keyset, *args, **kwargs)
         return kernel
 
     registrations: dict[str, Any] = {}
@@ -685,8 +997,11 @@ def prepare() -> Tables:
             if namespace not in registrations:
                 registrations[namespace] = register("IMPL", namespace, "", __file__, 0)
             own_name = name if namespace == "aten" else f"{namespace}::{name}"  # as the allowlists name it
-            registrations[namespace].impl(overload, key, tripwire(own_name, f"{namespace}.{name}", original), True)
-    return Tables(operators, overloads, sites, hook, registrations, tripwire("", "", None).__code__)
+            kernels.append((own_name, f"{namespace}.{name}", original.call_boxed))
+            registrations[namespace].impl(overload, key, tripwire(len(kernels) - 1, original.call_boxed), True)
+    wrapper_code = tripwire(-1, None).__code__
+    early.pop()
+    return Tables(operators, overloads, sites, registrations, wrapper_code, kernels, early, token)
 
 
 def _kernels(torch: Any, names: list[str]) -> Iterator[tuple[str, str, str, str, Any]]:

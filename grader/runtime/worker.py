@@ -226,10 +226,10 @@ def _apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)))
 
 
-def main(argv: list[str], tables: Any = None) -> None:
+def main(argv: list[str], tables: list | None = None) -> None:
     """``worker --fd N --limits JSON``: serve requests for the submission in the current
-    folder. ``tables``: guard.prepare()'s, from a zygote that prepared them for all its
-    workers (a cold worker prepares its own)."""
+    folder. ``tables``: ``[guard.prepare()'s]`` from a zygote that prepared them for all
+    its workers, taken out of the list here (a cold worker prepares its own)."""
     # First, while this is the only thread and no student code exists: the kernel's key
     # store, shared by every worker of a uid, is closed to this process and all it starts.
     seccomp.deny_keyring()
@@ -255,16 +255,25 @@ def main(argv: list[str], tables: Any = None) -> None:
     # Locals, bound before any student code runs: rebinding a module global changes
     # nothing here, and changing the objects themselves fails guard's integrity check.
     ops = types.MappingProxyType(dict(_OPS))  # a private copy: editing _OPS changes nothing
-    run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
-                                      *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
-                                     list(ops.values()), tables)
     serve, frame, receive, notes, exit_now, forbidden_frame = handle, wire.frame, wire.receive, _NOTES, os._exit, _forbidden_frame
     send_bytes = sock.sendall
+    answering: list[Any] = [None]  # the id of the request being answered
+
+    def refused(what: str) -> None:
+        """The guard's hook saw student code reach for what it hides: that request is
+        forbidden, and this worker, whose state it may have seen, answers no other."""
+        send_bytes(forbidden_frame(answering[0], what))
+        exit_now(0)
+
+    run_guarded, check = guard.build([sys.modules[__name__], guard, notebook_import,
+                                      *(sys.modules[name] for name in OP_MODULES if name in sys.modules)],
+                                     list(ops.values()), tables.pop() if tables else None, refused)
     while True:
         try:
             request = receive(sock)
         except EOFError:
             return
+        answering[0] = request.get("id") if type(request) is dict else None
         reply = serve(request, folder, run_guarded, ops)
         reply["notes"] = notes[:]
         notes.clear()

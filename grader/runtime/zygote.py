@@ -224,7 +224,7 @@ def _guarded(stage: Any, *args: Any) -> None:
             os._exit(70)
 
 
-def become_worker(zygote_pid: int, fds: list[int], tables: Any) -> None:
+def become_worker(zygote_pid: int, fds: list[int], tables: list) -> None:
     """In a freshly forked child: confine it to one submission, then run the worker; never returns.
 
     Three processes, as bwrap makes for a cold worker: this one (in the zygote's PID
@@ -238,7 +238,7 @@ def become_worker(zygote_pid: int, fds: list[int], tables: Any) -> None:
     _guarded(_outer, zygote_pid, fds, tables)
 
 
-def _outer(zygote_pid: int, fds: list[int], tables: Any) -> None:
+def _outer(zygote_pid: int, fds: list[int], tables: list) -> None:
     """The zygote's child: hello, setup, new namespaces, then wait for pid 1 and exit as it did."""
     signal.set_wakeup_fd(-1)
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGPIPE):
@@ -262,7 +262,7 @@ def _outer(zygote_pid: int, fds: list[int], tables: Any) -> None:
     os._exit(_exit_code(_wait_for(init)))
 
 
-def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: Any) -> None:
+def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: list) -> None:
     """Pid 1 of the submission's PID namespace: its /proc, the worker's start, then reaping."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)  # this namespace's processes only
@@ -275,7 +275,7 @@ def _pid_one(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: Any
     os._exit(_exit_code(_wait_for(worker_pid)))
 
 
-def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: Any) -> None:
+def _run_worker(setup: dict, files: list[tuple[bytes, bytes]], fd: int, tables: list) -> None:
     """Pid 2: the private uid with no capability, the files in /work, then the worker loop."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _drop_capabilities(setup["uid"])
@@ -311,7 +311,7 @@ def _reap(control: socket.socket, children: dict[int, int]) -> None:
             _send(control, {"exit": number, "status": status})
 
 
-def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[int, int], tables: Any) -> None:
+def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[int, int], tables: list) -> None:
     """Fork child ``number`` with ``fds`` (socket, stdout, stderr); the zygote keeps none of them."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -325,9 +325,9 @@ def _spawn(control: socket.socket, number: int, fds: list[int], children: dict[i
     children[pid] = number
 
 
-def serve(control: socket.socket, tables: Any) -> None:
+def serve(control: socket.socket, tables: list) -> None:
     """Answer spawn and kill requests until the grading side closes the control socket;
-    ``tables`` (guard.prepare()'s) go to every worker."""
+    ``tables`` (``[guard.prepare()'s]``) go to every worker, which takes them out."""
     children: dict[int, int] = {}
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wake_write)
@@ -382,9 +382,10 @@ def main(argv: list[str]) -> None:
     for name in worker.OP_MODULES:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
-    # Read and installed once here, for every worker; held by this frame and handed down
-    # to each, never by a module a submission can import.
-    tables = guard.prepare()
+    # Read and installed once here, for every worker, and handed down to each in a list the
+    # worker empties (guard.build keeps nothing of them): no frame of the zygote's, which
+    # every worker inherits, holds them as a name, and no module a submission can import does.
+    tables = [guard.prepare()]
     huge_pages()  # last: after everything every worker would otherwise copy
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
