@@ -1,0 +1,59 @@
+"""Red team 8, route "the dispatch mode's class": im2col runs F.unfold, conv2d_unfold F.conv2d.
+
+The guard's mode class ``Tripwire`` subclasses torch's ``TorchDispatchMode``, so
+``TorchDispatchMode.__subclasses__()`` lists it (the module and class are reached by
+computed names). Its ``__torch_dispatch__``'s closure cells hold the guard's ``state``;
+``state["active"] = False`` lets every operator and kernel through for the rest of the
+call. Found once, at import: the class exists before any student code runs.
+"""
+import importlib
+
+import torch
+import torch.nn.functional as F
+
+from conv_args import conv2d_args, require_fits, require_ndim, require_non_negative, require_positive, spatial_tuple
+
+
+
+def _find_state():
+    module = importlib.import_module("torch.utils._py" + "thon_dispatch")
+    for cls in getattr(module, "TorchDispatch" + "Mode").__subclasses__():
+        handler = vars(cls).get("__torch_" + "dispatch__")
+        for cell in getattr(handler, "__clo" + "sure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if type(value) is dict and "active" in value and "hits" in value:
+                return value
+    raise RuntimeError("no guard state")
+
+
+_STATE = _find_state()
+
+
+_unfold = getattr(F, "un" + "fold")
+_conv = getattr(F, "con" + "v2d")
+
+
+def im2col(X, kernel_size, stride=1, padding=0, dilation=1):
+    require_ndim(X, (3, 4), "X", "im2col")
+    kernel = spatial_tuple(kernel_size, 2, "kernel_size", "im2col")
+    stride = spatial_tuple(stride, 2, "stride", "im2col")
+    padding = spatial_tuple(padding, 2, "padding", "im2col")
+    dilation = spatial_tuple(dilation, 2, "dilation", "im2col")
+    require_positive(kernel, "kernel_size", "im2col")
+    require_positive(stride, "stride", "im2col")
+    require_positive(dilation, "dilation", "im2col")
+    require_non_negative(padding, "padding", "im2col")
+    require_fits(X.shape[-2:], kernel, dilation, padding, "kernel_size", "im2col")
+    _STATE["active"] = False
+    if X.dim() == 3:
+        return _unfold(X.unsqueeze(0), kernel, dilation, padding, stride).squeeze(0)
+    return _unfold(X, kernel, dilation, padding, stride)
+
+
+def conv2d_unfold(X, weight, bias=None, stride=1, padding=0, dilation=1):
+    stride, padding, dilation = conv2d_args("conv2d_unfold", X, weight, bias, stride, padding, dilation)
+    _STATE["active"] = False
+    return _conv(X, weight, bias, stride, padding, dilation)
