@@ -154,12 +154,14 @@ CATALOG: dict[str, dict[str, str]] = {
               "évaluée doit faire son travail elle-même, dans le thread appelant",
     },
     "forbidden_tampering": {
-        "en": "{function}: the grader's guard or torch's dispatch machinery was changed while your code ran "
-              "({what}: tampering), so this test cannot be trusted and scores 0",
-        "es": "{function}: el guardián del corrector o el mecanismo de despacho de torch cambió mientras se "
-              "ejecutaba tu código ({what}: manipulación), así que esta prueba no es fiable y vale 0",
-        "fr": "{function} : le garde du correcteur ou le mécanisme de dispatch de torch a été modifié pendant "
-              "l'exécution de votre code ({what} : falsification), ce test n'est donc pas fiable et vaut 0",
+        "en": "{function}: your code changed, or reached into, the grader's guard or torch's dispatch machinery "
+              "while it ran ({what}: tampering), so this test cannot be trusted and scores 0",
+        "es": "{function}: tu código cambió, o inspeccionó por dentro, el guardián del corrector o el mecanismo de "
+              "despacho de torch mientras se ejecutaba ({what}: manipulación), así que esta prueba no es fiable y "
+              "vale 0",
+        "fr": "{function} : votre code a modifié, ou inspecté de l'intérieur, le garde du correcteur ou le mécanisme "
+              "de dispatch de torch pendant son exécution ({what} : falsification), ce test n'est donc pas fiable "
+              "et vaut 0",
     },
     "forbidden_tampering_static": {
         "en": "{function}: {file} reaches into the grader or torch's internals ({file}, line {line}: `{text}`), "
