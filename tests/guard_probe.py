@@ -171,11 +171,11 @@ def reachable_state(run: Callable, check: Callable, tables: guard.Tables, depth:
     way (run_guarded, check, the mode on torch's stack and its class, the trace function,
     the sealed functions in every module, gc.set_debug, torch's rule finder), following
     closures, globals, defaults, bound methods and class dicts ``depth`` steps: the
-    functions build() nests (the hook and all it calls), the token, an original."""
+    functions build() nests (the hook and all it calls), an original."""
     import torch._library.simple_registry as registry
 
     hidden = {id(code) for code in guard._codes_in(guard.build.__code__) if code is not guard.build.__code__}
-    secrets = {id(tables.token): "the wrappers' token", id(tables.kernels): "the kernels",
+    secrets = {id(tables.kernels): "the kernels",
                **{id(run_): f"kernel {name}" for name, _, run_ in tables.kernels},
                **{id(original): f"original {name}" for _, name, original in tables.sites if type(original) is not tuple}}
     roots: list[tuple[str, Any]] = [("run_guarded", run), ("check", check), ("gc.set_debug", gc.set_debug),
@@ -249,7 +249,7 @@ def reachable_originals(tables: guard.Tables, depth: int = 6) -> list[str]:
     return sorted(found)
 
 
-def refusals(run: Callable, heard: list[str]) -> dict[str, str]:
+def refusals(run: Callable, check: Callable, heard: list[str], kernels: set[int]) -> dict[str, str]:
     """Each way a submission reaches for what the guard hides, at import time or in a ruled
     call: what the hook reported ("allowed" if nothing). Honest uses of frames last."""
     import collections
@@ -260,20 +260,30 @@ def refusals(run: Callable, heard: list[str]) -> dict[str, str]:
         before = len(heard)
         try:
             action()
+        except AssertionError as failed:
+            return f"failed: {failed}"
         except BaseException:  # noqa: BLE001 - a trip, or what the refused operation raised
             pass
         return heard[before] if len(heard) > before else "allowed"
 
     def wrapper_frames() -> None:
+        found: list[str] = []
+
         def inside() -> None:
             try:
                 getattr(torch.Tensor, "__torch_dispatch__")(POOL, (), (X, [2, 2]), {})
             except BaseException as trip:  # noqa: BLE001 - the wrapper's trip, caught to read its frames
                 tb = trip.__traceback__
                 while tb is not None:
-                    tb.tb_frame
+                    values = list(tb.tb_frame.f_locals.values())
+                    values += [item for value in values if type(value) in (list, tuple) for item in value]
+                    values += [item for value in values if type(value) is tuple for item in value]
+                    if any(id(value) in kernels for value in values):
+                        found.append(f"{tb.tb_frame.f_code.co_name}'s frame holds an original kernel")
                     tb = tb.tb_next
         run(SPEC, inside)
+        if found:
+            raise AssertionError(found)
 
     def handler_frame() -> None:
         frames: list[Any] = []
@@ -283,14 +293,31 @@ def refusals(run: Callable, heard: list[str]) -> dict[str, str]:
         if frames != [None]:
             raise AssertionError(f"a signal handler was given {frames}")
 
+    def timer_inside_the_hook() -> None:
+        """A 50 µs timer while the hook runs check() over and over: its handler asks for its
+        own frame each time, which would be refused if the hook were below it."""
+        ran: list[int] = []
+        signal.signal(signal.SIGALRM, lambda number, frame: ran.append(sys._getframe(0).f_lineno))
+        signal.setitimer(signal.ITIMER_REAL, 0.00005, 0.00005)
+        try:
+            for _ in range(3000):
+                run.__kwdefaults__  # noqa: B018 - any audited read: the hook runs for it
+                check()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        if not ran:
+            raise AssertionError("the timer never fired")
+
     return {
+        "a timer's handler while the hook runs": attempt(timer_inside_the_hook),
         "gc.get_objects": attempt(gc.get_objects),
         "gc.get_referrers": attempt(lambda: gc.get_referrers(json.dumps)),
         "gc.DEBUG_SAVEALL": attempt(lambda: (gc.set_debug(gc.DEBUG_SAVEALL), gc.set_debug(0))),
         "a ctypes symbol in a ruled call": attempt(lambda: run(SPEC, lambda: ctypes.pythonapi.PyEval_GetFrame)),
         "sys.setprofile outside a ruled call": attempt(lambda: (sys.setprofile(lambda *a: None), sys.setprofile(None))),
         "a function of run_guarded's code": attempt(lambda: types.FunctionType(run.__code__, {})),
-        "a kernel wrapper's frame from its trip": attempt(wrapper_frames),
+        "a kernel wrapper's frames from its trip (they hold no kernel)": attempt(wrapper_frames),
         "a signal handler's frame": attempt(handler_frame),
         "honest: a namedtuple and a traceback in a ruled call": attempt(lambda: run(SPEC, lambda: (
             collections.namedtuple("Window", "row column"), traceback.format_stack()))),
@@ -417,7 +444,7 @@ def main() -> None:
     os.path.realpath = real
     with tempfile.TemporaryDirectory() as folder:
         report["written module"] = run({"allowed": "", "autograd": True}, in_a_written_module(Path(folder)))
-    report["refusals"] = refusals(run, heard)  # last: the check reports a refusal from then on
+    report["refusals"] = refusals(run, check, heard, {id(run_) for _, _, run_ in tables.kernels})  # last: the check reports a refusal from then on
     print(json.dumps(report, default=str))
 
 

@@ -177,7 +177,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     current_node = torch._C._current_autograd_node
     dispatch_depth, function_depth = torch._C._len_torch_dispatch_stack, torch._C._len_torch_function_stack
     dispatch_keys, python_key = torch._C._dispatch_keys, torch._C.DispatchKey.Python
-    opaque, max_depth = wire.Opaque, wire.MAX_DEPTH
+    max_depth, new_object, new_exception = wire.MAX_DEPTH, object.__new__, BaseException.__new__
+    opaque_type, opaque_space = wire.Opaque, vars(wire.Opaque)["__dict__"].__get__
     getrlimit, setrlimit, nproc = resource.getrlimit, resource.setrlimit, resource.RLIMIT_NPROC
     listdir, getpid, geteuid, exit_now, write = os.listdir, os.getpid, os.geteuid, os._exit, os.write
     gc_enabled, gc_disable, gc_enable, save_all = gc.isenabled, gc.disable, gc.enable, gc.DEBUG_SAVEALL
@@ -185,23 +186,32 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                                                                 sys._getframe, types.FrameType)
     chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
-    type_name = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
+    exact = str.__str__  # a str subclass's text as a str: none of its methods runs
+    mro_of = vars(type)["__mro__"].__get__  # a class's own MRO, whatever its metaclass says
+    name_of = vars(type)["__name__"].__get__  # a class's own name: a metaclass property cannot answer for it
+
+    def type_name(kind: type) -> str:
+        return exact(name_of(kind))  # __name__ can be set to a str subclass
     signal_setters, get_handler, signals = (signal.signal, _signal.signal), _signal.getsignal, tuple(signal.valid_signals())
     default_int_handler, add_audit_hook, audit_event = signal.default_int_handler, sys.addaudithook, sys.audit
     tables = prepare() if tables is None else tables
     operators = tables.operators  # id(overload) -> (aten name, its C++ entry point), read before any student code
-    kernels, token = tables.kernels, tables.token  # the wrapped kernels, and the key the wrappers show
+    kernels = tables.kernels  # slot -> (name, label, original), read before any student code
     for early in tables.early:
         early.clear()  # from now on the wrappers get their kernel from the hook, and only in its time
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": "",
                              "hooked": False, "armed": None, "outcome": None, "edited": "", "reading": None,
-                             "setting": False}
+                             "setting": False, "own": False}
 
-    def hit(what: str) -> Trip:
-        """Record a trip (for good: nothing a submission reaches can take it back) and
-        return the exception the caller raises, outside the hook."""
+    def hit(what: str) -> tuple[bool, Trip]:
+        """Record a trip (for good: nothing a submission reaches can take it back); the
+        answer tells the caller to raise it, outside the hook."""
         state["hits"].append(what)
-        return Trip(what)
+        return True, new_exception(Trip, what)  # no __init__ of a class student code can change
+
+    def give(value: Any) -> tuple[bool, Any]:
+        """The answer that tells the caller what to run."""
+        return False, value
 
     def refuse(what: str) -> None:
         """Student code reached for what the guard hides: report it (the worker answers
@@ -221,15 +231,15 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # happening through sys.audit; the hook holds every decision, every original and every
     # trip, and nothing reaches the hook (audit hooks cannot be listed, and the hook
     # refuses gc's walks and its own frames).
-    dispatch = _thin(_dispatch, _audit=audit_event, _base=BaseException, _isinstance=isinstance, _label=foreign_name,
-                     _unknown=UNKNOWN)
+    dispatch = _thin(_dispatch, _audit=audit_event, _label=foreign_name, _unknown=UNKNOWN)
     Tripwire = type("Tripwire", (TorchDispatchMode,), {
         "__torch_dispatch__": dispatch, "__module__": __name__,
         # The default wraps the handler in a lazy torch._dynamo import (over 1 s).
         "_should_skip_dynamo": classmethod(_thin(_no_dynamo))})
     trace = types.MethodType(audit_event, "convkit.call")
     no_spawn = _thin(_no_spawn, _audit=audit_event, _trip=Trip)
-    run_guarded, run_code = _thin(_run_guarded, _audit=audit_event, _mode=Tripwire, _base=BaseException), _run_guarded.__code__
+    run_guarded, run_code = _thin(_run_guarded, _audit=audit_event, _mode=Tripwire, _base=BaseException), \
+        _run_guarded.__code__
     check = _thin(_check, _audit=audit_event)
     stack_at = torch._C._get_dispatch_stack_at
 
@@ -241,7 +251,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             return
         name, run = operators.get(id(func), ("", None))
         if not state["active"]:
-            box.append(run or func)
+            box.append(give(run or func))
         elif type(kinds) is tuple and kinds and issubclass(type(kinds[0]), type):
             box.append(hit(f"subclass:{type_name(kinds[0])}"))
         elif run is None:
@@ -256,7 +266,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             # Below this point torch runs its C++ kernel: any Python code that runs now is a
             # kernel registered over torch's own (the trace hook trips on it).
             state["inside"] = name
-            box.append(run)
+            box.append(give(run))
 
     def on_operator_done() -> None:
         state["inside"] = ""
@@ -283,9 +293,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # (KERNEL_PATTERN) is wrapped (by prepare()) in one that asks the hook for the kernel.
     # It trips when a ruled call reaches the kernel while no operator the mode let through
     # is running, i.e. around the mode (``torch.Tensor.__torch_dispatch__``, an
-    # overload's ``_op_dk``, a C function calling another). Only a wrapper knows the token.
-    def on_kernel(slot: Any, key: Any, box: Any) -> None:
-        if key is not token or type(slot) is not int or type(box) is not list or not 0 <= slot < len(kernels):
+    # overload's ``_op_dk``, a C function calling another). The kernel goes to a wrapper's
+    # code only: a wrapper holds none, so its frame hands out nothing.
+    def on_kernel(slot: Any, box: Any) -> None:
+        if type(slot) is not int or type(box) is not list or not 0 <= slot < len(kernels):
+            return
+        if caller().f_code is not tables.wrapper_code:
             return
         name, label, run = kernels[slot]
         if state["active"]:
@@ -298,7 +311,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             # profile callback) must not borrow the operator's pass.
             if name != inside and name not in state["allowed"]:
                 return box.append(hit(f"operator:{name}"))
-        box.append(run)
+        box.append(give(run))
 
     # ------------------------------------------------------------ the dispatch stack, sealed
     # Replaced before any student code runs, so student code only ever sees the sealed
@@ -314,29 +327,31 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     messages = [("tampering:a signal handler set during a ruled call" if index in setter_slots else
                  f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})")
                 for index, original in enumerate(originals)]
-    sealed = [_thin(_sealed, _audit=audit_event, _index=index, _base=BaseException, _isinstance=isinstance)
-              for index in range(len(originals))]
+    sealed = [_thin(_sealed, _audit=audit_event, _index=index) for index in range(len(originals))]
     sealed_code = _sealed.__code__
 
-    def on_sealed(index: Any, args: Any, box: Any) -> None:
-        if type(index) is not int or type(args) is not list or type(box) is not list or not 0 <= index < len(originals):
+    def on_sealed(index: Any, args: Any, named: Any, box: Any) -> None:
+        if (type(index) is not int or type(args) is not list or type(named) is not dict or type(box) is not list
+                or not 0 <= index < len(originals)):
             return
-        if get_frame(2).f_code is not sealed_code:
+        if caller().f_code is not sealed_code:
             return  # only a sealed function gets its original
         original = originals[index]
         if original is register_library:
             # Sealed for torch's own operators at all times: a kernel registered over
             # ``aten::fmin`` would run whatever it likes under an allowed name.
-            if len(args) > 1 and type(args[1]) is str and args[1] == "aten":
+            namespace = args[1] if len(args) > 1 else next(
+                (value for key, value in dict.items(named) if type(key) is str and key == "name"), "")
+            if issubclass(type(namespace), str) and exact(namespace) == "aten":
                 state["hits"].append("tampering:a kernel registered for torch's operators")
-                return box.append(PermissionError(
-                    "convkit: a submission may not register kernels for torch's own operators (aten)"))
+                return box.append((True, PermissionError(
+                    "convkit: a submission may not register kernels for torch's own operators (aten)")))
         elif state["active"]:
             return box.append(hit(messages[index]))
         elif index in setter_slots and len(args) > 1 and callable(args[1]) and type(args[1]) is not int:
             # A Python handler gets no frame: the one it interrupts could be the guard's.
-            args[1] = _deliverer(args[1])
-        box.append(original)
+            args[1] = _deliverer(args[1], hidden_codes)
+        box.append(give(original))
 
     by_id = {id(original): function for original, function in zip(originals, sealed)}
     for holder, key, original in sites:
@@ -347,23 +362,31 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     handle_type = torch._C._DispatchOperatorHandle
     originals.append(vars(handle_type)["redispatch_boxed"])
     messages.append("tampering:torch's dispatch machinery (redispatch_boxed)")
-    sealed.append(_thin(_sealed, _audit=audit_event, _index=len(originals) - 1, _base=BaseException,
-                        _isinstance=isinstance))
+    sealed.append(_thin(_sealed, _audit=audit_event, _index=len(originals) - 1))
     handle_type.redispatch_boxed = sealed[-1]
     # The collector's debug flag would keep the frames of collected cycles in gc.garbage.
     set_debug_sealed = _thin(_set_debug, _audit=audit_event, _set=gc.set_debug, _flag=save_all, _index=operator.index)
     gc.set_debug = set_debug_sealed
 
     # ------------------------------------------------------------ the guarded call
+    def caller(depth: int = 3) -> Any:
+        """The frame that raised the event a handler is answering (frame 0 is this one, 1 the
+        handler, 2 the hook). The hook's own request is the one frame request it lets through."""
+        state["own"] = True
+        try:
+            return get_frame(depth)
+        finally:
+            state["own"] = False
+
     def caller_armed() -> bool:
         """Whether the code raising this event is the run_guarded that armed the guard."""
-        return get_frame(3) is state["armed"]
+        return caller(4) is state["armed"]
 
     def on_arm(spec: Any, box: Any) -> None:
         if type(box) is not list or type(spec) is not dict:
             return
-        caller = get_frame(2)
-        if caller.f_code is not run_code:
+        arming = caller()
+        if arming.f_code is not run_code:
             return
         if state["armed"] is not None:
             state["hits"].append("tampering:a ruled call inside a ruled call")
@@ -380,7 +403,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                 allowed = value
             elif type(key) is str and key == "autograd":
                 autograd = value is True
-        state["armed"], state["outcome"], state["ok"] = caller, ("ok", None), False
+        state["armed"], state["outcome"], state["ok"] = arming, ("ok", None), False
         state["allowed"], state["autograd"] = frozenset(allowed.split()), autograd
         state["hits"] = []
         state["nproc"] = getrlimit(nproc)
@@ -464,7 +487,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # object through gc's walks, nor memory through ctypes' pointers. Frames of the
     # submission and of the worker stay open (tracebacks, namedtuple, logging need them).
     def on_frame(frame: Any) -> None:
-        if type(frame) is not frame_type:
+        if type(frame) is not frame_type or state["own"]:
             return
         for _ in range(10_000):
             if frame is None:
@@ -582,16 +605,17 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
 
     def library(code: Any) -> str | None:
         """The forbidden library (or routine) the function of ``code`` is part of, or None."""
-        path = real_path(code.co_filename)
+        # Exact strings: a code object's names can be str subclasses of the submission's.
+        path, code_name = real_path(exact(code.co_filename)), exact(code.co_name)
         root = next((site_dir for site_dir in site_dirs if path.startswith(site_dir)), None)
         # Module bodies run at import (torch importing lazily); their functions are still watched.
-        if root is None or code.co_name == "<module>":
+        if root is None or code_name == "<module>":
             return None
         module = path[len(root):].rpartition(".")[0].replace(sep, ".").removesuffix(".__init__")
         top = module.partition(".")[0]
         if top not in LIBRARIES:
             return module
-        routine = f"{top}.{code.co_name}"
+        routine = f"{top}.{code_name}"
         return next((r for r in LIBRARY_ROUTINES if module.startswith(r) or routine == r), None)
 
     def importing(caller: Any) -> bool:
@@ -606,7 +630,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             code = caller.f_code
             if id(code) in import_codes:  # by identity: a file name such as "<frozen importlib" can be made up
                 return True
-            name = code.co_filename
+            name = exact(code.co_filename)
             known = places.get(name)
             if known is None:
                 known = places[name] = name.startswith("<") or real_path(name).startswith(trusted)
@@ -616,16 +640,23 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         return False
 
     # ------------------------------------------------------------ plain data
+    def opaque(kind: str, text: str) -> Any:
+        """A wire.Opaque made without its class's __init__ or __setattr__, which student code can replace."""
+        made = new_object(opaque_type)
+        space = opaque_space(made)
+        space["type"], space["repr"] = kind, text
+        return made
+
     def plain(value: Any, depth: int = 0) -> Any:
         kind = type(value)
-        if value is None or kind in (bool, int, float, str):
+        if value is None or kind is bool or kind is int or kind is float or kind is str:
             return value
         if kind is plain_tensor or kind is parameter:
             if dispatch_keys(value).has(python_key):
-                raise hit(f"subclass:{type_name(kind)}")
+                raise hit(f"subclass:{type_name(kind)}")[1]
             return clone(detach(value))
-        if issubclass(kind, plain_tensor):
-            raise hit(f"subclass:{type_name(kind)}"[:120])
+        if any(map(is_, mro_of(kind), repeat(plain_tensor))):
+            raise hit(f"subclass:{type_name(kind)}"[:120])[1]
         if depth > max_depth:
             return opaque(type_name(kind)[:100], "")
         if kind is tuple or kind is size_type:
@@ -720,6 +751,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             if event in REFUSED_EVENTS or (event in RULED_EVENTS and state["armed"] is not None):
                 refuse(event)
             return
+        # No collection while the hook runs: a finalizer of the submission's would run under
+        # its frame (a signal handler is dropped there: _deliverer).
+        collecting = gc_enabled()
+        gc_disable()
         try:
             handler(*args)
         except RuntimeError:
@@ -728,6 +763,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             refuse(f"the guard's event {event}")
         except BaseException:  # noqa: BLE001 - a student-raised event of the wrong shape, or a fault of the guard's
             refuse(f"the guard's event {event}")
+        finally:
+            if collecting:
+                gc_enable()
 
     # The code of every Python function of the watched modules and of their classes
     # (torch's classes' methods are mostly C, and the wire calls none of its Python ones),
@@ -740,11 +778,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     cells = [cell for function in own_functions for cell in function.__closure__ or ()]
     own_ids = frozenset(map(id, own_functions))
     state["functions"] = own_functions  # alive, so that no other object takes one of their ids
-    # Frames never handed to student code: the hook's and those of every function it calls,
-    # and the kernel wrappers' (they carry the token).
-    # (build's own frame is gone before any student code runs.)
-    hidden_codes = frozenset(id(code) for code in _codes_in(build.__code__) if code is not build.__code__
-                             ) | {id(tables.wrapper_code)}
+    # Frames never handed to student code: the hook's and those of every function it calls.
+    # (build's own frame is gone before any student code runs; a kernel wrapper's holds
+    # nothing, and torch's errors from a kernel come through it to honest code.)
+    hidden_codes = frozenset(id(code) for code in _codes_in(build.__code__) if code is not build.__code__)
     own_codes = frozenset({id(tables.wrapper_code)})  # Python code that runs inside an operator
     key_codes = frozenset(map(id, (run_code, sealed_code, tables.wrapper_code)))  # no function may be made of them
     watched_parts = parts()
@@ -785,27 +822,28 @@ RULED_EVENTS = frozenset({"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle"
 
 
 def _dispatch(self: Any, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None, *,
-              _audit: Any, _base: Any, _isinstance: Any, _label: Any, _unknown: Any) -> Any:
-    """The mode's handler: the hook gives the entry point to run, or the trip to raise."""
+              _audit: Any, _label: Any, _unknown: Any) -> Any:
+    """The mode's handler: the hook answers ``(True, trip)`` or ``(False, entry point)``."""
     box: list = []
     _audit("convkit.operator", func, types, box)
-    if _isinstance(box[-1], _base):
-        if box[-1].args == (_unknown,):
+    if box[-1][0]:
+        if box[-1][1].args == (_unknown,):
             _audit("convkit.unknown", _label(func))
-        raise box.pop()
+        raise box.pop()[1]
     try:
-        return box.pop()(*args, **(kwargs or {}))
+        return box.pop()[1](*args, **(kwargs or {}))
     finally:
         _audit("convkit.operator_done")
 
 
-def _sealed(*args: Any, _audit: Any, _index: Any, _base: Any, _isinstance: Any, **kwargs: Any) -> Any:
-    """One of torch's dispatch functions, sealed: the hook runs its original outside a ruled call."""
+def _sealed(*args: Any, _audit: Any, _index: Any, **kwargs: Any) -> Any:
+    """One of torch's dispatch functions, sealed: the hook answers with its original outside
+    a ruled call, which is called straight from the box (no name of this frame holds it)."""
     args, box = [*args], []
-    _audit("convkit.sealed", _index, args, box)
-    if _isinstance(box[-1], _base):
-        raise box.pop()
-    return box.pop()(*args, **kwargs)
+    _audit("convkit.sealed", _index, args, kwargs, box)
+    if box[-1][0]:
+        raise box.pop()[1]
+    return box.pop()[1](*args, **kwargs)
 
 
 def _run_guarded(spec: Any, thunk: Any, extra: Any = None, *, _audit: Any, _mode: Any, _base: Any) -> Any:
@@ -878,9 +916,17 @@ def _thin(function: types.FunctionType, **bound: Any) -> types.FunctionType:
     return made
 
 
-def _deliverer(handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
-    """A Python signal handler that is given no frame: the one it interrupts could be the guard's."""
+def _deliverer(handler: Callable[[int, Any], Any], hidden: frozenset[int]) -> Callable[[int, Any], Any]:
+    """A Python signal handler that is given no frame, and that is dropped when its signal
+    arrives while the guard's own code runs (``hidden``: ids of its code objects), where it
+    would see the guard's frames. Such a window lasts microseconds; raising the signal again
+    would only land in the next one."""
     def deliver(signum: int, frame: Any) -> Any:
+        while frame is not None:
+            if id(frame.f_code) in hidden:
+                frame = None
+                return None
+            frame = frame.f_back
         return handler(signum, None)
     return deliver
 
@@ -909,7 +955,6 @@ class Tables(NamedTuple):
     wrapper_code: types.CodeType  # the wrappers' code, which runs inside operators
     kernels: list[tuple[str, str, Any]]  # slot -> (name as the allowlists say it, label, original call_boxed)
     early: list[list[Any]]  # each wrapper's own kernel until build() empties these
-    token: object  # what a wrapper shows the guard's hook to be given its kernel
 
 
 def prepare() -> Tables:
@@ -971,23 +1016,23 @@ def prepare() -> Tables:
             elif type(value) is list:  # torch.jit's table of builtins holds (function, name) pairs
                 sites += [(value, index, item) for index, item in enumerate(value) if original(item)]
 
-    # A wrapper holds no kernel once a guard is built: it shows the token to the guard's
-    # audit hook, which gives the kernel to run or the trip to raise (a frame of it, or
-    # the wrapper itself found through gc, hands out nothing: the hook refuses both).
-    token, audit_event, trip_type = object(), sys.audit, Trip
+    # A wrapper holds no kernel once a guard is built: the guard's audit hook answers its
+    # code, and only its code, with the kernel to run or the trip to raise (found through gc,
+    # or read in a frame, a wrapper hands out nothing).
+    audit_event = sys.audit
     kernels: list[tuple[str, str, Any]] = []
     early: list[list[Any]] = []
 
     def tripwire(slot: int, run: Any) -> Callable[..., Any]:
-        own = [run]
+        own = [(False, run)]
         early.append(own)
 
         def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
             box = own[:]
-            audit_event("convkit.kernel", slot, token, box)
-            if type(box[-1]) is trip_type:
-                raise box.pop()
-            return box.pop()(keyset, *args, **kwargs)
+            audit_event("convkit.kernel", slot, box)
+            if box[-1][0]:
+                raise box.pop()[1]
+            return box.pop()[1](keyset, *args, **kwargs)
         return kernel
 
     registrations: dict[str, Any] = {}
@@ -1001,7 +1046,7 @@ def prepare() -> Tables:
             registrations[namespace].impl(overload, key, tripwire(len(kernels) - 1, original.call_boxed), True)
     wrapper_code = tripwire(-1, None).__code__
     early.pop()
-    return Tables(operators, overloads, sites, registrations, wrapper_code, kernels, early, token)
+    return Tables(operators, overloads, sites, registrations, wrapper_code, kernels, early)
 
 
 def _kernels(torch: Any, names: list[str]) -> Iterator[tuple[str, str, str, str, Any]]:
