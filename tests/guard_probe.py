@@ -266,6 +266,9 @@ def refusals(run: Callable, check: Callable, heard: list[str], kernels: set[int]
             pass
         return heard[before] if len(heard) > before else "allowed"
 
+    def trips(outcome: tuple) -> None:
+        heard.append(outcome[1] if outcome[0] == "forbidden" else "ran")
+
     def wrapper_frames() -> None:
         found: list[str] = []
 
@@ -315,7 +318,9 @@ def refusals(run: Callable, check: Callable, heard: list[str], kernels: set[int]
         "gc.get_referrers": attempt(lambda: gc.get_referrers(json.dumps)),
         "gc.DEBUG_SAVEALL": attempt(lambda: (gc.set_debug(gc.DEBUG_SAVEALL), gc.set_debug(0))),
         "a ctypes symbol in a ruled call": attempt(lambda: run(SPEC, lambda: ctypes.pythonapi.PyEval_GetFrame)),
-        "sys.setprofile outside a ruled call": attempt(lambda: (sys.setprofile(lambda *a: None), sys.setprofile(None))),
+        "sys.setprofile set and cleared outside a ruled call (doctest does)": attempt(
+            lambda: (sys.setprofile(lambda *a: None), sys.setprofile(None))),
+        "sys.settrace(None) in a ruled call": attempt(lambda: trips(run(SPEC, lambda: sys.settrace(None)))),
         "a function of run_guarded's code": attempt(lambda: types.FunctionType(run.__code__, {})),
         "a kernel wrapper's frames from its trip (they hold no kernel)": attempt(wrapper_frames),
         "a signal handler's frame": attempt(handler_frame),

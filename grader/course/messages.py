@@ -153,6 +153,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "fr": "{function} a lancé un thread ou un processus (ou un lancé plus tôt tournait encore) ; une fonction "
               "évaluée doit faire son travail elle-même, dans le thread appelant",
     },
+    "forbidden_depth": {
+        "en": "{function} reached Python's recursion limit (or ran out of memory) while the grader was checking "
+              "its calls, and went on: the calls made then could not be checked, so this test scores 0; write "
+              "the recursion as a loop",
+        "es": "{function} alcanzó el límite de recursión de Python (o se quedó sin memoria) mientras el corrector "
+              "comprobaba sus llamadas, y siguió: las llamadas de ese momento no se pudieron comprobar, así que "
+              "esta prueba vale 0; escribe la recursión como un bucle",
+        "fr": "{function} a atteint la limite de récursion de Python (ou manqué de mémoire) pendant que le "
+              "correcteur vérifiait ses appels, et a continué : les appels faits alors n'ont pas pu être vérifiés, "
+              "ce test vaut donc 0 ; écrivez la récursion sous forme de boucle",
+    },
     "forbidden_tampering": {
         "en": "{function}: your code changed, or reached into, the grader's guard or torch's dispatch machinery "
               "while it ran ({what}: tampering), so this test cannot be trusted and scores 0",

@@ -147,6 +147,8 @@ def forbidden_reply(function: str, raw: Any) -> ForbiddenCall:
         return ForbiddenCall("forbidden_subclass", function=function, type=detail)
     if kind == "spawn":
         return ForbiddenCall("forbidden_spawn", function=function)
+    if kind == "depth":
+        return ForbiddenCall("forbidden_depth", function=function)
     return ForbiddenCall("forbidden_tampering", function=function, what=detail or "?")
 
 

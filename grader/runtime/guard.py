@@ -85,7 +85,7 @@ class Trip(BaseException):
 
 
 # What a forbidden reply says: "<kind>:<detail>" with kind in KINDS.
-KINDS = ("operator", "library", "autograd", "subclass", "spawn", "tampering")
+KINDS = ("operator", "library", "autograd", "subclass", "spawn", "depth", "tampering")
 # A thread or process left by code that ran before the call (an import, another exercise).
 EARLIER = "spawn:earlier"
 
@@ -201,7 +201,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         early.clear()  # from now on the wrappers get their kernel from the hook, and only in its time
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": "",
                              "hooked": False, "armed": None, "outcome": None, "edited": "", "reading": None,
-                             "setting": False, "own": False}
+                             "setting": False, "own": False, "cut": False}
 
     def hit(what: str) -> tuple[bool, Trip]:
         """Record a trip (for good: nothing a submission reaches can take it back); the
@@ -403,7 +403,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                 allowed = value
             elif type(key) is str and key == "autograd":
                 autograd = value is True
-        state["armed"], state["outcome"], state["ok"] = arming, ("ok", None), False
+        state["armed"], state["outcome"], state["ok"], state["cut"] = arming, ("ok", None), False, False
         state["allowed"], state["autograd"] = frozenset(allowed.split()), autograd
         state["hits"] = []
         state["nproc"] = getrlimit(nproc)
@@ -436,6 +436,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         state["setting"] = True
         set_trace(None)
         state["setting"] = False
+        if state["cut"] and ok is not True:
+            # The recursion limit (or memory) ran out inside the guard's checks, and the
+            # call ended with the error: the student's error (CPython took the trace hook
+            # off at the limit), not tampering. One that went on would be unchecked: a trip.
+            hooked = True
+            state["hits"] = [what for what in state["hits"] if not what.startswith("tampering:sys.settrace")]
+        elif state["cut"]:
+            state["hits"].insert(0, "depth:the guard's checks were cut short")
         if not hooked:
             state["hits"].append("tampering:the guard's trace hook")
         if function_depth():  # it would see plain()'s clones
@@ -518,10 +526,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             refuse("a function made of the guard's code")
 
     def on_trace_set(*args: Any) -> None:
-        # A trace or profile callback is given frames (a kernel wrapper's among them) and
-        # runs with tracing suspended: code run from one is invisible to the trace hook.
-        if not state["setting"]:
-            refuse("sys.settrace or sys.setprofile")
+        # A trace or profile callback runs with tracing suspended: code run from one during a
+        # ruled call is invisible to the trace hook. Outside one it sees only frames that
+        # hold nothing (the hook's own code runs untraced), and doctest, pdb and numpy's
+        # testing set and clear one; one left installed is tampering (integrity).
+        if state["armed"] is not None and not state["setting"]:
+            state["hits"].append("tampering:sys.settrace or sys.setprofile during a ruled call")
 
     def on_audit_hook(*args: Any) -> None:
         # Audit hooks run untraced too, at events the submission can raise (sys.audit).
@@ -671,6 +681,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # Not os/threading/subprocess: their namespaces change when honest code starts a process
     # at import; thread and process creation is watched by RLIMIT_NPROC and tasks() instead.
     watched_modules = [*watched, wire, *map(importlib.import_module, WIRE_MODULES)]
+    for module in watched_modules:
+        # warnings.warn(stacklevel=2) from a thunk of the worker's records itself in the
+        # worker module's globals: present from the start, it is a dict changed in place.
+        vars(module).setdefault("__warningregistry__", {})
     # The classes those modules define (json's JSONEncoder and JSONDecoder: their methods
     # run on every frame), the socket the frames travel on, and torch's classes, whose
     # methods the wire and plain() call.
@@ -757,6 +771,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         gc_disable()
         try:
             handler(*args)
+        except (RecursionError, MemoryError):
+            # The submission's own limit reached inside the hook: the call it was checking
+            # went unchecked, which on_returned weighs (an error, or a trip if it went on).
+            state["cut"] = True
         except RuntimeError:
             if event == "sys.addaudithook":
                 raise  # CPython swallows it and keeps the new hook out
