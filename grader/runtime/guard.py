@@ -184,7 +184,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     gc_enabled, gc_disable, gc_enable, save_all = gc.isenabled, gc.disable, gc.enable, gc.DEBUG_SAVEALL
     set_trace, get_trace, get_profile, get_frame, frame_type = (sys.settrace, sys.gettrace, sys.getprofile,
                                                                 sys._getframe, types.FrameType)
-    chain, repeat, is_, modules = itertools.chain, itertools.repeat, operator.is_, sys.modules
+    chain, repeat, is_ = itertools.chain, itertools.repeat, operator.is_
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     exact = str.__str__  # a str subclass's text as a str: none of its methods runs
     mro_of = vars(type)["__mro__"].__get__  # a class's own MRO, whatever its metaclass says
@@ -694,8 +694,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # (a str subclass whose hash collides) would run its __eq__ inside the hook.
     builtins_space = vars(builtins)
     builtin_keys = frozenset(map(id, builtins_space))
-    module_keys = frozenset(id(name) for name in modules if any(
-        map(is_, repeat(modules[name]), watched_modules)))
 
     def entries(space: dict, keys: frozenset) -> Iterator[Any]:
         """The values of ``space`` whose key is one of the key objects ``keys`` (by id), in order."""
@@ -722,7 +720,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             else:
                 found.append((f"{owner.__module__}.{owner.__qualname__}",
                               lambda space=space: chain(space, space.values())))
-        found.append(("sys.modules", lambda: entries(modules, module_keys)))
         # The closure cells of every Python function of the grader's (a cell's contents can
         # be replaced or emptied; their code and defaults the hook watches as they change).
         found.append(("the grader's functions", lambda: map(cell_contents, cells)))
@@ -765,6 +762,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             if event in REFUSED_EVENTS or (event in RULED_EVENTS and state["armed"] is not None):
                 refuse(event)
             return
+        if handler is on_attribute and (type(args[1]) is not str or args[1] not in FRAME_ATTRIBUTES):
+            return  # the most frequent event (every f_code the trace reads): settled at once
+        if handler is on_frame and state["own"]:
+            return  # the hook's own request for its caller's frame
         # No collection while the hook runs: a finalizer of the submission's would run under
         # its frame (a signal handler is dropped there: _deliverer).
         collecting = gc_enabled()
