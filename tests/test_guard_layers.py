@@ -88,8 +88,8 @@ def test_nothing_a_submission_reaches_leads_to_the_guards_state(probe):
 
 def test_the_hook_refuses_what_would_reach_its_state_and_lets_honest_frames_through(probe):
     """gc's walks, the collector keeping collected frames, ctypes' symbols in a ruled call,
-    a function made of run_guarded's code: each reported; a trace hook changed in a ruled
-    call trips (one set and cleared outside, as doctest does, is honest). A
+    a function made of run_guarded's code, a profile hook: each reported; a trace hook
+    changed in a ruled call trips; clearing one outside, as doctest does, is honest. A
     kernel wrapper's frames, read from its trip, hold no kernel (torch's errors come
     through them to honest code). A signal handler is given no frame and waits while the hook
     runs (a 50 µs timer's never sees the hook below it); a namedtuple and a traceback in a
@@ -99,7 +99,8 @@ def test_the_hook_refuses_what_would_reach_its_state_and_lets_honest_frames_thro
         "gc.get_objects": "tampering:gc.get_objects", "gc.get_referrers": "tampering:gc.get_referrers",
         "gc.DEBUG_SAVEALL": "tampering:gc.DEBUG_SAVEALL",
         "a ctypes symbol in a ruled call": "tampering:ctypes.dlsym",
-        "sys.setprofile set and cleared outside a ruled call (doctest does)": "allowed",
+        "sys.settrace(None) outside a ruled call (doctest does)": "allowed",
+        "a profile hook outside a ruled call": "tampering:sys.settrace or sys.setprofile",
         "sys.settrace(None) in a ruled call": "tampering:sys.settrace or sys.setprofile during a ruled call",
         "a function of run_guarded's code": "tampering:a function made of the guard's code",
         "a kernel wrapper's frames from its trip (they hold no kernel)": "allowed",
@@ -148,7 +149,7 @@ def test_the_check_sees_through_a_blinding_builtin_a_module_class_and_a_profile_
     it set (reading code in the check would have been too late, and costly); and an audit
     hook of the submission's, which is kept out (it would run untraced)."""
     assert probe["check"] == {"all and json.loads": "tampering:json", "json's class": "tampering:json",
-                              "profile hook": "tampering:a trace or profile hook was left installed",
+                              "profile hook": "tampering:sys.settrace or sys.setprofile",
                               "code swapped back": "tampering:the grader's functions",
                               "audit hook added": "tampering:an audit hook added"}
 

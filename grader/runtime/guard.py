@@ -184,6 +184,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     gc_enabled, gc_disable, gc_enable, save_all = gc.isenabled, gc.disable, gc.enable, gc.DEBUG_SAVEALL
     set_trace, get_trace, get_profile, get_frame, frame_type = (sys.settrace, sys.gettrace, sys.getprofile,
                                                                 sys._getframe, types.FrameType)
+    set_profile = sys.setprofile
     chain, repeat, is_ = itertools.chain, itertools.repeat, operator.is_
     open_path, read_link, close, sep, O_PATH = os.open, os.readlink, os.close, os.sep, os.O_PATH | os.O_CLOEXEC
     exact = str.__str__  # a str subclass's text as a str: none of its methods runs
@@ -324,7 +325,10 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # By identity, here and in the hook: == could run a metaclass's __eq__ of the submission's.
     setter_slots = frozenset(index for index, original in enumerate(originals)
                              if any(map(is_, repeat(original), signal_setters)))
+    tracer_slots = frozenset(index for index, original in enumerate(originals)
+                             if original is set_trace or original is set_profile)
     messages = [("tampering:a signal handler set during a ruled call" if index in setter_slots else
+                 "tampering:sys.settrace or sys.setprofile during a ruled call" if index in tracer_slots else
                  f"tampering:torch's dispatch machinery ({getattr(original, '__name__', '?')})")
                 for index, original in enumerate(originals)]
     sealed = [_thin(_sealed, _audit=audit_event, _index=index) for index in range(len(originals))]
@@ -349,9 +353,18 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         elif state["active"]:
             return box.append(hit(messages[index]))
         elif index in setter_slots and len(args) > 1 and callable(args[1]) and type(args[1]) is not int:
-            # A Python handler gets no frame: the one it interrupts could be the guard's.
-            args[1] = _deliverer(args[1], hidden_codes)
+            # A Python handler gets no frame, and none while the guard's code runs.
+            args[1] = _deliverer(args[1], quiet_codes)
+        elif index in tracer_slots:
+            if state["armed"] is not None or (args and args[0] is not None):
+                return box.append(hit("tampering:sys.settrace or sys.setprofile during a ruled call")
+                                  if state["armed"] is not None else refuse_answer("sys.settrace or sys.setprofile"))
+            state["setting"] = True  # clearing one, outside a ruled call
         box.append(give(original))
+
+    def refuse_answer(what: str) -> tuple[bool, BaseException]:
+        refuse(what)  # the worker exits; a report that returns (tests) gets the refusal raised
+        return True, PermissionError(f"convkit: {what} refused while a submission is graded")  # a builtin: no code of a submission's
 
     by_id = {id(original): function for original, function in zip(originals, sealed)}
     for holder, key, original in sites:
@@ -526,12 +539,17 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             refuse("a function made of the guard's code")
 
     def on_trace_set(*args: Any) -> None:
-        # A trace or profile callback runs with tracing suspended: code run from one during a
-        # ruled call is invisible to the trace hook. Outside one it sees only frames that
-        # hold nothing (the hook's own code runs untraced), and doctest, pdb and numpy's
-        # testing set and clear one; one left installed is tampering (integrity).
-        if state["armed"] is not None and not state["setting"]:
+        # A trace or profile callback runs with tracing suspended (code run from one during a
+        # ruled call is invisible to the trace hook), and it is given every frame, between
+        # any two lines or opcodes: a kernel wrapper's while the hook's answer is in it. Only
+        # clearing one is let through (doctest ends with sys.settrace(None)), by the sealed
+        # sys.settrace; cProfile and the rest raise this event without it.
+        if state["setting"]:
+            state["setting"] = False
+        elif state["armed"] is not None:
             state["hits"].append("tampering:sys.settrace or sys.setprofile during a ruled call")
+        else:
+            refuse("sys.settrace or sys.setprofile")
 
     def on_audit_hook(*args: Any) -> None:
         # Audit hooks run untraced too, at events the submission can raise (sys.audit).
@@ -803,6 +821,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     hidden_codes = frozenset(id(code) for code in _codes_in(build.__code__) if code is not build.__code__)
     own_codes = frozenset({id(tables.wrapper_code)})  # Python code that runs inside an operator
     key_codes = frozenset(map(id, (run_code, sealed_code, tables.wrapper_code)))  # no function may be made of them
+    # Where a signal handler is dropped: the hook, and the functions that hold its answer
+    # for a moment (a wrapper's kernel, a sealed function's original) before calling it.
+    quiet_codes = hidden_codes | key_codes | {id(_dispatch.__code__)}
     watched_parts = parts()
     baseline = {name: tuple(observe()) for name, observe in watched_parts}
     baseline_flat = tuple(chain.from_iterable(baseline.values()))
@@ -1015,7 +1036,7 @@ def prepare() -> Tables:
         operators[id(found)] = (name, found._op)
 
     named = ((torch._C, SEALED_C + ("_dispatch_library",)), (python_dispatch, SEALED_PYTHON_DISPATCH),
-             (signal, ("signal",)), (_signal, ("signal",)))
+             (signal, ("signal",)), (_signal, ("signal",)), (sys, ("settrace", "setprofile")))
     originals = {id(value): value for owner, names_ in named
                  for name in names_ if (value := getattr(owner, name, None)) is not None}
 
