@@ -233,10 +233,14 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # trip, and nothing reaches the hook (audit hooks cannot be listed, and the hook
     # refuses gc's walks and its own frames).
     dispatch = _thin(_dispatch, _audit=audit_event, _label=foreign_name, _unknown=UNKNOWN)
+    # A data descriptor, so that no attribute of a mode instance stands in for it, on a
+    # class made immutable: neither can be swapped for part of a call (red team 11).
+    handler = property(types.MethodType(types.MethodType, dispatch))
     Tripwire = type("Tripwire", (TorchDispatchMode,), {
-        "__torch_dispatch__": dispatch, "__module__": __name__,
+        "__torch_dispatch__": handler, "__module__": __name__,
         # The default wraps the handler in a lazy torch._dynamo import (over 1 s).
         "_should_skip_dynamo": classmethod(_thin(_no_dynamo))})
+    _freeze(Tripwire)
     trace = types.MethodType(audit_event, "convkit.call")
     no_spawn = _thin(_no_spawn, _audit=audit_event, _trip=Trip)
     run_guarded, run_code = _thin(_run_guarded, _audit=audit_event, _mode=Tripwire, _base=BaseException), \
@@ -356,7 +360,9 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             # A Python handler gets no frame, and none while the guard's code runs.
             args[1] = _deliverer(args[1], quiet_codes)
         elif index in tracer_slots:
-            if state["armed"] is not None or (args and args[0] is not None):
+            # Exactly settrace(None): a call that failed before its own event would leave the
+            # one-shot pass for the next setter (cProfile's enable) to use.
+            if state["armed"] is not None or len(args) != 1 or args[0] is not None or named:
                 return box.append(hit("tampering:sys.settrace or sys.setprofile during a ruled call")
                                   if state["armed"] is not None else refuse_answer("sys.settrace or sys.setprofile"))
             state["setting"] = True  # clearing one, outside a ruled call
@@ -417,6 +423,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             elif type(key) is str and key == "autograd":
                 autograd = value is True
         state["armed"], state["outcome"], state["ok"], state["cut"] = arming, ("ok", None), False, False
+        state["setting"] = False
         state["allowed"], state["autograd"] = frozenset(allowed.split()), autograd
         state["hits"] = []
         state["nproc"] = getrlimit(nproc)
@@ -461,7 +468,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
             state["hits"].append("tampering:the guard's trace hook")
         if function_depth():  # it would see plain()'s clones
             state["hits"].append("tampering:a torch function mode during a ruled call")
-        if vars(Tripwire)["__torch_dispatch__"] is not dispatch:
+        if vars(Tripwire)["__torch_dispatch__"] is not handler:
             state["hits"].append("tampering:the guard's mode")
         state["ok"] = ok is True
         if state["ok"] and not state["hits"]:
@@ -969,6 +976,33 @@ def _deliverer(handler: Callable[[int, Any], Any], hidden: frozenset[int]) -> Ca
             frame = frame.f_back
         return handler(signum, None)
     return deliver
+
+
+def _freeze(cls: type) -> None:
+    """Make ``cls`` immutable as a class of C is (``Py_TPFLAGS_IMMUTABLETYPE``): no
+    attribute of it can be set or deleted, ``type.__setattr__`` included. CPython offers
+    no Python call for it, so the flag is set in the type object's ``tp_flags``, found by
+    its value and checked through ``__flags__``; before any student code exists.
+
+    >>> class Kept:
+    ...     value = 1
+    >>> _freeze(Kept)
+    >>> Kept.value = 2
+    Traceback (most recent call last):
+    TypeError: cannot set 'value' attribute of immutable type 'Kept'
+    """
+    import ctypes
+
+    flags = cls.__flags__
+    for offset in range(0, 512, ctypes.sizeof(ctypes.c_ulong)):
+        word = ctypes.c_ulong.from_address(id(cls) + offset)
+        if word.value != flags:
+            continue
+        word.value = flags | IMMUTABLE_TYPE
+        if cls.__flags__ == flags | IMMUTABLE_TYPE:
+            return
+        word.value = flags  # another field that held the same number
+    raise RuntimeError(f"convkit guard: could not make {cls.__name__} immutable")
 
 
 def _codes_in(code: types.CodeType) -> Iterator[types.CodeType]:

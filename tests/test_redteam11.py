@@ -1,0 +1,40 @@
+"""Red team, round 11 (against dfebea1): a one-shot pass for sys.settrace(None) left
+unused by a call that failed before its own event, then taken by cProfile's enable
+(whose timer read a kernel wrapper's answer); and the mode's handler swapped for a
+pass-through on its class for part of a call (the autograd engine's elementary
+operators then ran unseen).
+
+Each ``tests/redteam11/<attack>/`` folder is a submission, graded with ``convkit grade``'s
+own class-run code (``--jobs 2``) on the one exercise it attacks, beside an honest
+classmate (tests/hostile_class.py). Both scored on dfebea1 (12/15, 7/20); each scores
+nothing now.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.grading.class_run import Run
+from hostile_class import (HONEST, assert_everyone_graded_and_the_honest_classmate_full, grade_hostile_class,
+                           scores_nothing_on)
+from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
+
+ATTACKS = Path(__file__).resolve().parent / "redteam11"
+HELPERS = ("conv_args", "output_size")
+ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward"}
+PLAN = {HONEST: ("maxpool", "backward"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
+
+
+@pytest.fixture(scope="session")
+def hostile_class(tmp_path_factory) -> Run:
+    return grade_hostile_class(tmp_path_factory.mktemp("redteam11"), ATTACKS, PLAN, HELPERS)
+
+
+def test_every_folder_is_graded_and_the_honest_classmate_gets_full_marks(hostile_class):
+    assert_everyone_graded_and_the_honest_classmate_full(hostile_class, PLAN)
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKED))
+def test_the_attack_scores_nothing(hostile_class, attack):
+    scores_nothing_on(hostile_class, attack, ATTACKED[attack])
