@@ -198,8 +198,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     tables = prepare() if tables is None else tables
     operators = tables.operators  # id(overload) -> (aten name, its C++ entry point), read before any student code
     kernels = tables.kernels  # slot -> (name, label, original), read before any student code
-    for early in tables.early:
-        early.clear()  # from now on the wrappers get their kernel from the hook, and only in its time
+    tables.early.clear()  # from now on the wrappers get their kernel from the hook, and only in its time
     state: dict[str, Any] = {"allowed": frozenset(), "autograd": True, "hits": [], "active": False, "inside": "",
                              "hooked": False, "armed": None, "outcome": None, "edited": "", "reading": None,
                              "setting": False, "own": False, "cut": False}
@@ -574,7 +573,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         if not state["hooked"] or type(frame) is not frame_type:
             return
         code = frame.f_code
-        if state["inside"] and id(code) not in own_codes:
+        if state["inside"] and code is not tables.wrapper_code:  # the one Python code that runs inside an operator
             state["hits"].append(f"tampering:a Python kernel registered for torch's aten.{state['inside']}")
         verdict = verdicts.get(code, "")
         if verdict == "":
@@ -826,7 +825,6 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     # (build's own frame is gone before any student code runs; a kernel wrapper's holds
     # nothing, and torch's errors from a kernel come through it to honest code.)
     hidden_codes = frozenset(id(code) for code in _codes_in(build.__code__) if code is not build.__code__)
-    own_codes = frozenset({id(tables.wrapper_code)})  # Python code that runs inside an operator
     key_codes = frozenset(map(id, (run_code, sealed_code, tables.wrapper_code)))  # no function may be made of them
     # Where a signal handler is dropped: the hook, and the functions that hold its answer
     # for a moment (a wrapper's kernel, a sealed function's original) before calling it.
@@ -1028,7 +1026,7 @@ class Tables(NamedTuple):
     registrations: dict[str, Any]  # the wrappers stay registered as long as these live
     wrapper_code: types.CodeType  # the wrappers' code, which runs inside operators
     kernels: list[tuple[str, str, Any]]  # slot -> (name as the allowlists say it, label, original call_boxed)
-    early: list[list[Any]]  # each wrapper's own kernel until build() empties these
+    early: list[Any]  # [kernels] for the wrappers to run theirs until build() empties it
 
 
 def prepare() -> Tables:
@@ -1095,14 +1093,13 @@ def prepare() -> Tables:
     # or read in a frame, a wrapper hands out nothing).
     audit_event = sys.audit
     kernels: list[tuple[str, str, Any]] = []
-    early: list[list[Any]] = []
+    early: list[Any] = [kernels]
 
-    def tripwire(slot: int, run: Any) -> Callable[..., Any]:
-        own = [(False, run)]
-        early.append(own)
-
+    def tripwire(slot: int) -> Callable[..., Any]:
         def kernel(keyset: Any, *args: Any, **kwargs: Any) -> Any:
-            box = own[:]
+            box = []
+            for before_build in early:  # no comprehension: its frame would be Python code inside an operator
+                box.append((False, before_build[slot][2]))
             audit_event("convkit.kernel", slot, box)
             if box[-1][0]:
                 raise box.pop()[1]
@@ -1117,10 +1114,8 @@ def prepare() -> Tables:
                 registrations[namespace] = register("IMPL", namespace, "", __file__, 0)
             own_name = name if namespace == "aten" else f"{namespace}::{name}"  # as the allowlists name it
             kernels.append((own_name, f"{namespace}.{name}", original.call_boxed))
-            registrations[namespace].impl(overload, key, tripwire(len(kernels) - 1, original.call_boxed), True)
-    wrapper_code = tripwire(-1, None).__code__
-    early.pop()
-    return Tables(operators, overloads, sites, registrations, wrapper_code, kernels, early)
+            registrations[namespace].impl(overload, key, tripwire(len(kernels) - 1), True)
+    return Tables(operators, overloads, sites, registrations, tripwire(-1).__code__, kernels, early)
 
 
 def _kernels(torch: Any, names: list[str]) -> Iterator[tuple[str, str, str, str, Any]]:
