@@ -166,6 +166,26 @@ def shared_reads() -> list[str]:
     return sorted(found)
 
 
+def walk(roots: list[tuple[str, Any]], depth: int, secret: Callable[[Any], str | None],
+         neighbours: Callable[[str, Any], list[tuple[str, Any]]], skip: tuple = ()) -> list[str]:
+    """``path: what`` for every object ``secret`` names, reached from ``roots`` through
+    ``neighbours`` (``(path, object)`` pairs) at most ``depth`` steps; ``skip``: objects
+    not walked into."""
+    found, seen = [], set(map(id, skip))
+    todo = [(path, value, depth) for path, value in roots]
+    while todo:
+        path, value, left = todo.pop()
+        if id(value) in seen or left < 0:
+            continue
+        seen.add(id(value))
+        what = secret(value)
+        if what:
+            found.append(f"{path}: {what}")
+            continue
+        todo += [(step, item, left - 1) for step, item in neighbours(path, value)]
+    return sorted(found)
+
+
 def reachable_state(run: Callable, check: Callable, tables: guard.Tables, depth: int = 8) -> list[str]:
     """What a submission reaches of the guard's state from everything the guard puts in its
     way (run_guarded, check, the mode on torch's stack and its class, the trace function,
@@ -186,67 +206,63 @@ def reachable_state(run: Callable, check: Callable, tables: guard.Tables, depth:
     roots += [("the mode", seen_mode[0]), ("the trace function", seen_mode[1]),
               ("the mode's class", type(seen_mode[0]))]
     roots += [(f"torch._C.{name}", getattr(torch._C, name)) for name in guard.SEALED_C if hasattr(torch._C, name)]
-    found, todo, seen = [], [(name, value, depth) for name, value in roots], set()
-    while todo:
-        path, value, left = todo.pop()
-        if id(value) in seen or left < 0:
-            continue
-        seen.add(id(value))
-        code = getattr(value, "__code__", None) if type(value) is types.FunctionType else None
-        if id(value) in secrets or (code is not None and id(code) in hidden):
-            found.append(f"{path}: {secrets.get(id(value), 'a function of the hook')}")
-            continue
-        step = left - 1
+
+    def secret(value: Any) -> str | None:
+        if type(value) is types.FunctionType and id(value.__code__) in hidden:
+            return "a function of the hook"
+        return secrets.get(id(value))
+
+    def neighbours(path: str, value: Any) -> list[tuple[str, Any]]:
         if type(value) is types.FunctionType:
-            todo += [(f"{path}.__closure__", guard.cell_contents(c), step) for c in value.__closure__ or ()]
-            todo += [(f"{path}.__kwdefaults__", v, step) for v in (value.__kwdefaults__ or {}).values()]
-            todo += [(f"{path}.__defaults__", v, step) for v in value.__defaults__ or ()]
-            if value.__globals__ is not vars(guard):  # the module a submission imports anyway
-                todo += [(f"{path}.__globals__[{k!r}]", v, step) for k, v in value.__globals__.items()
-                         if k != "__builtins__"]
-        elif type(value) is types.MethodType or type(value) is types.BuiltinMethodType:
-            todo += [(f"{path}.__self__", value.__self__, step)] + (
-                [(f"{path}.__func__", value.__func__, step)] if type(value) is types.MethodType else [])
-        elif type(value) in (classmethod, staticmethod):
-            todo.append((f"{path}.__func__", value.__func__, step))
-        elif isinstance(value, type) and value.__module__ == guard.__name__:
-            todo += [(f"{path}.{k}", v, step) for k, v in vars(value).items()]
-        elif type(value) in (list, tuple):
-            todo += [(f"{path}[{i}]", v, step) for i, v in enumerate(value)]
-        elif type(value) is dict:
-            todo += [(f"{path}[{k!r}]", v, step) for k, v in value.items()]
-        elif hasattr(value, "__dict__") and type(value).__module__ == guard.__name__:
-            todo += [(f"{path}.{k}", v, step) for k, v in vars(value).items()]
-    return sorted(found)
+            return [*((f"{path}.__closure__", guard.cell_contents(c)) for c in value.__closure__ or ()),
+                    *((f"{path}.__kwdefaults__", v) for v in (value.__kwdefaults__ or {}).values()),
+                    *((f"{path}.__defaults__", v) for v in value.__defaults__ or ()),
+                    # (not the guard module's own globals: a submission imports it anyway)
+                    *((f"{path}.__globals__[{k!r}]", v) for k, v in value.__globals__.items()
+                      if k != "__builtins__" and value.__globals__ is not vars(guard))]
+        if type(value) is types.MethodType:
+            return [(f"{path}.__self__", value.__self__), (f"{path}.__func__", value.__func__)]
+        if type(value) is types.BuiltinMethodType:
+            return [(f"{path}.__self__", value.__self__)]
+        if type(value) in (classmethod, staticmethod):
+            return [(f"{path}.__func__", value.__func__)]
+        if type(value) in (list, tuple):
+            return [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        if type(value) is dict:
+            return [(f"{path}[{k!r}]", v) for k, v in value.items()]
+        if (isinstance(value, type) and value.__module__ == guard.__name__) or (
+                hasattr(value, "__dict__") and type(value).__module__ == guard.__name__):
+            return [(f"{path}.{k}", v) for k, v in vars(value).items()]
+        return []
+
+    return walk(roots, depth, secret, neighbours)
 
 
 def reachable_originals(tables: guard.Tables, depth: int = 6) -> list[str]:
     """Where a submission that imports modules finds one of torch's originals that the
     guard replaced (a sealed function, a CPU kernel it wrapped): every module's namespace,
     and the dicts, lists, tuples and classes in it, ``depth`` levels down."""
-    originals = {id(original): name for _, name, original in tables.sites if type(original) is not tuple}
+    originals = {**{id(original): name for _, name, original in tables.sites if type(original) is not tuple},
+                 **{id(run_): f"kernel {name}" for name, _, run_ in tables.kernels}}
     kernel_type = type(torch._C._dispatch_get_computed_kernel_for_dispatch_key("aten::im2col", "CPU"))
-    found: list[str] = []
-    seen = {id(tables)}
-    todo = [(name, vars(module), depth) for name, module in list(sys.modules.items())
-            if type(getattr(module, "__dict__", None)) is dict]
-    while todo:
-        path, value, left = todo.pop()
-        if id(value) in seen:
-            continue
-        seen.add(id(value))
+
+    def secret(value: Any) -> str | None:
         if id(value) in originals or type(value) is kernel_type:
-            found.append(f"{path}: {originals.get(id(value), 'an original kernel')}")
-            continue
-        if left == 0:
-            continue
+            return originals.get(id(value), "an original kernel")
+        return None
+
+    def neighbours(path: str, value: Any) -> list[tuple[str, Any]]:
         if type(value) is dict:
-            todo += [(f"{path}[{key!r}]", item, left - 1) for key, item in list(value.items())]
-        elif type(value) in (list, tuple, set, frozenset):
-            todo += [(f"{path}[{index}]", item, left - 1) for index, item in enumerate(list(value))]
-        elif isinstance(value, type):
-            todo += [(f"{path}.{key}", item, left - 1) for key, item in list(vars(value).items())]
-    return sorted(found)
+            return [(f"{path}[{key!r}]", item) for key, item in list(value.items())]
+        if type(value) in (list, tuple, set, frozenset):
+            return [(f"{path}[{index}]", item) for index, item in enumerate(list(value))]
+        if isinstance(value, type):
+            return [(f"{path}.{key}", item) for key, item in list(vars(value).items())]
+        return []
+
+    roots = [(name, vars(module)) for name, module in list(sys.modules.items())
+             if type(getattr(module, "__dict__", None)) is dict]
+    return walk(roots, depth, secret, neighbours, skip=(tables,))
 
 
 def refusals(run: Callable, check: Callable, heard: list[str], kernels: set[int]) -> dict[str, str]:
