@@ -257,6 +257,19 @@ def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):
     assert not any("FORGED" in note or "cell" in note for note in notes(result)), notes(result)
 
 
+def test_grading_runs_torch_on_one_thread_whatever_the_process_had(tmp_path):
+    # Parallelism comes from grading processes; a thread per core in each of them made a
+    # class of --jobs 2 on 2 cores three times slower (docs/scale.md).
+    folder = make_submission(tmp_path, "fay")
+    torch.set_num_threads(2)
+    try:
+        result = grade(folder, exercises=("output_size",))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(1)
+    assert scores(result) == {"output_size": TOTALS["output_size"]}
+
+
 def test_pytest_settings_and_plugins_of_the_instructors_environment_do_not_change_a_grade(tmp_path, monkeypatch):
     # A pytest plugin installed next to the kit (found by its entry point, as pip installs
     # one), PYTEST_ADDOPTS and PYTEST_PLUGINS would each make every test fail here if the
