@@ -8,6 +8,8 @@ class-run code (``--jobs 2``, outputs written), each student on its own exercise
 """
 from __future__ import annotations
 
+import ast
+import re
 import shutil
 from pathlib import Path
 from typing import Mapping
@@ -20,13 +22,37 @@ from grader.grading.class_run import Run, grade_class
 from grader.isolation import bubblewrap as sandbox
 
 HONEST = "honest"
+# A line of an attack that stands for a reference function (an honest part of the attack),
+# spliced in when the class is built so the repository holds no copy of reference code.
+SPLICE = re.compile(r"^# reference: (\w+)\.(\w+)$", re.MULTILINE)
+
+
+def reference_function(module: str, name: str) -> str:
+    """The source of the top-level function ``name`` of the reference ``module``."""
+    source = (SOLUTIONS / f"{module}.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return ast.get_source_segment(source, node)
+    raise ValueError(f"the reference {module}.py has no function {name}: update the attack's splice line")
+
+
+def splice_references(folder: Path) -> None:
+    """Replace every ``# reference: module.function`` line of ``folder``'s Python files with
+    that reference function."""
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        spliced = SPLICE.sub(lambda line: reference_function(*line.groups()), text)
+        if spliced != text:
+            path.write_text(spliced, encoding="utf-8")
 
 
 def submission(attacks: Path, folder: Path, student: str, helpers: tuple[str, ...] = ()) -> Path:
     """``student``'s folder: the reference solution of every exercise, or the attack's files
-    from ``attacks`` with the reference modules ``helpers`` it imports but does not hold."""
+    from ``attacks`` (reference functions spliced in, :func:`splice_references`) with the
+    reference modules ``helpers`` it imports but does not hold."""
     if student != HONEST:
         shutil.copytree(attacks / student, folder)
+        splice_references(folder)
         for name in helpers:
             if not (folder / f"{name}.py").exists():
                 shutil.copy(SOLUTIONS / f"{name}.py", folder / f"{name}.py")

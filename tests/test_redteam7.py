@@ -13,7 +13,7 @@ import pytest
 
 from grader.grading.class_run import Run
 from hostile_class import (HONEST, assert_everyone_graded_and_the_honest_classmate_full, grade_hostile_class,
-                           scores_nothing_on, graded, summary)
+                           reference_function, scores_nothing_on, graded, submission, summary)
 from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam7"
@@ -58,6 +58,12 @@ def test_autograd_run_below_the_popped_mode_by_a_function_mode_is_seen(hostile_c
     result = graded(hostile_class, "tfmode_autograd", "backward")
     cheated = [test for test in result["tests"] if test["name"] not in ("col2im_random", "bad_input")]
     assert cheated and all(test["score"] == 0 for test in cheated), summary(result)
+
+
+def test_the_attack_is_graded_with_the_reference_col2im_spliced_in(tmp_path):
+    folder = submission(ATTACKS, tmp_path / "tfmode_autograd", "tfmode_autograd", HELPERS)
+    text = (folder / "backward.py").read_text()
+    assert reference_function("backward", "col2im") in text and "# reference:" not in text
 
 
 def test_a_reply_rewritten_after_the_guard_is_not_sent(hostile_class):

@@ -45,57 +45,9 @@ class _Mode(_overrides.TorchFunctionMode):
     pass
 
 
-# col2im: the reference's (honest); the attack is conv2d_backward's derivative.
-def col2im(
-    cols: torch.Tensor,
-    output_size: IntOrTuple,
-    kernel_size: IntOrTuple,
-    stride: IntOrTuple = 1,
-    padding: IntOrTuple = 0,
-    dilation: IntOrTuple = 1,
-) -> torch.Tensor:
-    """Fold columns back into an image, summing overlaps, like ``F.fold``.
-
-    Args:
-        cols: batch x (channel * kH * kW) x L (or (channel * kH * kW) x L), laid out
-            as ``im2col`` produces them.
-        output_size: the image's (height, width).
-        kernel_size, stride, padding, dilation: an int or a pair (height, width).
-
-    Returns:
-        batch x channel x height x width, equal to
-        ``F.fold(cols, output_size, kernel_size, dilation, padding, stride)``.
-    """
-    require_ndim(cols, (2, 3), "cols", "col2im")
-    size = spatial_tuple(output_size, 2, "output_size", "col2im")
-    kernel = spatial_tuple(kernel_size, 2, "kernel_size", "col2im")
-    stride = spatial_tuple(stride, 2, "stride", "col2im")
-    padding = spatial_tuple(padding, 2, "padding", "col2im")
-    dilation = spatial_tuple(dilation, 2, "dilation", "col2im")
-    for name, value in (("output_size", size), ("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
-        require_positive(value, name, "col2im")
-    require_non_negative(padding, "padding", "col2im")
-    require_fits(size, kernel, dilation, padding, "kernel_size", "col2im")
-    if cols.dim() == 2:
-        return col2im(cols.unsqueeze(0), size, kernel, stride, padding, dilation).squeeze(0)
-    H_out, W_out = calculate_out((1, 1) + size, kernel, stride, dilation, padding)
-    kH, kW = kernel
-    if cols.shape[1] % (kH * kW) or cols.shape[2] != H_out * W_out:
-        raise ValueError(
-            f"col2im: cols of shape {tuple(cols.shape)} do not match kernel {kernel} and output_size "
-            f"{size}: expected (N, C*{kH * kW}, {H_out * W_out})"
-        )
-    N, C = cols.shape[0], cols.shape[1] // (kH * kW)
-    (H, W), (sH, sW), (pH, pW), (dH, dW) = size, stride, padding, dilation
-    blocks = cols.reshape(N, C, kH, kW, H_out, W_out)
-    image = cols.new_zeros(N, C, H + 2 * pH, W + 2 * pW)
-    # One strided add per kernel element: windows overlap, so the same pixel may be hit by several.
-    for i in range(kH):
-        for j in range(kW):
-            top, left = i * dH, j * dW
-            image[:, :, top : top + sH * (H_out - 1) + 1 : sH, left : left + sW * (W_out - 1) + 1 : sW] += blocks[:, :, i, j]
-    return image[:, :, pH : pH + H, pW : pW + W]
-    
+# col2im is the reference's, spliced in at test time (tests/hostile_class.py): honest; the
+# attack is conv2d_backward's derivative.
+# reference: backward.col2im
 
 def conv2d_backward(dout, X, weight, stride=1, padding=0, dilation=1):
     stride, padding, dilation = conv2d_args("conv2d_backward", X, weight, None, stride, padding, dilation)
