@@ -150,6 +150,7 @@ def test_each_pool_stratum_has_its_features_for_every_seed(stratum, ties):
         assert h != w, where  # a flat index row * height + col shows
         dims = ((h, kh, sh), (w, kw, sw))
         assert any((n - k) % s for n, k, s in dims), where  # a remainder that rounding up would pool
+        assert all(out_size(n, k, s, 0, 1) * s != n for n, k, s in dims), where  # a pitch W_out * sW shows
         if (kh, kw) != (sh, sw):  # an output size // stride gets wrong
             assert any(out_size(n, k, s, 0, 1) != n // s for n, k, s in dims), where
         if stratum == "plain":
@@ -280,6 +281,7 @@ def test_worked_example_inputs_have_a_batch_several_outputs_and_a_dropped_row_or
             assert X.shape[0] >= 2 and weight.shape[0] >= 2 and X.shape[2] != X.shape[3]
             assert fc_weight.shape[1] >= 2 and fc_bias.shape == (fc_weight.shape[1],), (seed, stratum)
             assert conv[stratum] % 2 == 1, (seed, stratum, X.shape)
+            assert conv[0] // 2 != conv[1] // 2, (seed, stratum, X.shape)  # a non-square pooled output
             # integer data: some 2x2 pooling window of the conv output has a tied maximum in every
             # sample and channel (a gradient routed to every tied maximum shows)
             X, weight, bias, _, _ = random_inputs(*draw(seed), stratum, integers=True)

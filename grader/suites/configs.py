@@ -262,14 +262,17 @@ def _pool_settings(rng: random.Random, stratum: str) -> tuple[Setting, Optional[
 def _pool_sizes(rng: random.Random, kernel: Pair, stride: Pair) -> list[int]:
     """Height and width, distinct (a flat index built with the wrong side then shows), with at
     least two windows per axis; on some axis a remainder the windows skip (rounding up would
-    pool it), and, when the stride differs from the kernel, some axis whose output
-    ``size // stride`` gets wrong. ``NoSize`` when this draw has none: draw again."""
+    pool it); on every axis a size other than outputs x stride (a row pitch or plane size
+    built from the output's side shows); and, when the stride differs from the kernel, some
+    axis whose output ``size // stride`` gets wrong. ``NoSize`` when this draw has none: draw again."""
     sizes: list[int] = []
     for k, s in zip(kernel, stride):
         sizes.append(pick_size(rng, k, s, 0, 1, lambda n, k=k, s=s: not sizes or n != sizes[0]))
     dims = list(zip(sizes, kernel, stride))
     if not any((n - k) % s for n, k, s in dims):
         raise NoSize(f"configs: no remainder in pooling {dims}")
+    if any(out_size(n, k, s, 0, 1) * s == n for n, k, s in dims):
+        raise NoSize(f"configs: the windows' grid covers an axis exactly in pooling {dims}")
     if kernel != stride and all(out_size(n, k, s, 0, 1) == n // s for n, k, s in dims):
         raise NoSize(f"configs: size // stride is right in pooling {dims}")
     return sizes

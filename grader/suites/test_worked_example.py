@@ -41,8 +41,8 @@ def autograd_grads(inputs: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
 
 
 def random_inputs(rng, gen, stratum: int = 0, integers: bool = False) -> tuple[torch.Tensor, ...]:
-    """Random float32 inputs of the network, batch >= 2, a non-square image and several fc
-    outputs (the course's example has one, where a gradient of the first output only is
+    """Random float32 inputs of the network, batch >= 2, a non-square image, a non-square
+    pooled output and several fc outputs (the course's example has one, where a gradient of the first output only is
     right); stratum 0 has two input channels and a conv output of odd height (the pooling
     drops its last row), stratum 1 one input channel and an odd width. ``integers`` draws small whole
     numbers, as in the course, so the conv is exact on both sides and every pooling argmax
@@ -51,7 +51,8 @@ def random_inputs(rng, gen, stratum: int = 0, integers: bool = False) -> tuple[t
     makes that window's four conv outputs equal in every sample and channel, so only the
     first-maximum rule routes its gradient right."""
     n, c_in, c_out, outputs = rng.randint(2, 3), 2 - stratum, rng.randint(2, 3), rng.randint(2, 3)
-    odd, even = rng.choice([7, 9]), rng.choice([6, 8])
+    # Pooled outputs 2x3 or 3x2, never square: a pooling index built with the wrong side shows.
+    odd, even = rng.choice([(7, 8), (9, 6)])
     size = (odd, even) if stratum == 0 else (even, odd)
     features = c_out * ((size[0] - 2) // 2) * ((size[1] - 2) // 2)
     shapes = ((n, c_in, *size), (c_out, c_in, 3, 3), (c_out,), (features, outputs), (outputs,))
