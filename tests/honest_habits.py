@@ -212,3 +212,36 @@ module globals get the ``__warningregistry__`` that warnings keeps per calling m
 """), ("import torch\n", "import warnings\n\nimport torch\n")])
 
 SUBMISSIONS["honest_doctest_notebook"] = doctest_notebook()
+
+# Honest bank 3 (stop 26): habits an outside tester's correct submissions had that the guard refused.
+sub("honest_prints_tensors", "maxpool.py", """HONEST (bank 3): the reference maxpool, plus the debugging a student leaves in:
+the pooled values printed, an f-string and a warning naming a tensor, a debug log line with
+a tensor argument and logging set to DEBUG. Printing a tensor steps off torch's mode stack
+in torch._tensor_str, which the guard took for tampering.""",
+ edits=[("    values, within = cols.max(dim=2)  # torch.max keeps the first maximum on ties\n",
+         """    values, within = cols.max(dim=2)  # torch.max keeps the first maximum on ties
+    print("pooled", values[0, 0])
+    note = f"argmax inside the windows: {within[0, 0]}"
+    logging.debug("%s; windows %s", note, cols[0, 0])
+    if values.numel() > 10**6:
+        warnings.warn(f"large output {values.shape}: {values.flatten()[:3]}")
+"""), ("import torch\n", "import logging\nimport warnings\n\nimport torch\n")],
+ append="\nlogging.basicConfig(level=logging.DEBUG)\n")
+
+sub("honest_promote_types", "loop_conv.py", """HONEST (bank 3): the reference loop_conv, with the output's dtype from
+torch.promote_types (mixed dtypes are the student's choice: the contract leaves them open).""",
+ edits=[("    out = torch.zeros(N, C_out, H_out, W_out, dtype=X.dtype)\n",
+         "    out = torch.zeros(N, C_out, H_out, W_out, dtype=torch.promote_types(X.dtype, weight.dtype))\n")])
+
+sub("honest_local_dataclass", "maxpool.py", """HONEST (bank 3): the reference maxpool, with the window's settings in a dataclass
+defined inside the function. With string annotations (the stubs' ``from __future__ import
+annotations``) dataclasses looks the module up in sys.modules, which lacked a module
+graded beside stand-ins.""",
+ edits=[("    (kH, kW), (sH, sW) = kernel, stride\n", """    @dataclasses.dataclass
+    class Window:
+        size: tuple[int, int]
+        step: tuple[int, int]
+
+    window = Window(kernel, stride)
+    (kH, kW), (sH, sW) = window.size, window.step
+"""), ("import torch\n", "import dataclasses\n\nimport torch\n")])

@@ -25,6 +25,11 @@ HELPERS = ("conv_args", "output_size", "loop_conv")  # mnist.py builds on loop_c
 HONEST_WORK = {
     "honest_doctest_notebook": "maxpool",
     "honest_warn_stacklevel": "maxpool",
+    # bank 3 (stop 26): a printed tensor was tampering, promote_types an unknown operator,
+    # a dataclass in a function an AttributeError
+    "honest_prints_tensors": "maxpool",
+    "honest_promote_types": "loop_conv",
+    "honest_local_dataclass": "maxpool",
     # controls: handled correctly on f3bd82d
     "honest_stdlib_mix": "maxpool",
     "honest_plots_torchvision_import": "maxpool",

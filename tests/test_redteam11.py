@@ -7,7 +7,8 @@ operators then ran unseen).
 Each ``tests/redteam11/<attack>/`` folder is a submission, graded with ``convkit grade``'s
 own class-run code (``--jobs 2``) on the one exercise it attacks, beside an honest
 classmate (tests/hostile_class.py). Both scored on dfebea1 (12/15, 7/20); each scores
-nothing now.
+nothing now. A third, ``print_pass_conv``, was written at stop 26 against the pass that lets
+torch's tensor printing step off the mode stack: its formatting runs a convolution.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam11"
 HELPERS = ("conv_args", "output_size")
-ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward"}
-PLAN = {HONEST: ("maxpool", "backward"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
+ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward", "print_pass_conv": "loop_conv"}
+PLAN = {HONEST: ("maxpool", "backward", "loop_conv"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
 
 
 @pytest.fixture(scope="session")

@@ -117,6 +117,7 @@ _ELEMENTWISE = (
 _CONVERSIONS = (
     "_to_copy", "to", "clone", "detach", "detach_", "alias", "lift_fresh", "lift_fresh_copy",
     "_local_scalar_dense", "item", "contiguous", "type_as", "is_nonzero", "is_same_size", "result_type",
+    "promote_types", "can_cast",
     "_assert_async", "_unsafe_view", "resize_", "set_", "_copy_from", "_copy_from_and_resize",
 )
 _VIEWS = (

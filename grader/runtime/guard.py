@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import _signal
 import builtins
+import contextlib
 import gc
 import itertools
 import operator
@@ -336,6 +337,12 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
                 for index, original in enumerate(originals)]
     sealed = [_thin(_sealed, _audit=audit_event, _index=index) for index in range(len(originals))]
     sealed_code = _sealed.__code__
+    # Printing a tensor (repr, str, an f-string, a log line) steps off the mode stack in
+    # torch._tensor_str._str, so that a mode printing tensors does not recurse. There it gets
+    # a context that steps nowhere: the formatting's operators go through the mode, checked
+    # like any other, and nothing of the submission's runs with the mode off.
+    disable_modes = next((original for _, name, original in sites if name == "_disable_current_modes"), None)
+    tensor_str_code, steps_nowhere = torch._tensor_str._str.__code__, contextlib.nullcontext
 
     def on_sealed(index: Any, args: Any, named: Any, box: Any) -> None:
         if (type(index) is not int or type(args) is not list or type(named) is not dict or type(box) is not list
@@ -344,6 +351,8 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         if caller().f_code is not sealed_code:
             return  # only a sealed function gets its original
         original = originals[index]
+        if original is disable_modes and caller().f_back.f_code is tensor_str_code:
+            return box.append(give(steps_nowhere))
         if original is register_library:
             # Sealed for torch's own operators at all times: a kernel registered over
             # ``aten::fmin`` would run whatever it likes under an allowed name.

@@ -31,6 +31,7 @@ repository; they may import only the standard library, torch and each other.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -42,7 +43,7 @@ import sys
 import traceback
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from grader.runtime import guard, lifetime, notebook_import, seccomp
 
@@ -167,6 +168,24 @@ def load_module(name: str, standins: Any = (), folder: Path | None = None) -> ty
     return _ISOLATED[name, chosen]
 
 
+@contextlib.contextmanager
+def _imported_as(name: str, module: types.ModuleType) -> Iterator[None]:
+    """``module`` in ``sys.modules`` under ``name`` (the request's, not the module's own
+    ``__name__``, which is the submission's) while its code runs. A module imported beside
+    stand-ins is set aside after its import, and library code that looks a function's
+    module up there found nothing: ``dataclasses`` does, for a class defined in a function
+    of a module with string annotations (``from __future__ import annotations``)."""
+    before = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        yield
+    finally:
+        if before is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = before
+
+
 def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, Any]],
            ops: dict[str, Callable[..., Any]]) -> dict:
     """Answer one request; every failure of student code becomes an error reply.
@@ -191,7 +210,8 @@ def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, An
             thunk, extra = (lambda: fn(module, **payload)), None
         else:
             raise ValueError(f"unknown command {request['cmd']!r}")
-        status, value = run_guarded(spec, thunk, extra)
+        with _imported_as(request["module"], module):
+            status, value = run_guarded(spec, thunk, extra)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's too
         return {"id": rid, "error": _error(exc, folder)}
     if status == "forbidden":
