@@ -40,6 +40,12 @@ def test_wire_round_trips_plain_values_and_tensors(gen):
         assert torch.equal(got[key], value[key])
     assert got["pair"] == (1, (2.5, None)) and got["list"] == [1, "x"] and got["size"] == (4, 5)
     assert got["nan"] != got["nan"]
+    # A transposed tensor arrives transposed (a test's non-contiguous input stays one); a
+    # slice, which has gaps, arrives row-major.
+    assert got["t"].stride() == value["t"].stride() and not got["t"].is_contiguous()
+    assert got["i"].is_contiguous()
+    planes = torch.randn(2, 3, 4, 5, generator=gen).transpose(-1, -2).contiguous().transpose(-1, -2)
+    assert wire.decode(wire.encode(planes)).stride() == planes.stride()
 
 
 def test_the_wire_runs_only_on_what_the_guard_watches(gen):
@@ -141,6 +147,10 @@ def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():
     ({"$t": "tensor", "dtype": "float32", "shape": [-1], "data": ""}, "bad tensor shape"),
     ({"$t": "tensor", "dtype": "float32", "shape": [1 << 30], "data": ""}, "too large"),
     ({"$t": "pickle", "data": "gASVAAAAAAAAAACMBXBvc2l4"}, "unknown tagged value"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [1, 1], "data": base64.b64encode(b"\0" * 4).decode(),
+      "order": [0, 0]}, "memory order"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [1], "data": base64.b64encode(b"\0" * 4).decode(),
+      "order": "0"}, "memory order"),
 ])
 def test_wire_refuses_malformed_values(data, problem):
     with pytest.raises(wire.WireError, match=problem):

@@ -6,8 +6,9 @@ Values are plain JSON (None, bool, int, float, str, list, dict with str keys) pl
 three tagged objects, each a dict with the key ``"$t"``:
 
 - ``{"$t": "tensor", "dtype": "float32", "shape": [2, 3], "data": "<base64>"}``: a
-  dense CPU tensor, row-major; only the dtypes in ``DTYPES`` are accepted and the data
-  length must equal ``numel * itemsize``.
+  dense CPU tensor, row-major, or with ``"order": [1, 0]`` stored in that order of its
+  dimensions (a transposed tensor arrives transposed); only the dtypes in ``DTYPES`` are
+  accepted and the data length must equal ``numel * itemsize``.
 - ``{"$t": "tuple", "items": [...]}``: a tuple (JSON only has lists).
 - ``{"$t": "opaque", "type": "MyTensor", "repr": "..."}``: something the worker could
   not encode; the grading side reports "expected a tensor, got MyTensor".
@@ -121,18 +122,39 @@ def _opaque(value: Any) -> dict:
     return {"$t": "opaque", "type": _type_name(type(value))[:100], "repr": text[:200]}
 
 
+def memory_order(t: torch.Tensor) -> list[int] | None:
+    """The dimensions of a dense tensor stored in another order than row-major, outermost
+    first (``t.permute(order)`` is row-major); None for a row-major tensor, or one with
+    gaps or repeats (a slice, an expansion), which crosses the wire row-major.
+
+    >>> memory_order(torch.zeros(2, 3, 4).transpose(1, 2)), memory_order(torch.zeros(2, 3))
+    ([0, 2, 1], None)
+    """
+    if t.is_contiguous():
+        return None
+    order = sorted(range(t.dim()), key=lambda d: (-t.stride(d), d))
+    return order if t.permute(order).is_contiguous() else None
+
+
 def _encode_tensor(t: torch.Tensor) -> dict:
     plain = torch.Tensor.as_subclass(t, torch.Tensor).detach()
     if plain.dtype not in _NAMES or plain.layout != torch.strided or plain.device.type != "cpu":
         return {"$t": "opaque", "type": f"Tensor[{plain.dtype}, {plain.layout}, {plain.device}]", "repr": ""}
+    # The memory order crosses too: a test hands a function a transposed input, as autograd
+    # hands a backward a transposed gradient, and .view fails on it as it does in torch.
+    order = memory_order(plain)
+    stored = plain if order is None else plain.permute(order)
     # numpy's tobytes() is row-major whatever the strides (size-1 dims may have any stride).
-    data = plain.resolve_conj().resolve_neg().numpy().tobytes() if plain.numel() else b""
-    return {
+    data = stored.resolve_conj().resolve_neg().numpy().tobytes() if plain.numel() else b""
+    encoded = {
         "$t": "tensor",
         "dtype": _NAMES[plain.dtype],
         "shape": list(plain.shape),
         "data": base64.b64encode(data).decode("ascii"),
     }
+    if order is not None:
+        encoded["order"] = order
+    return encoded
 
 
 def decode(data: Any, depth: int = 0) -> Any:
@@ -177,7 +199,7 @@ def _text(data: str) -> str:
 
 
 def _decode_tensor(data: dict) -> torch.Tensor:
-    if set(data) != {"$t", "dtype", "shape", "data"}:
+    if set(data) - {"order"} != {"$t", "dtype", "shape", "data"}:
         raise WireError("tensor with unexpected fields")
     if data["dtype"] not in DTYPES:
         raise WireError(f"tensor dtype {str(data['dtype'])[:20]!r} is not allowed")
@@ -196,9 +218,13 @@ def _decode_tensor(data: dict) -> torch.Tensor:
         raise WireError(f"tensor data is not base64: {exc}") from None
     if len(raw) != numel * itemsize:
         raise WireError(f"tensor data has {len(raw)} bytes, shape {shape} of {data['dtype']} needs {numel * itemsize}")
+    order = data.get("order", list(range(len(shape))))
+    if type(order) is not list or sorted(order) != list(range(len(shape))) or not all(type(d) is int for d in order):
+        raise WireError(f"bad tensor memory order {str(order)[:100]} for shape {shape}")
     if numel == 0:
         return _empty(shape, dtype=dtype)
-    return _frombuffer(bytearray(raw), dtype=dtype).reshape(shape).clone()
+    stored = _frombuffer(bytearray(raw), dtype=dtype).reshape([shape[d] for d in order]).clone()
+    return stored.permute(sorted(range(len(order)), key=order.__getitem__))
 
 
 # ---------------------------------------------------------------- frames on a socket
