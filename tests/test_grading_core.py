@@ -234,15 +234,37 @@ def test_course_notebooks_grade_without_their_shipped_import_hook(tmp_path):
     assert scores(result) == {"output_size": TOTALS["output_size"], "im2col_conv": TOTALS["im2col_conv"]}, result["notes"]
 
 
-def test_float32_only_backward_passes_where_the_api_asks_no_float64(tmp_path):
-    """The API asks float64 only of Conv2dFunction (gradcheck): a max-pool backward and a
-    tiny_backward that build their buffers in the default float32 are still correct."""
+def test_a_backward_with_float32_buffers_loses_the_float64_cases_only(tmp_path):
+    """torch keeps a float64 input's dtype (the contract: any configuration torch accepts):
+    a max-pool backward and a tiny_backward that build their buffers in the default float32
+    raise on the float64 cases (the plain pooling stratum, the scaled course data) and lose
+    those tests, and only those."""
     folder = make_submission(tmp_path, "dora", edits={
         "maxpool": [("torch.zeros(N * C, H_in * W_in, dtype=dout.dtype)", "torch.zeros(N * C, H_in * W_in)")],
         "worked_example": [("torch.ones(X.shape[0], fc_weight.shape[1], dtype=X.dtype)", "torch.ones(X.shape[0], fc_weight.shape[1])")],
     })
     result = grade_submission(folder, "dora", seed=5, exercises=("maxpool", "worked_example"))
-    assert scores(result) == {"maxpool": TOTALS["maxpool"], "worked_example": TOTALS["worked_example"]}, result
+    lost = {(exercise, test["name"]) for exercise, tests in outcomes(result).items()
+            for test in by_name(result, exercise).values() if test["score"] < test["max_score"]}
+    assert lost == {("maxpool", "backward_random"), ("worked_example", "tiny_backward_course")}, lost
+    assert "dtype" in by_name(result, "maxpool")["backward_random"]["message"]
+
+
+def test_view_on_a_gradient_fails_where_autograd_hands_a_transposed_one(tmp_path):
+    """.view on the gradient a backward gets is right only for row-major memory; the backward
+    tests hand one gradient transposed (configs.TRANSPOSED_GRADIENT_STRATA), as autograd does
+    where a transpose follows the layer, and the message says why .view failed. A forward
+    function is never handed a transposed input (the contract does not say it must take one)."""
+    folder = make_submission(tmp_path, "gus", edits={
+        "im2col_conv": [("W_row = weight.reshape(C_out, -1)", "W_row = weight.view(C_out, -1)")],
+        "maxpool": [("dout.reshape(N * C, -1))", "dout.view(N * C, -1))")],
+        "backward": [("dH = dout.reshape(N, C_out, -1)", "dH = dout.view(N, C_out, -1)")],
+    })
+    result = grade_submission(folder, "gus", seed=4, exercises=("im2col_conv", "maxpool", "backward"))
+    lost = {(exercise, test["name"]): test["message"] for exercise in result["exercises"]
+            for test in by_name(result, exercise).values() if test["score"] < test["max_score"]}
+    assert set(lost) == {("maxpool", "backward_random"), ("backward", "conv2d_function")}, lost
+    assert all(".view needs a tensor stored in row-major order" in message for message in lost.values()), lost
 
 
 def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):

@@ -22,9 +22,21 @@ from typing import Any, Iterable
 CATALOG: dict[str, dict[str, str]] = {
     # ---- student code did not produce a value
     "raised": {
-        "en": "{function} raised {type}: {error}{trace}",
-        "es": "{function} lanzó {type}: {error}{trace}",
-        "fr": "{function} a levé {type} : {error}{trace}",
+        "en": "{function} raised {type}: {error}{hint}{trace}",
+        "es": "{function} lanzó {type}: {error}{hint}{trace}",
+        "fr": "{function} a levé {type} : {error}{hint}{trace}",
+    },
+    # torch's error for .view on a tensor whose memory is not in row-major order
+    "hint_view_layout": {
+        "en": "\n  (.view needs a tensor stored in row-major order, and this one is not: a transposed "
+              "tensor is stored otherwise, as are some of the grader's inputs and the gradients autograd "
+              "passes after a transpose; use .reshape, or call .contiguous() first)",
+        "es": "\n  (.view necesita un tensor guardado por filas, y este no lo está: un tensor traspuesto se "
+              "guarda de otra manera, como algunas entradas del corrector y los gradientes que autograd pasa "
+              "tras una trasposición; usa .reshape, o llama antes a .contiguous())",
+        "fr": "\n  (.view exige un tenseur rangé ligne par ligne en mémoire, et celui-ci ne l'est pas : un "
+              "tenseur transposé est rangé autrement, comme certaines entrées du correcteur et les gradients "
+              "qu'autograd passe après une transposition ; utilisez .reshape, ou appelez d'abord .contiguous())",
     },
     "missing_file": {
         "en": "no {module}.py or {module}.ipynb in the submission, so this exercise scores 0",

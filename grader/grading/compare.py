@@ -63,7 +63,8 @@ def describe(value: Any) -> str:
 
 def _describe(value: Any, depth: int) -> str:
     if type(value) is torch.Tensor:
-        return f"tensor{tuple(value.shape)} {str(value.dtype).replace('torch.', '')}"
+        layout = "" if value.is_contiguous() else " non-contiguous"
+        return f"tensor{tuple(value.shape)} {str(value.dtype).replace('torch.', '')}{layout}"
     if isinstance(value, Opaque):
         return f"{value.type} object"
     if isinstance(value, (list, tuple, dict)):

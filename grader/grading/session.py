@@ -76,6 +76,10 @@ class StudentProblem(Exception):
         return text + (f" ({limit_message(limit, lang=lang)})" if limit else "")
 
 
+# The start of torch's error for .view on a tensor whose strides do not allow it.
+VIEW_LAYOUT_ERROR = "view size is not compatible with input tensor's size and stride"
+
+
 class StudentError(StudentProblem):
     """The student's code raised; ``type_name``/``mro`` name the exception."""
 
@@ -83,8 +87,10 @@ class StudentError(StudentProblem):
         self.type_name = untrusted_text(error.get("type", "?"), NAME_CHARS)
         mro = error.get("mro")
         self.mro = [c for c in mro[:64] if type(c) is str] if type(mro) is list else []
-        super().__init__("raised", function=function, type=self.type_name,
-                         error=str(error.get("message", "")), trace=messages.trace(_trace(error.get("trace"))))
+        message = str(error.get("message", ""))
+        super().__init__("raised", function=function, type=self.type_name, error=message,
+                         hint=messages.Text("hint_view_layout") if VIEW_LAYOUT_ERROR in message else "",
+                         trace=messages.trace(_trace(error.get("trace"))))
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""

@@ -31,6 +31,25 @@ Pair = tuple[int, int]
 CONV_STRATA: tuple[str, ...] = ("strided", "padded_dilated", "int_settings")
 # The strata of a 2-D max-pool test.
 POOL_STRATA: tuple[str, ...] = ("plain", "strided", "overlapping")
+# Strata whose gradient a backward test hands in stored transposed in each plane, as
+# autograd hands a backward the gradient of an output that a transpose follows: a .view
+# that merges a plane's axes fails on it (torch's own backward functions do not). Only
+# gradients: whether a forward function must take a transposed X or weight, the contract
+# does not say.
+TRANSPOSED_GRADIENT_STRATA: frozenset[str] = frozenset({"padded_dilated", "overlapping"})
+# Strata drawn in float64 where a test does not choose the dtype (a buffer made float32
+# whatever the input's dtype then shows: torch keeps a float64 input's dtype).
+FLOAT64_STRATA: frozenset[str] = frozenset({"plain"})
+
+
+def as_gradient(t: torch.Tensor, stratum: str) -> torch.Tensor:
+    """``t`` as a backward test hands it in: stored transposed in each plane (same values,
+    not contiguous) when ``stratum`` is one of ``TRANSPOSED_GRADIENT_STRATA``.
+
+    >>> as_gradient(torch.zeros(2, 3, 4), "padded_dilated").stride(), as_gradient(torch.zeros(2, 3), "strided").stride()
+    ((12, 1, 3), (3, 1))
+    """
+    return t.transpose(-1, -2).contiguous().transpose(-1, -2) if stratum in TRANSPOSED_GRADIENT_STRATA else t
 
 
 def pair(value: Setting) -> Pair:
@@ -279,7 +298,8 @@ def _pool_sizes(rng: random.Random, kernel: Pair, stride: Pair) -> list[int]:
 
 
 def pool_case(rng: random.Random, gen: torch.Generator, stratum: str = "plain", *, ties: bool = False) -> PoolCase:
-    """One max-pool of ``stratum`` (see ``POOL_STRATA``): batch >= 2, several channels, a
+    """One max-pool of ``stratum`` (see ``POOL_STRATA``; float64 in ``FLOAT64_STRATA``):
+    batch >= 2, several channels, a
     non-square input with at least two windows along each axis, a size the windows do not
     cover exactly on some axis, and (unless stride = kernel) an output ``size // stride``
     gets wrong on some axis.
@@ -296,7 +316,8 @@ def pool_case(rng: random.Random, gen: torch.Generator, stratum: str = "plain", 
 
     kernel, stride, ((kh, kw), (sh, sw)), sizes = redraw(draw)
     shape = (rng.randint(2, 3), rng.randint(2, 3), *sizes)
-    H = torch.randint(0, 3, shape, generator=gen).float() if ties else torch.randn(*shape, generator=gen)
+    dtype = torch.float64 if stratum in FLOAT64_STRATA else torch.float32
+    H = torch.randint(0, 3, shape, generator=gen).to(dtype) if ties else torch.randn(*shape, generator=gen, dtype=dtype)
     top = H.max() + 1
     if ties:
         row, col = (out_size(sizes[0], kh, sh, 0, 1) - 1) * sh, (out_size(sizes[1], kw, sw, 0, 1) - 1) * sw
@@ -320,15 +341,18 @@ def course_data(ref: Any) -> tuple[torch.Tensor, ...]:
 
 
 def scaled_course_data(ref: Any, rng: random.Random) -> tuple[torch.Tensor, ...]:
-    """The course's example with X and the bias multiplied by a seeded integer from 2 to 4.
+    """The course's example with X and the bias multiplied by a seeded integer from 2 to 4,
+    in float64.
 
     A course test checks it next to the published numbers, so returning those numbers
     scores nothing. Every conv output is multiplied by the same positive integer, so the
     example's ties (and the first-maximum rule that decides them) stay exactly as they are.
+    The numbers are whole, so float64 changes none of them; a buffer or constant made in
+    float32 whatever the input's dtype then shows (torch keeps the dtype).
     """
     X, weight, bias, fc_weight, fc_bias = course_data(ref)
     k = rng.randint(2, 4)
-    return X * k, weight, bias * k, fc_weight, fc_bias
+    return tuple(t.double() for t in (X * k, weight, bias * k, fc_weight, fc_bias))
 
 
 def conv_reference(case: ConvCase) -> torch.Tensor:

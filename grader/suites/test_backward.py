@@ -4,7 +4,7 @@
 |--------------------------|--------|------------------------------------------------------------------|
 | col2im_random            | 4      | one case per stratum (configs.CONV_STRATA), overlapping windows, vs F.fold |
 | conv2d_backward_random   | 6      | dX, dW, db vs autograd of F.conv2d (float64); dX through col2im   |
-| conv2d_function          | 5      | Conv2dFunction forward + backward vs autograd of F.conv2d (float64), with and without bias |
+| conv2d_function          | 5      | Conv2dFunction forward + backward vs autograd of F.conv2d (float64), with and without bias; one gradient transposed, as autograd may hand it |
 | bad_input                | 1      | a valid call is right, then ValueError for columns of the wrong shape |
 | no_mutation              | 3      | right results and the inputs come back unchanged                  |
 | composition              | 1      | conv2d_backward with the student's own col2im, im2col, calculate_out |
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from grader.course.messages import Text
 from grader.grading.compare import describe_call
-from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, conv_reference
+from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, conv_reference, as_gradient
 
 
 def fold_case(rng, gen, stratum: str, dtype=torch.float32):
@@ -91,7 +91,8 @@ def test_conv2d_backward_random(student, check, rng, gen):
 def test_conv2d_function(student, check, rng, gen):
     for stratum, bias in (("strided", True), ("padded_dilated", False)):
         case = conv_case(rng, gen, stratum, dtype=torch.float64, bias=bias)
-        dout = random_dout(case, gen)
+        # padded_dilated: autograd hands the backward a transposed gradient (configs.as_gradient)
+        dout = as_gradient(random_dout(case, gen), stratum)
         out, dX, dW, db = autograd_grads(case, dout)
         stride, padding, dilation = case.pairs()
         call = describe_call("Conv2dFunction.apply", case.X, case.weight, case.bias, stride, padding, dilation)

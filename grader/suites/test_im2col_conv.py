@@ -3,7 +3,7 @@
 | test                       | points | what                                                           |
 |----------------------------|--------|----------------------------------------------------------------|
 | im2col_random              | 4      | one case per stratum (configs.CONV_STRATA), vs F.unfold (row order) |
-| conv2d_unfold_course       | 1      | the course's 6x6 example and the same scaled by a seeded k, vs F.conv2d |
+| conv2d_unfold_course       | 1      | the course's 6x6 example and the same scaled by a seeded k in float64, vs F.conv2d |
 | conv2d_unfold_random       | 4      | random configurations, vs F.conv2d                              |
 | conv2d_unfold_dtype_bias   | 2      | float64 keeps its dtype; bias None                              |
 | bad_input                  | 1      | valid calls are right, then ValueError for bad settings         |

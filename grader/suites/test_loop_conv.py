@@ -2,7 +2,7 @@
 
 | test                     | points | what                                                              |
 |--------------------------|--------|-------------------------------------------------------------------|
-| conv2d_loop_course       | 1      | the course's 6x6 example and the same scaled by a seeded k, vs F.conv2d |
+| conv2d_loop_course       | 1      | the course's 6x6 example and the same scaled by a seeded k in float64, vs F.conv2d |
 | conv2d_loop_random       | 5      | one case per stratum (configs.CONV_STRATA), vs F.conv2d            |
 | conv2d_loop_dtype_bias   | 2      | float64 input keeps its dtype; bias None                           |
 | conv2d_loop_bad_input    | 1      | a valid call is right, then ValueError for mismatched channels     |

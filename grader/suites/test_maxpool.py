@@ -5,8 +5,8 @@
 | unfold_random       | 3      | one case per stratum (configs.POOL_STRATA): values and flat indices vs F.max_pool2d(return_indices=True) |
 | unfold_ties         | 3      | few distinct values: ties must go to the first maximum (row-major)   |
 | unfold_overlapping  | 2      | stride smaller than the kernel, a maximum shared by two windows      |
-| unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]], also scaled by k |
-| backward_random     | 3      | gradient to each window's argmax (summed on a shared argmax), vs autograd |
+| unfold_course       | 1      | the course's pool indices [[0, 2], [8, 10]] and [[1, 2], [13, 10]], also scaled by k (float64) |
+| backward_random     | 3      | gradient to each window's argmax (summed on a shared argmax), vs autograd; float64, and a transposed gradient |
 | bad_input           | 1      | a valid call is right, then ValueError for kernel_size 0             |
 | no_mutation         | 1      | right values; the inputs of both functions come back unchanged       |
 | composition         | 1      | maxpool2d_unfold with the student's own earlier functions            |
@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from grader.course.messages import Text
 from grader.grading.compare import describe_call
 from grader.suites.configs import (PoolCase, check_unchanged_if_it_runs, course_data, pool_case, pool_cases,
-                                   scaled_course_data)
+                                   scaled_course_data, as_gradient)
 
 
 def check_pool(student, check, case: PoolCase) -> None:
@@ -74,7 +74,7 @@ def backward_inputs(case: PoolCase, gen: torch.Generator) -> tuple[torch.Tensor,
     kernel, stride = case.pairs()
     H = case.H.clone().requires_grad_(True)
     values, indices = F.max_pool2d(H, kernel, stride, return_indices=True)
-    dout = torch.randn(values.shape, generator=gen)
+    dout = as_gradient(torch.randn(values.shape, generator=gen, dtype=values.dtype), case.stratum)
     (expected,) = torch.autograd.grad((values * dout).sum(), H)
     return dout, indices, tuple(case.H.shape), expected
 

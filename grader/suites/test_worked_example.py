@@ -2,9 +2,9 @@
 
 | test                 | points | what                                                                  |
 |----------------------|--------|-----------------------------------------------------------------------|
-| tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]; the same scaled by a seeded k  |
+| tiny_forward_course  | 2      | the course's 6x6 example gives [[18.]]; scaled by a seeded k in float64 |
 | tiny_forward_random  | 3      | random sizes and channels, vs F.conv2d -> F.max_pool2d -> linear       |
-| tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc); scaled by k too |
+| tiny_backward_course | 3      | the course's gradients (weight rows, bias [4, 4], fc); scaled by k (float64) |
 | tiny_backward_random | 4      | random integer-valued data with a tied pooling window, vs autograd     |
 | no_mutation          | 1      | right result, and the inputs of both functions come back unchanged     |
 | composition          | 2      | forward and backward built on the student's own earlier functions      |
