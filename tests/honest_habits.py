@@ -245,3 +245,12 @@ graded beside stand-ins.""",
     window = Window(kernel, stride)
     (kH, kW), (sH, sW) = window.size, window.step
 """), ("import torch\n", "import dataclasses\n\nimport torch\n")])
+
+sub("honest_tqdm", "loop_conv.py", """HONEST (bank 3): the reference loop_conv with a progress bar over the batch in
+conv2d_loop (Python loops are slow) and a bar at import, as a notebook cell leaves one.
+tqdm's code was "another library", and its monitor thread, started by the first bar, made
+every later ruled call refuse to run beside it.""",
+ edits=[("        for co in range(C_out):\n            for i in range(H_out):",
+         "        for co in tqdm(range(C_out), desc=\"conv2d_loop\", leave=False):\n            for i in range(H_out):"),
+        ("import torch\n", "from tqdm import tqdm\n\nimport torch\n")],
+ append="\nfor _ in tqdm(range(3), desc=\"warming up\"):  # a bar at import\n    pass\n")

@@ -26,10 +26,11 @@ HONEST_WORK = {
     "honest_doctest_notebook": "maxpool",
     "honest_warn_stacklevel": "maxpool",
     # bank 3 (stop 26): a printed tensor was tampering, promote_types an unknown operator,
-    # a dataclass in a function an AttributeError
+    # a dataclass in a function an AttributeError, tqdm another library and a thread
     "honest_prints_tensors": "maxpool",
     "honest_promote_types": "loop_conv",
     "honest_local_dataclass": "maxpool",
+    "honest_tqdm": "loop_conv",
     # controls: handled correctly on f3bd82d
     "honest_stdlib_mix": "maxpool",
     "honest_plots_torchvision_import": "maxpool",

@@ -8,7 +8,9 @@ Each ``tests/redteam11/<attack>/`` folder is a submission, graded with ``convkit
 own class-run code (``--jobs 2``) on the one exercise it attacks, beside an honest
 classmate (tests/hostile_class.py). Both scored on dfebea1 (12/15, 7/20); each scores
 nothing now. A third, ``print_pass_conv``, was written at stop 26 against the pass that lets
-torch's tensor printing step off the mode stack: its formatting runs a convolution.
+torch's tensor printing step off the mode stack: its formatting runs a convolution. A
+fourth, ``tqdm_thread_map``, against stop 26's tqdm allowance: tqdm's thread pool runs the
+convolution.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam11"
 HELPERS = ("conv_args", "output_size")
-ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward", "print_pass_conv": "loop_conv"}
+ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward", "print_pass_conv": "loop_conv",
+            "tqdm_thread_map": "loop_conv"}
 PLAN = {HONEST: ("maxpool", "backward", "loop_conv"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
 
 

@@ -139,15 +139,16 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "forbidden_library": {
         "en": "{function} ran code of the library {library} while running; a graded function may use only torch "
-              "(its elementary operators), numpy's array basics and the standard library, so that it does the "
-              "exercise's work itself: compute it with tensor operations",
+              "(its elementary operators), numpy's array basics, tqdm's progress bars and the standard library, "
+              "so that it does the exercise's work itself: compute it with tensor operations",
         "es": "{function} ejecutó código de la biblioteca {library} durante su ejecución; una función evaluada solo "
-              "puede usar torch (sus operadores elementales), lo básico de los arrays de numpy y la biblioteca "
-              "estándar, para que haga ella misma el trabajo del ejercicio: calcúlalo con operaciones de tensores",
+              "puede usar torch (sus operadores elementales), lo básico de los arrays de numpy, las barras de "
+              "progreso de tqdm y la biblioteca estándar, para que haga ella misma el trabajo del ejercicio: "
+              "calcúlalo con operaciones de tensores",
         "fr": "{function} a exécuté du code de la bibliothèque {library} pendant son exécution ; une fonction "
-              "évaluée ne peut utiliser que torch (ses opérateurs élémentaires), les bases des tableaux numpy et la "
-              "bibliothèque standard, pour faire elle-même le travail de l'exercice : calculez-le avec des "
-              "opérations sur les tenseurs",
+              "évaluée ne peut utiliser que torch (ses opérateurs élémentaires), les bases des tableaux numpy, les "
+              "barres de progression de tqdm et la bibliothèque standard, pour faire elle-même le travail de "
+              "l'exercice : calculez-le avec des opérations sur les tenseurs",
     },
     "forbidden_subclass": {
         "en": "{function} used or returned a tensor subclass ({type}); graded functions must compute with and "

@@ -246,6 +246,14 @@ def _apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (value, ceiling if hard == resource.RLIM_INFINITY else min(ceiling, hard)))
 
 
+def _progress_bars_without_monitor() -> None:
+    """tqdm without its monitor thread, before any student code: its code may run in a
+    ruled call (guard.LIBRARIES), but the thread its first bar starts would make every
+    later ruled call refuse to run (a thread beside it could do its work unwatched)."""
+    if importlib.util.find_spec("tqdm") is not None:
+        importlib.import_module("tqdm").tqdm.monitor_interval = 0
+
+
 def main(argv: list[str], tables: list | None = None) -> None:
     """``worker --fd N --limits JSON``: serve requests for the submission in the current
     folder. ``tables``: ``[guard.prepare()'s]`` from a zygote that prepared them for all
@@ -262,6 +270,7 @@ def main(argv: list[str], tables: list | None = None) -> None:
     import torch
 
     torch.set_num_threads(1)
+    _progress_bars_without_monitor()
     from grader.runtime import wire
 
     for name in OP_MODULES:
