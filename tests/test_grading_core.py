@@ -265,6 +265,9 @@ def test_view_on_a_gradient_fails_where_autograd_hands_a_transposed_one(tmp_path
             for test in by_name(result, exercise).values() if test["score"] < test["max_score"]}
     assert set(lost) == {("maxpool", "backward_random"), ("backward", "conv2d_function")}, lost
     assert all(".view needs a tensor stored in row-major order" in message for message in lost.values()), lost
+    # An error names its call, as a wrong result does: here the transposed gradient.
+    assert "call: maxpool2d_backward(tensor(" in lost["maxpool", "backward_random"], lost
+    assert "float32 non-contiguous" in lost["maxpool", "backward_random"], lost
 
 
 def test_a_forged_worker_note_neither_breaks_nor_shows_in_the_grade(tmp_path):

@@ -22,9 +22,9 @@ from typing import Any, Iterable
 CATALOG: dict[str, dict[str, str]] = {
     # ---- student code did not produce a value
     "raised": {
-        "en": "{function} raised {type}: {error}{hint}{trace}",
-        "es": "{function} lanzó {type}: {error}{hint}{trace}",
-        "fr": "{function} a levé {type} : {error}{hint}{trace}",
+        "en": "{function} raised {type}: {error}{hint}{trace}{call}",
+        "es": "{function} lanzó {type}: {error}{hint}{trace}{call}",
+        "fr": "{function} a levé {type} : {error}{hint}{trace}{call}",
     },
     # torch's error for .view on a tensor whose memory is not in row-major order
     "hint_view_layout": {

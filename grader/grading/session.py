@@ -27,6 +27,7 @@ from typing import Any, Iterator
 from grader.course import messages, rules
 from grader.course.assignment import EXERCISES
 from grader.grading import forbidden
+from grader.grading.calls import describe_call
 from grader.isolation import submission_files
 from grader.isolation.launch import Worker, WorkerGone
 from grader.isolation.limits import Limits, error_limit, limit_message
@@ -90,7 +91,12 @@ class StudentError(StudentProblem):
         message = str(error.get("message", ""))
         super().__init__("raised", function=function, type=self.type_name, error=message,
                          hint=messages.Text("hint_view_layout") if VIEW_LAYOUT_ERROR in message else "",
-                         trace=messages.trace(_trace(error.get("trace"))))
+                         trace=messages.trace(_trace(error.get("trace"))), call="")
+
+    def called_with(self, call: str) -> "StudentError":
+        """This error, its message naming the call that raised it (as a wrong result's does)."""
+        self.fields["call"] = messages.Text("call", call=call)
+        return self
 
     def is_a(self, name: str) -> bool:
         """Whether the exception is a ``name`` (e.g. "ValueError"), subclasses included."""
@@ -257,7 +263,10 @@ class StudentSession:
         message = {"cmd": "call", "module": module, "function": function, "args": list(args),
                    "kwargs": kwargs, "guard": rules.guard(rule), "return_inputs": return_inputs,
                    "standins": list(self.standins(module))}
-        return self._run(module, function, message)
+        try:
+            return self._run(module, function, message)
+        except StudentError as error:
+            raise error.called_with(describe_call(function, *args, **kwargs)) from None
 
     def _check_static(self, module: str, function: str) -> rules.Rule | None:
         rule = rules.rules_for(module, function)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import torch
 
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.grading.session import StudentProblem
 
 Setting = Union[int, tuple[int, int]]

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.course.messages import Text
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.suites.configs import CONV_STRATA, ConvCase, conv_case, conv_cases, conv_reference, as_gradient
 
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.course.messages import Text
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.suites.configs import conv_case, conv_cases, conv_reference, course_data, scaled_course_data
 
 

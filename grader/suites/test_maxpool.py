@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.course.messages import Text
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.suites.configs import (PoolCase, check_unchanged_if_it_runs, course_data, pool_case, pool_cases,
                                    scaled_course_data, as_gradient)
 

@@ -49,7 +49,8 @@ import torch.nn.functional as F
 from grader.course import messages
 from grader.course.recipe import BATCH_SIZE, LEARNING_RATE, TRAINING_SEED
 from grader.grading import reference
-from grader.grading.compare import Mismatch, describe
+from grader.grading.calls import describe
+from grader.grading.compare import Mismatch
 from grader.grading.session import StudentTimeout
 from grader.runtime.mnist_ops import BUILDERS, load_by_shape
 

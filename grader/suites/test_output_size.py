@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.course.messages import Text
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.suites.configs import NoSize, ends_flush, floor_matters, out_size, pick_size, redraw, span_matters
 
 CONVS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}

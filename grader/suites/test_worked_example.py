@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.grading.compare import describe_call
+from grader.grading.calls import describe_call
 from grader.suites.configs import check_unchanged_if_it_runs, course_data, scaled_course_data
 
 NAMES = ("X", "weight", "bias", "fc_weight", "fc_bias")
