@@ -10,7 +10,8 @@ classmate (tests/hostile_class.py). Both scored on dfebea1 (12/15, 7/20); each s
 nothing now. A third, ``print_pass_conv``, was written at stop 26 against the pass that lets
 torch's tensor printing step off the mode stack: its formatting runs a convolution. A
 fourth, ``tqdm_thread_map``, against stop 26's tqdm allowance: tqdm's thread pool runs the
-convolution.
+convolution. A fifth, ``modswap_finalizer``, found by a helper against stop 26's module
+registration: a finalizer that ran unguarded after the call and rewrote the reply (12/15).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 ATTACKS = Path(__file__).resolve().parent / "redteam11"
 HELPERS = ("conv_args", "output_size")
 ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward", "print_pass_conv": "loop_conv",
-            "tqdm_thread_map": "loop_conv"}
+            "tqdm_thread_map": "loop_conv", "modswap_finalizer": "maxpool"}
 PLAN = {HONEST: ("maxpool", "backward", "loop_conv"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
 
 

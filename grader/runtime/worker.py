@@ -31,7 +31,6 @@ repository; they may import only the standard library, torch and each other.
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import json
@@ -43,7 +42,7 @@ import sys
 import traceback
 import types
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from grader.runtime import guard, lifetime, notebook_import, seccomp
 
@@ -168,22 +167,27 @@ def load_module(name: str, standins: Any = (), folder: Path | None = None) -> ty
     return _ISOLATED[name, chosen]
 
 
-@contextlib.contextmanager
-def _imported_as(name: str, module: types.ModuleType) -> Iterator[None]:
-    """``module`` in ``sys.modules`` under ``name`` (the request's, not the module's own
-    ``__name__``, which is the submission's) while its code runs. A module imported beside
+def _imported_as(name: str, module: types.ModuleType, thunk: Callable[[], Any]) -> Callable[[], Any]:
+    """``thunk``, run with ``module`` in ``sys.modules`` under ``name`` (the request's, not the
+    module's own ``__name__``, which is the submission's). A module imported beside
     stand-ins is set aside after its import, and library code that looks a function's
     module up there found nothing: ``dataclasses`` does, for a class defined in a function
-    of a module with string annotations (``from __future__ import annotations``)."""
-    before = sys.modules.get(name)
-    sys.modules[name] = module
-    try:
-        yield
-    finally:
-        if before is None:
-            sys.modules.pop(name, None)
-        else:
-            sys.modules[name] = before
+    of a module with string annotations (``from __future__ import annotations``).
+
+    The name is put back inside the guarded call: whatever the call left under it is
+    dropped there, so a finalizer of the submission's runs under the guard, not after it
+    beside the reply (red team, stop 26)."""
+    def run() -> Any:
+        before = sys.modules.get(name)
+        sys.modules[name] = module
+        try:
+            return thunk()
+        finally:
+            if before is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = before
+    return run
 
 
 def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, Any]],
@@ -210,8 +214,7 @@ def handle(request: dict, folder: Path, run_guarded: Callable[..., tuple[str, An
             thunk, extra = (lambda: fn(module, **payload)), None
         else:
             raise ValueError(f"unknown command {request['cmd']!r}")
-        with _imported_as(request["module"], module):
-            status, value = run_guarded(spec, thunk, extra)
+        status, value = run_guarded(spec, _imported_as(request["module"], module, thunk), extra)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are the student's too
         return {"id": rid, "error": _error(exc, folder)}
     if status == "forbidden":
