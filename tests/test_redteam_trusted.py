@@ -25,7 +25,7 @@ import torch
 
 from grader.commands import options
 from grader.course.assignment import SOLUTIONS
-from grader.grading import cache, class_run, compare, discover, forbidden
+from grader.grading import cache, calls, class_run, discover, forbidden
 from grader.course import rules
 from grader.isolation import bubblewrap, submission_files
 from grader.isolation.untrusted import untrusted_name, untrusted_text
@@ -269,8 +269,8 @@ def test_the_wire_keeps_int64_and_repairs_surrogates():
 
 
 def test_describe_is_bounded():
-    text = compare.describe({"k": [[list(range(10 ** 6))]] * 50, "s": "x" * 10 ** 6, "t": torch.zeros(2, 3)})
-    assert len(text) <= compare.DESCRIBE_CHARS and "more" in text
+    text = calls.describe({"k": [[list(range(10 ** 6))]] * 50, "s": "x" * 10 ** 6, "t": torch.zeros(2, 3)})
+    assert len(text) <= calls.DESCRIBE_CHARS and "more" in text
 
 
 @pytest.mark.parametrize("source, reason", [
