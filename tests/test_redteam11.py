@@ -12,6 +12,8 @@ torch's tensor printing step off the mode stack: its formatting runs a convoluti
 fourth, ``tqdm_thread_map``, against stop 26's tqdm allowance: tqdm's thread pool runs the
 convolution. A fifth, ``modswap_finalizer``, found by a helper against stop 26's module
 registration: a finalizer that ran unguarded after the call and rewrote the reply (12/15).
+A sixth, ``string_finder``, on the place the helper flagged: a meta-path finder compiled
+under "<string>" ran scipy's correlate during an import inside the call (9/20).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 ATTACKS = Path(__file__).resolve().parent / "redteam11"
 HELPERS = ("conv_args", "output_size")
 ATTACKED = {"setting_flag_profiler": "maxpool", "mode_handler_swap": "backward", "print_pass_conv": "loop_conv",
-            "tqdm_thread_map": "loop_conv", "modswap_finalizer": "maxpool"}
+            "tqdm_thread_map": "loop_conv", "modswap_finalizer": "maxpool", "string_finder": "loop_conv"}
 PLAN = {HONEST: ("maxpool", "backward", "loop_conv"), **{attack: (exercise,) for attack, exercise in ATTACKED.items()}}
 
 

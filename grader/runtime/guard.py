@@ -665,21 +665,29 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
     def importing(caller: Any) -> bool:
         """Whether a library function runs for the import system (it calls every installed
         meta-path finder, setuptools' among them; torch imports sympy lazily): the import
-        machinery's own code is reached, going up the callers, through trusted files and
-        code made at run time (``<string>``: a namedtuple, sympy's generated functions)
-        only. A file from anywhere else (the submission, a file it wrote) asked for it."""
+        machinery's own code is reached, going up the callers, through trusted files only,
+        and through code made at run time (``<string>``: sympy's generated functions) only
+        where a trusted module's body runs it. A file from anywhere else (the submission, a
+        file it wrote) asked for it; so did code made at run time that the import machinery
+        called itself (a finder the submission compiled under a name such as "<string>")."""
+        generated = False  # a "<...>" frame not yet found inside a trusted module's body
         for _ in range(200):
             if caller is None:
                 return False
             code = caller.f_code
             if id(code) in import_codes:  # by identity: a file name such as "<frozen importlib" can be made up
-                return True
+                return not generated
             name = exact(code.co_filename)
-            known = places.get(name)
-            if known is None:
-                known = places[name] = name.startswith("<") or real_path(name).startswith(trusted)
-            if not known:
-                return False
+            if name.startswith("<"):
+                generated = True
+            else:
+                known = places.get(name)
+                if known is None:
+                    known = places[name] = real_path(name).startswith(trusted)
+                if not known:
+                    return False
+                if exact(code.co_name) == "<module>":
+                    generated = False
             caller = caller.f_back
         return False
 
