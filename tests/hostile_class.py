@@ -36,12 +36,23 @@ def reference_function(module: str, name: str) -> str:
     raise ValueError(f"the reference {module}.py has no function {name}: update the attack's splice line")
 
 
+# A line naming the exercise's functions or classes an attack leaves alone: each becomes a
+# callable that raises NotImplementedError, as an unsolved stub does.
+UNATTACKED = re.compile(r"^# unattacked: ([\w ]+)$", re.MULTILINE)
+
+
+def unattacked(names: str) -> str:
+    """``def name(*args, **kwargs): raise NotImplementedError`` for each of the names."""
+    return "\n\n".join(f"def {name}(*args, **kwargs):\n    raise NotImplementedError" for name in names.split())
+
+
 def splice_references(folder: Path) -> None:
     """Replace every ``# reference: module.function`` line of ``folder``'s Python files with
-    that reference function."""
+    that reference function, and every ``# unattacked: A B`` line with stubs of A and B."""
     for path in folder.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         spliced = SPLICE.sub(lambda line: reference_function(*line.groups()), text)
+        spliced = UNATTACKED.sub(lambda line: unattacked(line.group(1)), spliced)
         if spliced != text:
             path.write_text(spliced, encoding="utf-8")
 

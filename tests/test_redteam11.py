@@ -23,7 +23,7 @@ import pytest
 
 from grader.grading.class_run import Run
 from hostile_class import (HONEST, assert_everyone_graded_and_the_honest_classmate_full, grade_hostile_class,
-                           scores_nothing_on)
+                           scores_nothing_on, submission)
 from hostile_class import sandboxed  # noqa: F401 (an autouse fixture)
 
 ATTACKS = Path(__file__).resolve().parent / "redteam11"
@@ -45,3 +45,13 @@ def test_every_folder_is_graded_and_the_honest_classmate_gets_full_marks(hostile
 @pytest.mark.parametrize("attack", sorted(ATTACKED))
 def test_the_attack_scores_nothing(hostile_class, attack):
     scores_nothing_on(hostile_class, attack, ATTACKED[attack])
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKED))
+def test_each_attack_is_built_whole(tmp_path, attack):
+    """Its "# unattacked:" line becomes stubs: the module compiles and defines them, so it
+    scores nothing for its attack, not for a syntax error."""
+    folder = submission(ATTACKS, tmp_path / attack, attack, HELPERS)
+    text = (folder / f"{ATTACKED[attack]}.py").read_text()
+    assert "# unattacked:" not in text
+    compile(text, attack, "exec")

@@ -26,8 +26,7 @@ def maxpool2d_unfold(H, kernel_size=2, stride=None):
     return values, indices
 
 
-def maxpool2d_backward(dout, indices, input_shape):
-    raise NotImplementedError
+# unattacked: maxpool2d_backward
 
 
 class _Finisher:

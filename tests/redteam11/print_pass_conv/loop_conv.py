@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 
-import torch
 import torch.nn.functional as F
 
 _formatting = importlib.import_module("torch._tensor" + "_str")
@@ -30,16 +29,4 @@ def conv2d_loop(X, weight, bias=None, stride=1, padding=0, dilation=1):
     return _job.pop()
 
 
-class Conv1D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
-
-
-class Conv2D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
-
-
-class MaxPool1D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
+# unattacked: Conv1D Conv2D MaxPool1D

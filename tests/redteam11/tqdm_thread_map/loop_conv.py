@@ -15,16 +15,4 @@ def conv2d_loop(X, weight, bias=None, stride=1, padding=0, dilation=1):
     return torch.cat(rows)
 
 
-class Conv1D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
-
-
-class Conv2D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
-
-
-class MaxPool1D(torch.nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError
+# unattacked: Conv1D Conv2D MaxPool1D
