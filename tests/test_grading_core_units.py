@@ -151,6 +151,8 @@ def test_wire_strips_tensor_subclasses_and_marks_objects_opaque():
       "order": [0, 0]}, "memory order"),
     ({"$t": "tensor", "dtype": "float32", "shape": [1], "data": base64.b64encode(b"\0" * 4).decode(),
       "order": "0"}, "memory order"),
+    ({"$t": "tensor", "dtype": "float32", "shape": [1, 1], "data": base64.b64encode(b"\0" * 4).decode(),
+      "order": [0, "1"]}, "memory order"),
 ])
 def test_wire_refuses_malformed_values(data, problem):
     with pytest.raises(wire.WireError, match=problem):

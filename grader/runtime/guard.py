@@ -352,7 +352,7 @@ def build(watched: list[types.ModuleType], functions: list[Callable[..., Any]], 
         if caller().f_code is not sealed_code:
             return  # only a sealed function gets its original
         original = originals[index]
-        if original is disable_modes and caller().f_back.f_code is tensor_str_code:
+        if original is disable_modes and getattr(caller().f_back, "f_code", None) is tensor_str_code:
             return box.append(give(steps_nowhere))
         if original is register_library:
             # Sealed for torch's own operators at all times: a kernel registered over

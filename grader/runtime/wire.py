@@ -219,7 +219,7 @@ def _decode_tensor(data: dict) -> torch.Tensor:
     if len(raw) != numel * itemsize:
         raise WireError(f"tensor data has {len(raw)} bytes, shape {shape} of {data['dtype']} needs {numel * itemsize}")
     order = data.get("order", list(range(len(shape))))
-    if type(order) is not list or sorted(order) != list(range(len(shape))) or not all(type(d) is int for d in order):
+    if type(order) is not list or not all(type(d) is int for d in order) or sorted(order) != list(range(len(shape))):
         raise WireError(f"bad tensor memory order {str(order)[:100]} for shape {shape}")
     if numel == 0:
         return _empty(shape, dtype=dtype)
